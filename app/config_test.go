@@ -1,0 +1,178 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func envFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func baseEnv() map[string]string {
+	return map[string]string{
+		"DB_HOST":     "postgres.db.svc",
+		"DB_NAME":     "guestbook",
+		"DB_USER":     "app",
+		"DB_PASSWORD": "s3cret",
+	}
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(envFrom(baseEnv()))
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	want := Config{
+		Port: "8080", DBHost: "postgres.db.svc", DBPort: "5432", DBName: "guestbook", DBUser: "app",
+		DBPassword: "s3cret", DBSSLMode: "disable", LogLevel: "info", AppTitle: "Guestbook", AppEnv: "",
+		ShutdownDelay: 5 * time.Second,
+	}
+	if c != want {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadConfigExplicitValues(t *testing.T) {
+	env := baseEnv()
+	env["PORT"] = "9090"
+	env["DB_PORT"] = "6432"
+	env["DB_SSLMODE"] = "require"
+	env["LOG_LEVEL"] = "DEBUG"
+	env["APP_TITLE"] = "My Book"
+	env["APP_ENV"] = "prod"
+	env["SHUTDOWN_DELAY"] = "1500ms"
+	c, err := LoadConfig(envFrom(env))
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	if c.Port != "9090" || c.DBPort != "6432" || c.DBSSLMode != "require" || c.LogLevel != "debug" ||
+		c.AppTitle != "My Book" || c.AppEnv != "prod" || c.ShutdownDelay != 1500*time.Millisecond {
+		t.Fatalf("unexpected config %+v", c)
+	}
+	if c.Level().String() != "DEBUG" {
+		t.Fatalf("level = %v", c.Level())
+	}
+}
+
+func TestLoadConfigZeroShutdownDelayAllowed(t *testing.T) {
+	env := baseEnv()
+	env["SHUTDOWN_DELAY"] = "0s"
+	c, err := LoadConfig(envFrom(env))
+	if err != nil || c.ShutdownDelay != 0 {
+		t.Fatalf("got %v, %v", c.ShutdownDelay, err)
+	}
+}
+
+func TestLoadConfigMissingRequired(t *testing.T) {
+	for _, name := range []string{"DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD"} {
+		t.Run(name, func(t *testing.T) {
+			env := baseEnv()
+			delete(env, name)
+			_, err := LoadConfig(envFrom(env))
+			if err == nil {
+				t.Fatalf("expected an error when %s is missing", name)
+			}
+			if !strings.Contains(err.Error(), name) {
+				t.Fatalf("error %q does not name %s", err, name)
+			}
+			env[name] = "   "
+			if _, err := LoadConfig(envFrom(env)); err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("blank %s: got %v", name, err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigInvalidValues(t *testing.T) {
+	cases := []struct{ name, value string }{
+		{"PORT", "abc"},
+		{"PORT", "0"},
+		{"PORT", "70000"},
+		{"DB_PORT", "-1"},
+		{"DB_PORT", "54x"},
+		{"LOG_LEVEL", "verbose"},
+		{"DB_SSLMODE", "sometimes"},
+		{"SHUTDOWN_DELAY", "5"},
+		{"SHUTDOWN_DELAY", "-1s"},
+		{"SHUTDOWN_DELAY", "soon"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			env := baseEnv()
+			env[tc.name] = tc.value
+			_, err := LoadConfig(envFrom(env))
+			if err == nil {
+				t.Fatalf("expected an error for %s=%q", tc.name, tc.value)
+			}
+			if !strings.Contains(err.Error(), tc.name) {
+				t.Fatalf("error %q does not name %s", err, tc.name)
+			}
+		})
+	}
+}
+
+func TestLoadConfigReportsEveryProblem(t *testing.T) {
+	_, err := LoadConfig(envFrom(map[string]string{"PORT": "nope", "LOG_LEVEL": "loud"}))
+	if err == nil {
+		t.Fatal("expected an error")
+	}
+	for _, name := range []string{"PORT", "DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD", "LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestDatabaseURLEscapesCredentials(t *testing.T) {
+	env := baseEnv()
+	env["DB_USER"] = "we@ird:user"
+	env["DB_PASSWORD"] = "p@ss:w/rd?#% &'\"x"
+	env["DB_NAME"] = "my db/x"
+	env["DB_SSLMODE"] = "disable"
+	c, err := LoadConfig(envFrom(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pgxpool.ParseConfig(c.DatabaseURL())
+	if err != nil {
+		t.Fatalf("ParseConfig(%q): %v", c.DatabaseURL(), err)
+	}
+	cc := pc.ConnConfig
+	if cc.Host != "postgres.db.svc" || cc.Port != 5432 || cc.Database != "my db/x" ||
+		cc.User != "we@ird:user" || cc.Password != env["DB_PASSWORD"] || cc.TLSConfig != nil {
+		t.Fatalf("round trip mismatch: host=%q port=%d db=%q user=%q pw=%q tls=%v",
+			cc.Host, cc.Port, cc.Database, cc.User, cc.Password, cc.TLSConfig != nil)
+	}
+	if cc.RuntimeParams["application_name"] != "guestbook" {
+		t.Fatalf("application_name = %q", cc.RuntimeParams["application_name"])
+	}
+}
+
+func TestDatabaseURLIPv6Host(t *testing.T) {
+	env := baseEnv()
+	env["DB_HOST"] = "::1"
+	c, err := LoadConfig(envFrom(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := pgxpool.ParseConfig(c.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.ConnConfig.Host != "::1" {
+		t.Fatalf("host = %q", pc.ConnConfig.Host)
+	}
+}
+
+func TestPasswordSHA256(t *testing.T) {
+	c := Config{DBPassword: "s3cret"}
+	// echo -n s3cret | sha256sum
+	const want = "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0"
+	if got := c.PasswordSHA256(); got != want {
+		t.Fatalf("got %s want %s", got, want)
+	}
+}
