@@ -1,0 +1,67 @@
+/**
+ * The environments synthesized into dist/, one `<name>.k8s.yaml` each.
+ *
+ * dev:  kind or minikube on a laptop. Small requests, 2 web replicas, renders a dev-only Secret.
+ * prod: a real cluster. 3-10 web replicas under an HPA, TLS, larger storage, and a
+ *       Secret that must already exist: no secret value is ever rendered for prod.
+ */
+import { ReferenceArchitectureProps } from '../lib/reference-architecture';
+
+/**
+ * DEV ONLY. Rendered into dist/dev.k8s.yaml when DB_PASSWORD is not set at synth
+ * time. Fixed rather than random, because a password that changed on every synth would
+ * lock the app out of a database initialized with the previous one.
+ */
+export const DEV_ONLY_DEFAULT_PASSWORD = 'dev-only-insecure-password';
+
+/** Builds the environment configurations; `env` supplies DB_PASSWORD for dev. */
+export function environments(env: NodeJS.ProcessEnv = process.env): Record<string, ReferenceArchitectureProps> {
+  return {
+    dev: {
+      namespace: 'refarch-dev',
+      environment: 'dev',
+      web: {
+        image: 'refarch-guestbook:0.1.0',
+        replicas: 2,
+        logLevel: 'debug',
+        title: 'Guestbook (dev)',
+      },
+      ingress: { className: 'nginx', host: 'refarch.localtest.me' },
+      database: {
+        image: 'postgres:16.4-bookworm',
+        storage: '1Gi',
+      },
+      credentials: {
+        secretName: 'guestbook-db-credentials',
+        password: env.DB_PASSWORD || DEV_ONLY_DEFAULT_PASSWORD,
+      },
+    },
+    prod: {
+      namespace: 'refarch-prod',
+      environment: 'prod',
+      web: {
+        image: 'refarch-guestbook:0.1.0',
+        autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
+        logLevel: 'info',
+        title: 'Guestbook',
+        resources: {
+          cpuRequest: '250m', cpuLimit: '1',
+          memoryRequest: '256Mi', memoryLimit: '512Mi',
+          ephemeralStorageRequest: '128Mi', ephemeralStorageLimit: '512Mi',
+        },
+      },
+      ingress: { className: 'nginx', host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
+      database: {
+        image: 'postgres:16.4-bookworm',
+        storage: '20Gi',
+        resources: {
+          cpuRequest: '500m', cpuLimit: '2',
+          memoryRequest: '1Gi', memoryLimit: '2Gi',
+          ephemeralStorageRequest: '256Mi', ephemeralStorageLimit: '2Gi',
+        },
+      },
+      // Created out of band: kubectl -n refarch-prod create secret generic guestbook-db-credentials --from-literal=password=...
+      credentials: { secretName: 'guestbook-db-credentials' },
+    },
+  };
+}

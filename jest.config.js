@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/app/', '/cluster/'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type checking is done once by `tsc --noEmit` (see package.json "test"), so
+    // ts-jest only transpiles: it keeps the suite fast without losing type safety.
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  // Snapshots live at the repository root, one file per test file.
+  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+};

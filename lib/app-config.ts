@@ -1,0 +1,156 @@
+/**
+ * Application configuration as a ConfigMap (non-secret settings) and a Secret
+ * (credentials), with typed accessors that only hand out references to keys that
+ * exist, so an env var can never point at a missing ConfigMap or Secret key.
+ */
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { configHash } from './config-hash';
+import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './validation';
+
+/** Props of {@link AppConfig}. */
+export interface AppConfigProps {
+  /**
+   * Namespace of the ConfigMap and Secret.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * ConfigMap name.
+   * @default 'app-config'
+   */
+  readonly configMapName?: string;
+  /**
+   * Non-secret settings. Keys are environment variable names, because workloads load
+   * the whole ConfigMap with `envFrom`.
+   * @default { DB_USER: 'app', DB_NAME: 'app' }
+   */
+  readonly settings?: Record<string, string>;
+  /**
+   * Secret name.
+   * @default 'app-credentials'
+   */
+  readonly secretName?: string;
+  /**
+   * Secret values to render into the Secret, e.g. `{ password: '...' }`. Only for
+   * development: anything here ends up in the synthesized YAML (base64 is not encryption).
+   * Leave it out to reference a Secret created out of band (`kubectl create secret`).
+   * @default - no Secret is rendered; it must exist in the cluster with `existingSecretKeys`
+   */
+  readonly secretStringData?: Record<string, string>;
+  /**
+   * Keys the out-of-band Secret must contain. Only used without `secretStringData`.
+   * @default ['password']
+   */
+  readonly existingSecretKeys?: string[];
+  /**
+   * Labels for both objects.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** A ConfigMap and a Secret consumed as environment variables. */
+export class AppConfig extends Construct {
+  public readonly namespace: string;
+  public readonly configMapName: string;
+  public readonly secretName: string;
+  /** The settings as rendered into the ConfigMap. */
+  public readonly settings: Readonly<Record<string, string>>;
+  /** True when the Secret is rendered here; false when it must be created out of band. */
+  public readonly rendersSecret: boolean;
+  /**
+   * Digest of the ConfigMap data and of the rendered Secret data, for the pod-template
+   * annotation that rolls pods on a change. An out-of-band Secret is not part of it:
+   * after rotating one, run `kubectl rollout restart`.
+   */
+  public readonly hash: string;
+  private readonly secretKeys: readonly string[];
+  private readonly secretData: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: AppConfigProps = {}) {
+    super(scope, id);
+    this.namespace = validateDnsLabel(fieldOf(this, 'namespace'), props.namespace ?? 'default');
+    this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? 'app-config');
+    this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? 'app-credentials');
+    if (props.secretStringData && props.existingSecretKeys) {
+      throw new ValidationError(fieldOf(this, 'existingSecretKeys'), props.existingSecretKeys,
+        'Conflicts with secretStringData: set secretStringData to render the Secret, or existingSecretKeys to reference one created with kubectl, not both.');
+    }
+    const settings = props.settings ?? { DB_USER: 'app', DB_NAME: 'app' };
+    for (const [key, value] of Object.entries(settings)) {
+      validateEnvVarName(fieldOf(this, `settings key`), key);
+      if (typeof value !== 'string') {
+        throw new ValidationError(fieldOf(this, `settings.${key}`), value, 'Must be a string (ConfigMap values are strings; quote numbers, e.g. "5432").');
+      }
+    }
+    this.settings = sortedCopy(settings);
+    this.rendersSecret = props.secretStringData !== undefined;
+    const secretData = props.secretStringData ?? {};
+    for (const [key, value] of Object.entries(secretData)) {
+      if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+        throw new ValidationError(fieldOf(this, 'secretStringData key'), key, 'Must consist of letters, digits, \'-\', \'_\' or \'.\'.');
+      }
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string.');
+      }
+    }
+    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? ['password']);
+    this.secretData = secretData;
+    this.hash = configHash(this.settings, secretData);
+
+    new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: this.configMapName, namespace: this.namespace, labels: props.labels },
+      data: { ...this.settings },
+    });
+    if (this.rendersSecret) {
+      new k8s.KubeSecret(this, 'Secret', {
+        metadata: { name: this.secretName, namespace: this.namespace, labels: props.labels },
+        type: 'Opaque',
+        data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),
+      });
+    }
+  }
+
+  /**
+   * Digest of only the given settings and Secret keys, for a workload that reads just
+   * those: it then restarts only when something it uses changes.
+   */
+  public hashOf(settingKeys: string[], secretKeys: string[]): string {
+    const pick = (data: Readonly<Record<string, string>>, keys: string[]) =>
+      Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, data[k]]));
+    return configHash(pick(this.settings, settingKeys), pick(this.secretData, secretKeys));
+  }
+
+  /** `envFrom` entry that loads every setting as an environment variable. */
+  public envFrom(): k8s.EnvFromSource {
+    return { configMapRef: { name: this.configMapName } };
+  }
+
+  /** An env var whose value is one setting. Throws if the key is not in the ConfigMap. */
+  public settingEnv(envName: string, key: string): k8s.EnvVar {
+    this.setting(key);
+    return { name: envName, valueFrom: { configMapKeyRef: { name: this.configMapName, key } } };
+  }
+
+  /** An env var whose value is one Secret key. Throws if the key is not in the Secret. */
+  public secretEnv(envName: string, key: string): k8s.EnvVar {
+    if (!this.secretKeys.includes(key)) {
+      throw new ValidationError(`${this.node.path}: secret key`, key, `No such key; the Secret "${this.secretName}" has: ${this.secretKeys.join(', ')}.`);
+    }
+    return { name: envName, valueFrom: { secretKeyRef: { name: this.secretName, key } } };
+  }
+
+  /** The value of a setting, for constructs that need it at synth time (e.g. a probe command). */
+  public setting(key: string): string {
+    const value = this.settings[key];
+    if (value === undefined) {
+      throw new ValidationError(`${this.node.path}: settings`, key, `No such setting; the ConfigMap "${this.configMapName}" has: ${Object.keys(this.settings).join(', ')}.`);
+    }
+    return value;
+  }
+}
+
+function sortedCopy(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}

@@ -1,0 +1,68 @@
+/**
+ * A database that lives outside the cluster, reached through an `ExternalName`
+ * Service: the cluster DNS answers the Service name with a CNAME to the external
+ * host, so applications keep connecting to the same in-cluster name whether the
+ * database runs in the cluster or not.
+ */
+import { isIP } from 'net';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validatePort } from './validation';
+
+/** Props of {@link ExternalDatabase}. */
+export interface ExternalDatabaseProps {
+  /**
+   * DNS name of the external database server, e.g. `mydb.abc123.eu-west-1.rds.amazonaws.com`.
+   * An IP address is refused: ExternalName Services only carry DNS names.
+   */
+  readonly host: string;
+  /**
+   * Namespace of the Service.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * Service name: what applications use as their database host.
+   * @default 'postgres'
+   */
+  readonly name?: string;
+  /**
+   * Port of the external server. ExternalName does no port mapping: clients connect to this port directly.
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * Labels of the Service.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** An ExternalName Service standing in for a database outside the cluster. */
+export class ExternalDatabase extends Construct {
+  public readonly serviceName: string;
+  public readonly host: string;
+  public readonly port: number;
+
+  constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
+    super(scope, id);
+    const f = (prop: string) => fieldOf(this, prop);
+    if (isIP(props?.host ?? '')) {
+      throw new ValidationError(f('host'), props.host,
+        'Must be a DNS name: an ExternalName Service cannot point at an IP address. Give the server a DNS name, or use a selector-less Service with an EndpointSlice.');
+    }
+    this.host = validateDnsSubdomain(f('host'), props?.host);
+    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
+    this.port = validatePort(f('port'), props.port ?? 5432);
+
+    new k8s.KubeService(this, 'Resource', {
+      metadata: { name: this.serviceName, namespace, labels: props.labels },
+      spec: {
+        type: 'ExternalName',
+        externalName: this.host,
+        ports: [{ name: 'postgresql', port: this.port, protocol: 'TCP' }],
+      },
+    });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A Namespace that enforces the Pod Security Standards `restricted` profile.
+ */
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { fieldOf, validateDnsLabel, validateOneOf } from './validation';
+
+/** Props of {@link RestrictedNamespace}. */
+export interface RestrictedNamespaceProps {
+  /**
+   * Namespace name (DNS-1123 label).
+   * @default 'refarch'
+   */
+  readonly name?: string;
+  /**
+   * Pod Security Standards level enforced by the PodSecurity admission plugin.
+   * `audit` and `warn` are always `restricted`, so a relaxed enforce level still reports.
+   * @default 'restricted'
+   */
+  readonly enforce?: 'restricted' | 'baseline' | 'privileged';
+  /**
+   * Version of the standard to enforce. Pinning it keeps a cluster upgrade from
+   * tightening the rules under running workloads; `latest` follows the cluster.
+   * @default 'v1.27'
+   */
+  readonly enforceVersion?: string;
+  /**
+   * Labels added to the Namespace (the recommended labels go here).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** A Namespace labelled for PodSecurity admission. */
+export class RestrictedNamespace extends Construct {
+  /** The namespace name, for the `metadata.namespace` of everything inside it. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: RestrictedNamespaceProps = {}) {
+    super(scope, id);
+    this.name = validateDnsLabel(fieldOf(this, 'name'), props.name ?? 'refarch');
+    const enforce = validateOneOf(fieldOf(this, 'enforce'), props.enforce ?? 'restricted', ['restricted', 'baseline', 'privileged'] as const);
+    const version = props.enforceVersion ?? 'v1.27';
+    if (!/^(latest|v1\.\d+)$/.test(version)) {
+      validateOneOf(fieldOf(this, 'enforceVersion'), version, ['latest', 'v1.<minor>']);
+    }
+    new k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels: {
+          ...props.labels,
+          'pod-security.kubernetes.io/enforce': enforce,
+          'pod-security.kubernetes.io/enforce-version': version,
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': version,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': version,
+        },
+      },
+    });
+  }
+}

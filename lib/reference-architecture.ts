@@ -1,0 +1,253 @@
+/**
+ * The reference architecture as one Chart: a restricted Namespace, the guestbook web
+ * tier behind a Service and an Ingress, its configuration as a ConfigMap and a Secret,
+ * PostgreSQL as a StatefulSet (or an external database behind an ExternalName
+ * Service), NetworkPolicies and PodDisruptionBudgets.
+ *
+ * This file only wires the constructs of this folder together; each of them validates
+ * its own props.
+ */
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AppConfig } from './app-config';
+import { ExternalDatabase } from './external-database';
+import { recommendedLabels, versionFromImage } from './labels';
+import { RestrictedNamespace } from './namespace';
+import { NetworkPolicies } from './network-policies';
+import { PostgresDatabase } from './postgres-database';
+import { ResourceRequirements } from './resources';
+import { ValidationError, validateDnsLabel, validateOneOf } from './validation';
+import { WebIngress } from './web-ingress';
+import { WebAutoscaling, WebServiceType, WebTier } from './web-tier';
+
+/** Settings of the web tier. */
+export interface WebSettings {
+  /** @default 'refarch-guestbook:0.1.0' */
+  readonly image?: string;
+  /** @default 2 (unset with autoscaling) */
+  readonly replicas?: number;
+  /** @default - no HorizontalPodAutoscaler */
+  readonly autoscaling?: WebAutoscaling;
+  /** @default 8080 */
+  readonly containerPort?: number;
+  /** @default 80 */
+  readonly servicePort?: number;
+  /** @default 'ClusterIP' */
+  readonly serviceType?: WebServiceType;
+  /** @default - allocated by the cluster */
+  readonly nodePort?: number;
+  /** @default - laptop-sized, see DEFAULT_WEB_RESOURCES */
+  readonly resources?: ResourceRequirements;
+  /** @default 1 */
+  readonly maxUnavailable?: number;
+  /** LOG_LEVEL of the app. @default 'info' */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** APP_TITLE of the app. @default 'Guestbook' */
+  readonly title?: string;
+}
+
+/** Settings of the Ingress. */
+export interface IngressSettings {
+  /** @default true */
+  readonly enabled?: boolean;
+  /** @default 'nginx' */
+  readonly className?: string;
+  /** @default 'refarch.localtest.me' */
+  readonly host?: string;
+  /** @default '/' */
+  readonly path?: string;
+  /** @default - plain HTTP */
+  readonly tlsSecretName?: string;
+}
+
+/** Settings of the database. */
+export interface DatabaseSettings {
+  /** `in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`. @default 'in-cluster' */
+  readonly mode?: 'in-cluster' | 'external';
+  /** Database name (DB_NAME, POSTGRES_DB). @default 'guestbook' */
+  readonly name?: string;
+  /** Database user (DB_USER, POSTGRES_USER). @default 'guestbook' */
+  readonly user?: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** DB_SSLMODE of the app. @default 'disable' in-cluster, 'require' external */
+  readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** In-cluster only. @default 'postgres:16.4-bookworm' */
+  readonly image?: string;
+  /** In-cluster only. @default '1Gi' */
+  readonly storage?: string;
+  /** In-cluster only. @default - the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** In-cluster only. @default 'ReadWriteOnce' */
+  readonly accessMode?: 'ReadWriteOnce' | 'ReadWriteOncePod';
+  /** In-cluster only. @default 'Retain' */
+  readonly retainOnDelete?: 'Retain' | 'Delete';
+  /** In-cluster only. @default 'Retain' */
+  readonly retainOnScaleDown?: 'Retain' | 'Delete';
+  /** In-cluster only. @default - laptop-sized, see DEFAULT_POSTGRES_RESOURCES */
+  readonly resources?: ResourceRequirements;
+  /** External only, required there: DNS name of the server. */
+  readonly externalHost?: string;
+  /** External only: CIDRs the web pods may reach on `port`. @default - any address */
+  readonly externalCidrs?: string[];
+}
+
+/** Where the database password comes from. */
+export interface CredentialsSettings {
+  /** Name of the Secret with key `password`. @default 'guestbook-db-credentials' */
+  readonly secretName?: string;
+  /**
+   * Render the Secret with this password (development only: it lands in dist/).
+   * Without it the Secret must be created with `kubectl create secret generic`.
+   * @default - not rendered
+   */
+  readonly password?: string;
+}
+
+/** Props of {@link ReferenceArchitecture}: one environment. */
+export interface ReferenceArchitectureProps {
+  /** Namespace of everything. @default 'refarch' */
+  readonly namespace?: string;
+  /** APP_ENV of the app and the `instance` label suffix. @default the chart id */
+  readonly environment?: string;
+  /** @default 'refarch' */
+  readonly partOf?: string;
+  /** @default - defaults of WebSettings */
+  readonly web?: WebSettings;
+  /** @default - defaults of IngressSettings */
+  readonly ingress?: IngressSettings;
+  /** @default - defaults of DatabaseSettings */
+  readonly database?: DatabaseSettings;
+  /** @default - out-of-band Secret 'guestbook-db-credentials' */
+  readonly credentials?: CredentialsSettings;
+}
+
+/** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
+export class ReferenceArchitecture extends Chart {
+  constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const web = props.web ?? {};
+    const db = props.database ?? {};
+    const ingress = props.ingress ?? {};
+    const environment = props.environment ?? id;
+    const partOf = props.partOf ?? 'refarch';
+    const namespace = validateDnsLabel(`${id}: namespace`, props.namespace ?? 'refarch');
+    const instance = validateDnsLabel(`${id}: environment`, `${partOf}-${environment}`);
+    const mode = validateOneOf(`${id}: database.mode`, db.mode ?? 'in-cluster', ['in-cluster', 'external'] as const);
+    checkModeSpecificSettings(id, mode, db);
+
+    const webImage = web.image ?? 'refarch-guestbook:0.1.0';
+    const appVersion = versionFromImage(webImage);
+    const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
+    const dbPort = db.port ?? 5432;
+    const dbServiceName = 'postgres';
+
+    new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
+
+    const config = new AppConfig(this, 'Config', {
+      namespace,
+      configMapName: 'guestbook-config',
+      labels: shared('config'),
+      settings: {
+        // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
+        DB_HOST: `${dbServiceName}.${namespace}.svc.cluster.local`,
+        DB_PORT: String(dbPort),
+        DB_NAME: db.name ?? 'guestbook',
+        DB_USER: db.user ?? 'guestbook',
+        DB_SSLMODE: db.sslMode ?? (mode === 'external' ? 'require' : 'disable'),
+        LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
+        APP_TITLE: web.title ?? 'Guestbook',
+        APP_ENV: environment,
+      },
+      secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
+      secretStringData: props.credentials?.password !== undefined ? { password: props.credentials.password } : undefined,
+    });
+
+    const webTier = new WebTier(this, 'Web', {
+      namespace,
+      name: 'guestbook',
+      image: webImage,
+      identity: { name: 'guestbook', instance, partOf, version: appVersion },
+      replicas: web.replicas,
+      autoscaling: web.autoscaling,
+      containerPort: web.containerPort,
+      servicePort: web.servicePort,
+      serviceType: web.serviceType,
+      nodePort: web.nodePort,
+      resources: web.resources,
+      maxUnavailable: web.maxUnavailable,
+      config,
+      secretEnv: { DB_PASSWORD: 'password' },
+    });
+
+    if (ingress.enabled ?? true) {
+      new WebIngress(this, 'Ingress', {
+        namespace,
+        name: 'guestbook',
+        serviceName: webTier.serviceName,
+        servicePortName: webTier.servicePortName,
+        className: ingress.className,
+        host: ingress.host,
+        path: ingress.path,
+        tlsSecretName: ingress.tlsSecretName,
+        labels: shared('web'),
+      });
+    } else if (ingress.host !== undefined || ingress.tlsSecretName !== undefined) {
+      throw new ValidationError(`${id}: ingress.enabled`, false, 'Conflicts with ingress.host/ingress.tlsSecretName: enable the Ingress or remove its settings.');
+    }
+
+    let databaseSelector: Record<string, string> | undefined;
+    if (mode === 'in-cluster') {
+      const postgres = new PostgresDatabase(this, 'Database', {
+        namespace,
+        name: dbServiceName,
+        image: db.image,
+        identity: { instance, partOf },
+        port: dbPort,
+        config,
+        storage: db.storage,
+        storageClassName: db.storageClassName,
+        accessMode: db.accessMode,
+        retainOnDelete: db.retainOnDelete,
+        retainOnScaleDown: db.retainOnScaleDown,
+        resources: db.resources,
+      });
+      databaseSelector = postgres.selector;
+    } else {
+      new ExternalDatabase(this, 'Database', {
+        namespace,
+        name: dbServiceName,
+        host: db.externalHost!,
+        port: dbPort,
+        labels: shared('database'),
+      });
+    }
+
+    new NetworkPolicies(this, 'NetworkPolicies', {
+      namespace,
+      webSelector: webTier.selector,
+      webPort: webTier.containerPort,
+      databaseSelector,
+      databasePort: dbPort,
+      externalDatabaseCidrs: db.externalCidrs,
+      labels: shared('network-policy'),
+    });
+  }
+}
+
+const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
+const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
+
+/** Refuses settings that the chosen database mode would silently ignore. */
+function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', db: DatabaseSettings): void {
+  const ignored = mode === 'external' ? IN_CLUSTER_ONLY : EXTERNAL_ONLY;
+  for (const key of ignored) {
+    if (db[key] !== undefined) {
+      throw new ValidationError(`${id}: database.${key}`, db[key],
+        `Only applies with database.mode "${mode === 'external' ? 'in-cluster' : 'external'}" (mode is "${mode}"). Remove it or change database.mode.`);
+    }
+  }
+  if (mode === 'external' && db.externalHost === undefined) {
+    throw new ValidationError(`${id}: database.externalHost`, undefined, 'Required with database.mode "external": the DNS name of the database server, e.g. "db.example.com".');
+  }
+}

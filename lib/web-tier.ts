@@ -1,0 +1,294 @@
+/**
+ * The stateless web tier: a Deployment behind a Service, with a PodDisruptionBudget
+ * and an optional HorizontalPodAutoscaler.
+ *
+ * Written with the L1 classes on purpose: the cdk8s-plus-27 Deployment selects on a
+ * generated `cdk8s.io/metadata.addr` label, defaults to 2 replicas, 1-CPU requests and
+ * `imagePullPolicy: Always`, and cannot express seccomp or capabilities. Each of those
+ * would need a patch; writing the spec out is shorter and reads like the YAML it makes.
+ */
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { AppConfig } from './app-config';
+import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
+import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { PodUser, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { ResourceRequirements, renderResources } from './resources';
+import {
+  ValidationError, fieldOf, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
+  validateInteger, validateOneOf, validatePort,
+} from './validation';
+
+/** How the web Service is exposed. */
+export type WebServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+
+/** HorizontalPodAutoscaler settings. */
+export interface WebAutoscaling {
+  /** Fewest replicas the HPA keeps. */
+  readonly minReplicas: number;
+  /** Most replicas the HPA may create. */
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilization, as a percentage of the CPU request, the HPA aims for.
+   * @default 70
+   */
+  readonly targetCpuUtilization?: number;
+}
+
+/** Props of {@link WebTier}. */
+export interface WebTierProps {
+  /**
+   * Namespace of every object.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the Deployment, Service, PDB and HPA.
+   * @default 'web'
+   */
+  readonly name?: string;
+  /**
+   * Container image, pinned to a tag or digest.
+   * @default 'refarch-guestbook:0.1.0' (the demo app in app/)
+   */
+  readonly image?: string;
+  /**
+   * Recommended-label values. `name` defaults to the `name` prop, `version` to the image tag.
+   * @default - name, instance and part-of from `name`, component 'web'
+   */
+  readonly identity?: Partial<AppIdentity>;
+  /**
+   * Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.
+   * @default 2 (or unset with autoscaling)
+   */
+  readonly replicas?: number;
+  /**
+   * Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.
+   * @default - no autoscaler
+   */
+  readonly autoscaling?: WebAutoscaling;
+  /**
+   * Port the container listens on (non-root, so above 1023).
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Port of the Service, named `http`.
+   * @default 80
+   */
+  readonly servicePort?: number;
+  /**
+   * Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.
+   * @default 'ClusterIP'
+   */
+  readonly serviceType?: WebServiceType;
+  /**
+   * Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.
+   * @default - allocated by the cluster
+   */
+  readonly nodePort?: number;
+  /**
+   * Container resources.
+   * @default - laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage
+   */
+  readonly resources?: ResourceRequirements;
+  /**
+   * Path of the liveness and startup probes.
+   * @default '/healthz'
+   */
+  readonly livenessPath?: string;
+  /**
+   * Path of the readiness probe.
+   * @default '/readyz'
+   */
+  readonly readinessPath?: string;
+  /**
+   * ConfigMap loaded with `envFrom` and Secret keys exposed through `secretEnv`; their
+   * digest goes into the pod-template annotation so a change rolls the pods.
+   * @default - no configuration
+   */
+  readonly config?: AppConfig;
+  /**
+   * Environment variables read from Secret keys of `config`: env name to Secret key.
+   * @default {}
+   */
+  readonly secretEnv?: Record<string, string>;
+  /**
+   * Most pods that a voluntary disruption (drain, eviction) may take down at once.
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+  /**
+   * Seconds a pod gets to finish in-flight requests after SIGTERM.
+   * @default 30
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Non-root identity of the pod.
+   * @default { uid: 65532, gid: 65532 } (distroless `nonroot`)
+   */
+  readonly user?: PodUser;
+}
+
+/** Laptop-sized defaults: a demo web pod needs little. */
+export const DEFAULT_WEB_RESOURCES: ResourceRequirements = {
+  cpuRequest: '50m', cpuLimit: '250m',
+  memoryRequest: '64Mi', memoryLimit: '128Mi',
+  ephemeralStorageRequest: '64Mi', ephemeralStorageLimit: '256Mi',
+};
+
+/** A Deployment, its Service, PodDisruptionBudget and optional HPA. */
+export class WebTier extends Construct {
+  public readonly namespace: string;
+  public readonly name: string;
+  /** Name of the Service (same as the Deployment). */
+  public readonly serviceName: string;
+  /** Name of the Service port, for Ingress backends. */
+  public readonly servicePortName = 'http';
+  public readonly servicePort: number;
+  public readonly containerPort: number;
+  /** Labels that select the pods; use them in NetworkPolicies. */
+  public readonly selector: Record<string, string>;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: WebTierProps = {}) {
+    super(scope, id);
+    const f = (prop: string) => fieldOf(this, prop);
+    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    this.name = validateDnsLabel(f('name'), props.name ?? 'web');
+    this.serviceName = this.name;
+    const image = validateImage(f('image'), props.image ?? 'refarch-guestbook:0.1.0');
+    const identity = validateIdentity(this, 'identity', {
+      name: this.name, instance: this.name, partOf: this.name, component: 'web',
+      version: versionFromImage(image), ...props.identity,
+    });
+    const labels = recommendedLabels(identity);
+    this.selector = selectorLabels(identity);
+
+    if (props.autoscaling && props.replicas !== undefined) {
+      throw new ValidationError(f('replicas'), props.replicas,
+        'Conflicts with autoscaling: the HorizontalPodAutoscaler owns the replica count. Remove replicas and set autoscaling.minReplicas instead.');
+    }
+    const replicas = props.autoscaling ? undefined : validateInteger(f('replicas'), props.replicas ?? 2, 1, 1000);
+    this.containerPort = validateInteger(f('containerPort'), props.containerPort ?? 8080, 1024, 65535);
+    this.servicePort = validatePort(f('servicePort'), props.servicePort ?? 80);
+    const serviceType = validateOneOf(f('serviceType'), props.serviceType ?? 'ClusterIP', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const);
+    if (props.nodePort !== undefined) {
+      if (serviceType !== 'NodePort') {
+        throw new ValidationError(f('nodePort'), props.nodePort, `Only applies with serviceType "NodePort" (serviceType is "${serviceType}"). Remove nodePort or set serviceType: 'NodePort'.`);
+      }
+      validateInteger(f('nodePort'), props.nodePort, 30000, 32767);
+    }
+    const livenessPath = validateHttpPath(f('livenessPath'), props.livenessPath ?? '/healthz');
+    const readinessPath = validateHttpPath(f('readinessPath'), props.readinessPath ?? '/readyz');
+    const maxUnavailable = validateInteger(f('maxUnavailable'), props.maxUnavailable ?? 1, 1, 1000);
+    const grace = validateInteger(f('terminationGracePeriodSeconds'), props.terminationGracePeriodSeconds ?? 30, 1, 3600);
+    const user = props.user ?? { uid: 65532, gid: 65532 };
+    validateInteger(f('user.uid'), user.uid, 1, 2147483647);
+    validateInteger(f('user.gid'), user.gid, 1, 2147483647);
+    const resources = renderResources(f('resources'), props.resources ?? DEFAULT_WEB_RESOURCES);
+
+    const config = props.config;
+    if (config && config.namespace !== this.namespace) {
+      throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the workload ("${this.namespace}"): env references cannot cross namespaces.`);
+    }
+    const secretEnv = Object.entries(props.secretEnv ?? {});
+    if (secretEnv.length > 0 && !config) {
+      throw new ValidationError(f('secretEnv'), props.secretEnv, 'Needs config: secretEnv names keys of config\'s Secret.');
+    }
+    const env = secretEnv.map(([envName, key]) => config!.secretEnv(validateEnvVarName(f('secretEnv key'), envName), key));
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: {
+        replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: {
+            labels,
+            annotations: { [CONFIG_HASH_ANNOTATION]: config ? config.hash : configHash({}) },
+          },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: grace,
+            securityContext: restrictedPodSecurityContext(user),
+            // Soft spreading: prefer different nodes, but still schedule on a one-node cluster.
+            topologySpreadConstraints: [{
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: this.selector },
+            }],
+            containers: [{
+              name: 'web',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: this.containerPort, protocol: 'TCP' }],
+              env: [{ name: 'PORT', value: String(this.containerPort) }, ...env],
+              envFrom: config ? [config.envFrom()] : undefined,
+              resources,
+              securityContext: restrictedContainerSecurityContext(user),
+              startupProbe: httpProbe(livenessPath, { periodSeconds: 2, failureThreshold: 30 }),
+              livenessProbe: httpProbe(livenessPath, { periodSeconds: 10, failureThreshold: 3 }),
+              readinessProbe: httpProbe(readinessPath, { periodSeconds: 5, failureThreshold: 2 }),
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, namespace: this.namespace, labels },
+      spec: {
+        type: serviceType,
+        selector: this.selector,
+        ports: [{
+          name: this.servicePortName,
+          port: this.servicePort,
+          targetPort: k8s.IntOrString.fromString('http'),
+          protocol: 'TCP',
+          nodePort: props.nodePort,
+        }],
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable), selector: { matchLabels: this.selector } },
+    });
+
+    if (props.autoscaling) {
+      const a = props.autoscaling;
+      validateInteger(f('autoscaling.minReplicas'), a.minReplicas, 1, 1000);
+      validateInteger(f('autoscaling.maxReplicas'), a.maxReplicas, 1, 1000);
+      if (a.maxReplicas < a.minReplicas) {
+        throw new ValidationError(f('autoscaling.maxReplicas'), a.maxReplicas, `Must be at least autoscaling.minReplicas (${a.minReplicas}).`);
+      }
+      const target = validateInteger(f('autoscaling.targetCpuUtilization'), a.targetCpuUtilization ?? 70, 1, 100);
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'HorizontalPodAutoscaler', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+          minReplicas: a.minReplicas,
+          maxReplicas: a.maxReplicas,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }],
+        },
+      });
+    }
+  }
+}
+
+function httpProbe(path: string, timing: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
+  return {
+    httpGet: { path, port: k8s.IntOrString.fromString('http') },
+    periodSeconds: timing.periodSeconds,
+    failureThreshold: timing.failureThreshold,
+    timeoutSeconds: 2,
+  };
+}

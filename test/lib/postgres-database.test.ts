@@ -1,0 +1,82 @@
+import { AppConfig } from '../../lib/app-config';
+import { CONFIG_HASH_ANNOTATION } from '../../lib/config-hash';
+import { PostgresDatabase } from '../../lib/postgres-database';
+import { find, synthIn } from '../support';
+
+describe('PostgresDatabase', () => {
+  test('defaults: one replica, headless + client Services, 1Gi RWO claim retained, probes, PDB', () => {
+    const m = synthIn((c) => new PostgresDatabase(c, 'db'));
+    const sts = find(m, 'StatefulSet', 'postgres');
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('postgres-headless');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.volumeClaimTemplates).toEqual([expect.objectContaining({
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    })]);
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.image).toBe('postgres:16.4-bookworm');
+    expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
+    expect(c.readinessProbe.exec.command[0]).toBe('pg_isready');
+    expect(c.livenessProbe.exec.command[0]).toBe('pg_isready');
+    expect(c.volumeMounts.map((v: any) => v.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp']);
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
+    expect(find(m, 'Service', 'postgres-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(find(m, 'Service', 'postgres').spec.type).toBe('ClusterIP');
+    expect(find(m, 'PodDisruptionBudget', 'postgres').spec.maxUnavailable).toBe(1);
+    // Without a config of its own, credentials come from an AppConfig with an out-of-band Secret.
+    expect(find(m, 'ConfigMap', 'app-config').data).toEqual({ DB_NAME: 'app', DB_USER: 'app' });
+    expect(c.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-credentials', key: 'password' } } });
+  });
+
+  test('storage is a real quantity, never null (the JSON-patch trap)', () => {
+    const m = synthIn((c) => new PostgresDatabase(c, 'db', { storage: '20Gi', storageClassName: 'fast-ssd', accessMode: 'ReadWriteOncePod' }));
+    expect(find(m, 'StatefulSet').spec.volumeClaimTemplates[0].spec).toEqual({
+      accessModes: ['ReadWriteOncePod'], storageClassName: 'fast-ssd', resources: { requests: { storage: '20Gi' } },
+    });
+  });
+
+  test('name, port, image, retention are applied', () => {
+    const m = synthIn((c) => new PostgresDatabase(c, 'db', { name: 'orders-db', port: 6543, image: 'postgres:15.8', retainOnDelete: 'Delete', retainOnScaleDown: 'Delete' }));
+    const sts = find(m, 'StatefulSet', 'orders-db');
+    expect(sts.spec.serviceName).toBe('orders-db-headless');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Delete' });
+    expect(sts.metadata.labels!['app.kubernetes.io/version']).toBe('15.8');
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.ports[0].containerPort).toBe(6543);
+    expect(c.readinessProbe.exec.command).toContain('--port=6543');
+    expect(find(m, 'Service', 'orders-db').spec.ports[0].port).toBe(6543);
+  });
+
+  test('reads user, database and password from the shared config; the hash covers only those', () => {
+    const build = (title: string, user: string) => synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { settings: { U: user, D: 'shop', APP_TITLE: title }, secretStringData: { pw: 'x' } });
+      new PostgresDatabase(c, 'db', { config, userKey: 'U', databaseKey: 'D', passwordKey: 'pw' });
+    });
+    const env = find(build('a', 'alice'), 'StatefulSet').spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'POSTGRES_USER', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'U' } } });
+    expect(env).toContainEqual({ name: 'POSTGRES_DB', valueFrom: { configMapKeyRef: { name: 'app-config', key: 'D' } } });
+    expect(env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'app-credentials', key: 'pw' } } });
+    const hash = (m: any[]) => find(m, 'StatefulSet').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+    expect(hash(build('b', 'alice'))).toBe(hash(build('a', 'alice')));
+    expect(hash(build('a', 'bob'))).not.toBe(hash(build('a', 'alice')));
+  });
+
+  test.each([
+    [{ storage: '1GB' }, /storage: "1GB"\. Must be a non-negative Kubernetes quantity/],
+    [{ storage: '-1Gi' }, /storage: "-1Gi"\. Must be a non-negative Kubernetes quantity/],
+    [{ port: 0 }, /port: 0\. Must be an integer from 1 to 65535/],
+    [{ accessMode: 'ReadWriteMany' }, /accessMode: "ReadWriteMany"\. Must be one of: "ReadWriteOnce", "ReadWriteOncePod"/],
+    [{ retainOnDelete: 'Keep' }, /retainOnDelete: "Keep"\. Must be one of: "Retain", "Delete"/],
+    [{ storageClassName: 'Fast SSD' }, /storageClassName: "Fast SSD"\. Must be a DNS-1123 subdomain/],
+    [{ image: 'postgres' }, /image: "postgres"\. Must be an image reference pinned/],
+  ])('rejects %j', (props, message) => {
+    expect(() => synthIn((c) => new PostgresDatabase(c, 'db', props as any))).toThrow(message);
+  });
+
+  test('rejects a config key that does not exist', () => {
+    expect(() => synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { settings: { DB_USER: 'u' } });
+      new PostgresDatabase(c, 'db', { config });
+    })).toThrow(/settings: "DB_NAME"\. No such setting; the ConfigMap "app-config" has: DB_USER/);
+  });
+});
