@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Builds the cluster's local OCI images (no registry, no Docker engine) and
+# imports them into the cluster containerd's k8s.io namespace.
+#
+# Every image is a single uncompressed layer written by GNU tar with fixed
+# mtimes and sorted names, plus an OCI config, manifest and index.json written
+# here; the layout is tarred and loaded with `ctr images import`. Identical
+# content gives an identical digest, so a re-import is skipped; a changed app/
+# gives a new digest and is re-imported under the same tag.
+#
+#   cluster/images.sh            # build all + import (cluster must be up)
+#   cluster/images.sh guestbook  # only some: pause busybox coredns traefik
+#                                #   local-path postgresql guestbook
+#   cluster/images.sh --build-only [names]   # build tarballs into the cache
+# Built tarballs are cached in $REFARCH_CACHE/images/.
+set -euo pipefail
+SCRIPT_NAME=${SCRIPT_NAME:-images}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+IMG_CACHE=$REFARCH_CACHE/images
+DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+BUILD_ONLY=0
+if [ "${1:-}" = --build-only ]; then BUILD_ONLY=1; shift; fi
+
+ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+
+# oci_pack REF ROOTFS OUT_TAR USER ENTRYPOINT_JSON ENV_JSON [EXPOSED_PORTS_JSON]
+# Writes an OCI image layout tarball for REF; prints the manifest digest.
+oci_pack() {
+  local ref=$1 rootfs=$2 out=$3 user=$4 entry=$5 env=$6 ports=${7:-'{}'}
+  local d ldig lsize cfg cdig csize man mdig msize
+  d=$(mktemp -d "$IMG_CACHE/.oci.XXXXXX")
+  mkdir -p "$d/blobs/sha256"
+  tar --format=gnu --sort=name --mtime=@0 --numeric-owner --exclude=./proc/* --exclude=./sys/* \
+    --exclude=./dev/* -C "$rootfs" -cf "$d/layer.tar" .
+  ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1); lsize=$(stat -c %s "$d/layer.tar")
+  mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
+  cfg=$(printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":%s,"Entrypoint":%s,"WorkingDir":"/","ExposedPorts":%s,"Labels":{"org.opencontainers.image.ref.name":"%s","org.opencontainers.image.vendor":"refarch (built locally by cluster/images.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"cluster/images.sh"}]}' \
+    "$user" "$env" "$entry" "$ports" "$ref" "$ldig")
+  printf '%s' "$cfg" >"$d/cfg"
+  cdig=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
+  mv "$d/cfg" "$d/blobs/sha256/$cdig"
+  man=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$cdig" "$csize" "$ldig" "$lsize")
+  printf '%s' "$man" >"$d/man"
+  mdig=$(sha256sum "$d/man" | cut -d' ' -f1); msize=$(stat -c %s "$d/man")
+  mv "$d/man" "$d/blobs/sha256/$mdig"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+    "$mdig" "$msize" "$ref" "${ref##*:}" >"$d/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+  tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d" \
+    -cf "$out.tmp" oci-layout index.json blobs
+  mv "$out.tmp" "$out"
+  echo "sha256:$mdig" >"$out.digest"
+  rm -rf "$d"
+}
+
+# import REF TAR [EXTRA_REF...]: imports unless containerd already has REF at that digest.
+import_image() {
+  local ref=$1 tar=$2 want have extra; shift 2
+  want=$(cat "$tar.digest")
+  [ "$BUILD_ONLY" = 1 ] && { info "built $ref ($want)"; return 0; }
+  have=$(ctr_ images ls 2>/dev/null | awk -v r="$ref" '$1 == r {print $3}')
+  if [ "$have" = "$want" ]; then
+    info "$ref already imported ($want)"
+  else
+    ctr_ images import "$tar" >/dev/null 2>"$IMG_CACHE/import.err" ||
+      { cat "$IMG_CACHE/import.err" >&2; die "import of $ref failed"; }
+    info "imported $ref ($want)"
+  fi
+  for extra in "$@"; do
+    have=$(ctr_ images ls 2>/dev/null | awk -v r="$extra" '$1 == r {print $3}')
+    [ "$have" = "$want" ] || { ctr_ images tag --force "$ref" "$extra" >/dev/null; info "tagged $extra ($want)"; }
+  done
+}
+
+# cached_tar NAME KEY: path of the cached tarball for this content key
+cached_tar() { echo "$IMG_CACHE/$1-$2.oci.tar"; }
+
+passwd_files() { # ROOTFS: minimal /etc/passwd, /etc/group with root, nobody and nonroot 65532
+  mkdir -p "$1/etc" "$1/tmp"
+  chmod 1777 "$1/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$1/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' >"$1/etc/group"
+}
+
+# static_binary_image NAME REF BINARY DEST_PATH USER ENTRYPOINT_JSON [PORTS_JSON]
+static_binary_image() {
+  local name=$1 ref=$2 bin=$3 dest=$4 user=$5 entry=$6 ports=${7:-'{}'} key tar root
+  [ -x "$bin" ] || die "$bin missing: run cluster/build.sh first"
+  key=$( { sha256sum "$bin"; echo "$ref $dest $user $entry $ports v1"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar "$name" "$key")
+  if [ ! -f "$tar.digest" ]; then
+    root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
+    passwd_files "$root"
+    install -D -m 0755 "$bin" "$root$dest"
+    oci_pack "$ref" "$root" "$tar" "$user" "$entry" "[\"PATH=$DEFAULT_PATH\"]" "$ports"
+    rm -rf "$root"
+  fi
+  import_image "$ref" "$tar"
+}
+
+img_pause() {
+  local key tar root
+  key=$( { sha256sum "$CLUSTER_DIR/images/pause.c"; gcc --version | head -1; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar pause "$key")
+  if [ ! -f "$tar.digest" ]; then
+    root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
+    gcc -static -Os -s -o "$root/pause" "$CLUSTER_DIR/images/pause.c"
+    oci_pack "$PAUSE_IMAGE" "$root" "$tar" "65535:65535" '["/pause"]' "[\"PATH=$DEFAULT_PATH\"]"
+    rm -rf "$root"
+  fi
+  import_image "$PAUSE_IMAGE" "$tar"
+}
+
+img_busybox() { # Debian's busybox-static; also the local-path helper and the netcheck image
+  local key tar root a
+  key=$( { sha256sum /bin/busybox; echo v1; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar busybox "$key")
+  if [ ! -f "$tar.digest" ]; then
+    root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
+    passwd_files "$root"
+    mkdir -p "$root/bin" "$root/var/www"
+    install -m 0755 /bin/busybox "$root/bin/busybox"
+    for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"; done
+    echo '<html><body>refarch busybox httpd</body></html>' >"$root/var/www/index.html"
+    oci_pack "$BUSYBOX_IMAGE" "$root" "$tar" "0:0" '["/bin/sh"]' '["PATH=/bin"]'
+    rm -rf "$root"
+  fi
+  import_image "$BUSYBOX_IMAGE" "$tar" "$NETCHECK_IMAGE"
+}
+
+img_coredns() {
+  static_binary_image coredns "$COREDNS_IMAGE" "$COREDNS_BIN/coredns" /coredns 65532:65532 '["/coredns"]' \
+    '{"53/tcp":{},"53/udp":{}}'
+}
+img_traefik() {
+  static_binary_image traefik "$TRAEFIK_IMAGE" "$TRAEFIK_BIN/traefik" /traefik 65532:65532 '["/traefik"]' \
+    '{"8000/tcp":{},"8443/tcp":{}}'
+}
+img_local_path() {
+  static_binary_image local-path "$LOCAL_PATH_IMAGE" "$LOCAL_PATH_BIN/local-path-provisioner" \
+    /usr/bin/local-path-provisioner 0:0 '["/usr/bin/local-path-provisioner"]'
+}
+
+debian_mirror() {
+  local m
+  m=$(grep -h -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
+    grep -v security | head -1 | awk '{print ($1 == "deb") ? $2 : $2}')
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+img_postgresql() {
+  local key tar root mirror
+  key=$( { sha256sum "$CLUSTER_DIR/images/postgres-entrypoint.sh"; sed -n '/^img_postgresql()/,/^}/p' "$0"; } |
+    sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql "$key")
+  if [ ! -f "$tar.digest" ]; then
+    mirror=$(debian_mirror)
+    root=$(mktemp -d "$IMG_CACHE/.pgroot.XXXXXX")
+    info "building $POSTGRES_IMAGE: debootstrap bookworm (minbase) from $mirror + postgresql-15 (a few minutes, once)"
+    # shellcheck disable=SC2064
+    trap "umount -l '$root/proc' 2>/dev/null || true; umount -l '$root/sys' 2>/dev/null || true" EXIT
+    debootstrap --variant=minbase bookworm "$root" "$mirror" >"$IMG_CACHE/debootstrap.log" 2>&1 ||
+      { tail -30 "$IMG_CACHE/debootstrap.log"; die "debootstrap failed"; }
+    # no service starts and no default cluster inside the image build
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 0755 "$root/usr/sbin/policy-rc.d"
+    mkdir -p "$root/etc/postgresql-common"
+    echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.conf"
+    chroot "$root" groupadd -r -g 999 postgres
+    chroot "$root" useradd -r -u 999 -g 999 -d /var/lib/postgresql -s /bin/bash -c "PostgreSQL administrator" postgres
+    cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+    cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    mount -t proc proc "$root/proc"
+    { chroot "$root" apt-get update -o Acquire::Retries=3 &&
+      DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y --no-install-recommends \
+        postgresql-15 postgresql-client-15; } >>"$IMG_CACHE/debootstrap.log" 2>&1 ||
+      { umount -l "$root/proc"; tail -30 "$IMG_CACHE/debootstrap.log"; die "installing postgresql-15 failed"; }
+    umount -l "$root/proc"
+    trap - EXIT
+    chroot "$root" apt-get clean
+    rm -rf "$root/var/lib/apt/lists/"* "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/info" \
+      "$root/var/log/"*.log "$root/var/cache/debconf/"*-old "$root/usr/sbin/policy-rc.d" \
+      "$root/etc/resolv.conf" "$root/etc/postgresql/15" "$root/var/lib/postgresql/15"
+    : >"$root/etc/resolv.conf"
+    find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'C.*' -exec rm -rf {} + 2>/dev/null || true
+    mkdir -p "$root/var/lib/postgresql/data" "$root/var/run/postgresql" "$root/docker-entrypoint-initdb.d"
+    chown 999:999 "$root/var/lib/postgresql" "$root/var/lib/postgresql/data" "$root/var/run/postgresql"
+    chmod 0700 "$root/var/lib/postgresql/data"; chmod 2775 "$root/var/run/postgresql"
+    install -D -m 0755 "$CLUSTER_DIR/images/postgres-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
+    oci_pack "$POSTGRES_IMAGE" "$root" "$tar" "999:999" '["/usr/local/bin/docker-entrypoint.sh"]' \
+      '["PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"]' \
+      '{"5432/tcp":{}}'
+    # the config's Cmd would be ["postgres"]; the entrypoint defaults to it
+    rm -rf "$root"
+  fi
+  import_image "$POSTGRES_IMAGE" "$tar"
+}
+
+guestbook_version() {
+  local v=${GUESTBOOK_VERSION:-}
+  [ -n "$v" ] || v=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" 2>/dev/null | head -1)
+  echo "${v:-dev}"
+}
+
+img_guestbook() {
+  local app=$REPO_DIR/app ver tar root hash
+  if [ ! -f "$app/go.mod" ]; then warn "app/ has no go.mod yet: skipping the guestbook image"; return 0; fi
+  ver=$(guestbook_version)
+  root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
+  passwd_files "$root"
+  (cd "$app" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" \
+    go build -trimpath -ldflags="-s -w" -o "$root/guestbook" .) || { rm -rf "$root"; die "building app/ failed"; }
+  hash=$(sha256sum "$root/guestbook" | cut -c1-12)
+  tar=$(cached_tar guestbook "$hash")
+  [ -f "$tar.digest" ] || oci_pack "$GUESTBOOK_IMAGE_REPO:$ver" "$root" "$tar" "65532:65532" '["/guestbook"]' \
+    "[\"PATH=$DEFAULT_PATH\"]" '{"8080/tcp":{}}'
+  rm -rf "$root"
+  import_image "$GUESTBOOK_IMAGE_REPO:$ver" "$tar" "$GUESTBOOK_IMAGE_REPO:sha-$hash"
+  # drop the guestbook tarballs of older builds
+  find "$IMG_CACHE" -maxdepth 1 -name 'guestbook-*.oci.tar*' ! -name "guestbook-$hash.*" -delete
+}
+
+main() {
+  local all=(pause busybox coredns traefik local-path postgresql guestbook) names=("$@") n
+  [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+  mkdir -p "$IMG_CACHE"
+  if [ "$BUILD_ONLY" = 0 ]; then
+    [ -S "$CONTAINERD_SOCK" ] || die "the cluster's containerd is not running ($CONTAINERD_SOCK); run cluster/up.sh (or use --build-only)"
+  fi
+  for n in "${names[@]}"; do
+    case $n in
+      pause) img_pause ;; busybox | netcheck) img_busybox ;; coredns) img_coredns ;;
+      traefik) img_traefik ;; local-path) img_local_path ;; postgresql | postgres) img_postgresql ;;
+      guestbook) img_guestbook ;;
+      *) die "unknown image '$n' (known: ${all[*]})" ;;
+    esac
+  done
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  T0=$SECONDS
+  need_root
+  step "building local images and importing them into the cluster's containerd"
+  main "$@"
+  step "images ready"
+fi

@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# Common settings and helpers for the cluster/ scripts. Sourced, not run.
+
+CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$CLUSTER_DIR/.." && pwd)
+# shellcheck source=versions.env
+. "$CLUSTER_DIR/versions.env"
+
+REFARCH_CACHE=${REFARCH_CACHE:-/var/cache/refarch}
+REFARCH_STATE_DIR=${REFARCH_STATE_DIR:-/var/lib/refarch-cluster}
+REFARCH_LOG_ARCHIVE=${REFARCH_LOG_ARCHIVE:-/tmp/refarch-cluster-logs}
+STATE=$REFARCH_STATE_DIR
+RUN_DIR=$STATE/run
+LOG_DIR=$STATE/logs
+PKI=$STATE/pki
+KUBECONFIG_FILE=$STATE/kubeconfig
+
+K8S_BIN=$REFARCH_CACHE/kubernetes-$K8S_VERSION/bin
+K8S_LEGACY_BIN=$REFARCH_CACHE/kubernetes-$K8S_LEGACY_VERSION/bin
+ETCD_BIN=$REFARCH_CACHE/etcd-$ETCD_VERSION/bin
+COREDNS_BIN=$REFARCH_CACHE/coredns-$COREDNS_VERSION/bin
+TRAEFIK_BIN=$REFARCH_CACHE/traefik-$TRAEFIK_VERSION/bin
+KUBE_ROUTER_BIN=$REFARCH_CACHE/kube-router-$KUBE_ROUTER_VERSION/bin
+LOCAL_PATH_BIN=$REFARCH_CACHE/local-path-provisioner-$LOCAL_PATH_PROVISIONER_VERSION/bin
+
+CONTAINERD_SOCK=$STATE/containerd/containerd.sock
+APT_PACKAGES=(containerd runc containernetworking-plugins iptables ipset conntrack
+  busybox-static debootstrap openssl iproute2 util-linux procps gcc libc6-dev)
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+# ---------------------------------------------------------------- logging
+T0=${T0:-$SECONDS}
+STEP=0
+SCRIPT_NAME=${SCRIPT_NAME:-$(basename "$0" .sh)}
+step() {
+  STEP=$((STEP + 1))
+  printf '[%s] step %d (+%ds): %s\n' "$SCRIPT_NAME" "$STEP" $((SECONDS - T0)) "$*"
+}
+info() { printf '[%s]   (+%ds) %s\n' "$SCRIPT_NAME" $((SECONDS - T0)) "$*"; }
+warn() { printf '[%s] WARNING: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it manages interfaces, iptables, mounts)"; }
+
+# ------------------------------------------------------------ apt packages
+ensure_apt_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  info "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${missing[@]}" >"${TMPDIR:-/tmp}/refarch-apt.log" 2>&1 || {
+    # the package lists may be missing on a fresh machine
+    apt-get update -o DPkg::Lock::Timeout=600 >>"${TMPDIR:-/tmp}/refarch-apt.log" 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 \
+      --no-install-recommends "${missing[@]}" >>"${TMPDIR:-/tmp}/refarch-apt.log" 2>&1 ||
+      { tail -20 "${TMPDIR:-/tmp}/refarch-apt.log"; die "apt-get install failed"; }
+  }
+}
+
+# --------------------------------------------------- processes (by PID only)
+# start_daemon NAME BINARY ARGS... : runs detached, logs to $LOG_DIR/NAME.log,
+# records the PID in $RUN_DIR/NAME.pid and the binary in $RUN_DIR/NAME.exe.
+start_daemon() {
+  local name=$1; shift
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  if daemon_running "$name"; then info "$name already running (pid $(cat "$RUN_DIR/$name.pid"))"; return 0; fi
+  printf '%s\n' "$(readlink -f "$1")" >"$RUN_DIR/$name.exe"
+  printf '\n==== %s starting: %s\n' "$(date -Is)" "$*" >>"$LOG_DIR/$name.log"
+  setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+# daemon_running NAME: the recorded PID is alive and still runs the recorded binary.
+daemon_running() {
+  local name=$1 pid exe
+  [ -f "$RUN_DIR/$name.pid" ] || return 1
+  pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+  exe=$(cat "$RUN_DIR/$name.exe" 2>/dev/null) || return 1
+  [ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
+}
+
+# stop_daemon NAME [GRACE_SECONDS]: TERM, then KILL after the grace period.
+stop_daemon() {
+  local name=$1 grace=${2:-15} pid i
+  if daemon_running "$name"; then
+    pid=$(cat "$RUN_DIR/$name.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 5; i++)); do [ -d "/proc/$pid" ] || break; sleep 0.2; done
+    if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.3; fi
+    info "stopped $name (pid $pid)"
+  fi
+  rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.exe"
+}
+
+# kill_pid_if PID EXE_SUBSTRING: kills one PID if its executable matches.
+kill_pid_if() {
+  local pid=$1 want=$2 exe
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 0
+  exe=$(readlink -f "/proc/$pid/exe" 2>/dev/null) || return 0
+  case $exe in *"$want"*) kill -KILL "$pid" 2>/dev/null || true ;; esac
+}
+
+# wait_until DESCRIPTION TIMEOUT_SECONDS CMD...: bounded poll (1 s interval).
+wait_until() {
+  local what=$1 timeout=$2 i; shift 2
+  for ((i = 0; i < timeout; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  warn "timed out after ${timeout}s waiting for: $what"
+  return 1
+}
+
+kc() { "$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+
+# ------------------------------------------------------------- iptables etc.
+# Chains created by kube-proxy, kube-router, the CNI plugins and us.
+OUR_CHAIN_RE='^(KUBE-|CNI-|REFARCH-)'
+# ipsets created by kube-router
+OUR_IPSET_RE='^(KUBE-|kube-router-|inet6:KUBE-|inet6:kube-router-)'
+
+iptables_cleanup() {
+  local ipt table chain rule
+  for ipt in iptables ip6tables; do
+    command -v "$ipt" >/dev/null || continue
+    for table in filter nat mangle raw; do
+      "$ipt" -t "$table" -S >/dev/null 2>&1 || continue
+      # 1) rules in any chain that jump to one of our chains
+      "$ipt" -t "$table" -S 2>/dev/null | grep -E -- '-j (KUBE-|CNI-|REFARCH-)' |
+        grep -E -- '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) ' | sed 's/^-A /-D /' |
+        while read -r rule; do eval "$ipt -t $table $rule" 2>/dev/null || true; done
+      # 2) flush, then delete our chains
+      for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | grep -E "$OUR_CHAIN_RE"); do
+        "$ipt" -t "$table" -F "$chain" 2>/dev/null || true
+      done
+      for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | grep -E "$OUR_CHAIN_RE"); do
+        "$ipt" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+  if command -v ipset >/dev/null; then
+    local set
+    for set in $(ipset list -n 2>/dev/null | grep -E "$OUR_IPSET_RE"); do
+      ipset destroy "$set" 2>/dev/null || true
+    done
+  fi
+}

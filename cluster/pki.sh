@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Certificates, keys and kubeconfigs for the local cluster (sourced by up.sh).
+# Everything lives in $PKI (inside the state dir) and is created once per
+# cluster lifetime: `up` on an existing state reuses it, `down` deletes it.
+
+_openssl_sign() { # NAME SUBJ [SAN] : key+csr, signed by the cluster CA
+  local name=$1 subj=$2 san=${3:-} ext
+  [ -f "$PKI/$name.crt" ] && return 0
+  openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
+  openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
+  ext=$PKI/$name.ext
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    if [ -n "$san" ]; then echo "extendedKeyUsage=serverAuth,clientAuth"; echo "subjectAltName=$san"
+    else echo "extendedKeyUsage=clientAuth"; fi
+  } >"$ext"
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 365 -sha256 -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr" "$ext"
+  chmod 0600 "$PKI/$name.key"
+}
+
+_kubeconfig() { # FILE CERT_NAME SERVER
+  local file=$1 name=$2 server=$3
+  [ -f "$file" ] && return 0
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: refarch
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+- name: $name
+  user:
+    client-certificate-data: $(base64 -w0 <"$PKI/$name.crt")
+    client-key-data: $(base64 -w0 <"$PKI/$name.key")
+contexts:
+- name: refarch
+  context:
+    cluster: refarch
+    user: $name
+current-context: refarch
+EOF
+  chmod 0600 "$file"
+}
+
+generate_pki() {
+  mkdir -p "$PKI"
+  chmod 0700 "$PKI"
+  if [ ! -f "$PKI/ca.crt" ]; then
+    openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
+    openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=refarch-local-ca" -days 365 -sha256 \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+      -out "$PKI/ca.crt" 2>/dev/null
+  fi
+  _openssl_sign apiserver "/CN=kube-apiserver" \
+    "IP:$NODE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN,DNS:localhost,DNS:$NODE_NAME"
+  _openssl_sign kubelet-serving "/CN=$NODE_NAME" "IP:$NODE_IP,DNS:$NODE_NAME"
+  _openssl_sign admin "/O=system:masters/CN=refarch-admin"
+  _openssl_sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+  _openssl_sign controller-manager "/CN=system:kube-controller-manager"
+  _openssl_sign scheduler "/CN=system:kube-scheduler"
+  _openssl_sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
+  _openssl_sign kube-proxy "/CN=system:kube-proxy"
+  _openssl_sign kube-router "/CN=refarch:kube-router"
+  if [ ! -f "$PKI/sa.key" ]; then
+    openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+    chmod 0600 "$PKI/sa.key"
+  fi
+  # Secrets are encrypted at rest in etcd (secretbox, key made here, once).
+  if [ ! -f "$PKI/encryption-config.yaml" ]; then
+    cat >"$PKI/encryption-config.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys:
+            - name: key1
+              secret: $(head -c 32 /dev/urandom | base64 -w0)
+      - identity: {}
+EOF
+    chmod 0600 "$PKI/encryption-config.yaml"
+  fi
+  local server=https://$NODE_IP:6443 n
+  for n in admin controller-manager scheduler kubelet kube-proxy kube-router; do
+    _kubeconfig "$PKI/$n.kubeconfig" "$n" "$server"
+  done
+  cp "$PKI/admin.kubeconfig" "$KUBECONFIG_FILE.tmp" && mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
+  chmod 0600 "$KUBECONFIG_FILE"
+}
