@@ -8,6 +8,14 @@ import { Construct } from 'constructs';
 import { configHash } from './config-hash';
 import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './validation';
 
+/**
+ * Workload annotation listing, comma-separated, the Secrets the workload reads that are
+ * created out of band and so are not in the synthesized YAML. Manifest checks (the
+ * refarch-validation plugin) accept a reference to a missing Secret only when it is
+ * listed here: a missing Secret that nobody declared is a mistake.
+ */
+export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets';
+
 /** Props of {@link AppConfig}. */
 export interface AppConfigProps {
   /**
@@ -139,6 +147,14 @@ export class AppConfig extends Construct {
       throw new ValidationError(`${this.node.path}: secret key`, key, `No such key; the Secret "${this.secretName}" has: ${this.secretKeys.join(', ')}.`);
     }
     return { name: envName, valueFrom: { secretKeyRef: { name: this.secretName, key } } };
+  }
+
+  /**
+   * Annotations for a workload that reads the Secret: declares it as created out of band
+   * when it is not rendered here (see {@link EXTERNAL_SECRETS_ANNOTATION}), none otherwise.
+   */
+  public workloadAnnotations(): Record<string, string> | undefined {
+    return this.rendersSecret ? undefined : { [EXTERNAL_SECRETS_ANNOTATION]: this.secretName };
   }
 
   /** The value of a setting, for constructs that need it at synth time (e.g. a probe command). */

@@ -185,7 +185,8 @@ export class PostgresDatabase extends Construct {
     });
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
-      metadata: { name, namespace: this.namespace, labels },
+      // Declares the password Secret when it is created out of band (on the StatefulSet, so it rolls no pod).
+      metadata: { name, namespace: this.namespace, labels, annotations: config.workloadAnnotations() },
       spec: {
         replicas: 1,
         serviceName: this.headlessServiceName,

@@ -200,7 +200,8 @@ export class WebTier extends Construct {
     const env = secretEnv.map(([envName, key]) => config!.secretEnv(validateEnvVarName(f('secretEnv key'), envName), key));
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
+      // On the Deployment, not the pod template: declaring an out-of-band Secret must not roll the pods.
+      metadata: { name: this.name, namespace: this.namespace, labels, annotations: env.length > 0 ? config!.workloadAnnotations() : undefined },
       spec: {
         replicas,
         revisionHistoryLimit: 5,
