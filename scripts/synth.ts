@@ -19,6 +19,7 @@ import { parseArgs } from 'util';
 import { environments } from '../config/environments';
 import { compose, newApp } from '../main';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
+import { formatResult, validateFolder } from '../plugins/refarch-validation';
 
 /** Options of {@link synthesize}. */
 export interface SynthOptions {
@@ -49,6 +50,11 @@ export function synthesize(options: SynthOptions): string[] {
   const staging = fs.mkdtempSync(path.join(parent, `.synth-${path.basename(outdir)}-`));
   try {
     compose(newApp(staging), selected).synth();
+    // Manifest quality gates (plugins/refarch-validation, also run by `cdk8s synth`):
+    // a violation fails here, before the swap, so dist/ keeps the previous output.
+    const checks = validateFolder(staging, options.outdir);
+    if (checks.violations.length > 0) throw new Error(`manifest checks failed:\n${formatResult(checks)}`);
+    if (checks.skipped.length > 0) console.log(formatResult(checks));
     const files = fs.readdirSync(staging).sort();
     const previous = `${staging}.previous`;
     if (fs.existsSync(outdir)) fs.renameSync(outdir, previous);

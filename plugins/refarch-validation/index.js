@@ -1,0 +1,16 @@
+// @ts-check
+'use strict';
+/**
+ * refarch-validation: manifest checks for the reference architecture, as a cdk8s
+ * validation plugin (`RefArchValidation`, named in cdk8s.yaml) and as a pure function
+ * (`validateManifests`, called by `npm run synth` before it replaces dist/).
+ *
+ * Plain CommonJS with JSDoc types (checked by the repository's `tsc`), so `cdk8s synth`
+ * loads it with a plain require(), without a compiler or a build step.
+ */
+module.exports = {
+  ...require('./src/rules'),
+  ...require('./src/validate'),
+  ...require('./src/files'),
+  ...require('./src/plugin'),
+};
