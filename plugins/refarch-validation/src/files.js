@@ -65,15 +65,20 @@ function validateFolder(dir, displayDir = dir) {
   return validateManifests(readManifestFolder(dir, displayDir));
 }
 
+/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. @param {{ kind: string, namespace: string, name: string }} o */
+function objectName(o) {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
 /** One violation, as one line plus its fix. @param {Violation} v */
 function formatViolation(v) {
-  return `${v.file}: ${v.kind} ${v.namespace}/${v.name}: ${v.path}: ${v.message} [${v.rule}]\n    fix: ${v.fix}`;
+  return `${v.file}: ${objectName(v)}: ${v.path}: ${v.message} [${v.rule}]\n    fix: ${v.fix}`;
 }
 
 /** One switched-off rule, as one line. @param {Skip} s */
 function formatSkip(s) {
   const effect = s.suppressed > 0 ? `suppresses ${s.suppressed} violation${s.suppressed === 1 ? '' : 's'}` : 'suppresses nothing';
-  return `${s.file}: ${s.kind} ${s.namespace}/${s.name}: ${s.rule} switched off (${effect}): ${s.reason}`;
+  return `${s.file}: ${objectName(s)}: ${s.rule} switched off (${effect}): ${s.reason}`;
 }
 
 /** Violations, then switched-off rules, then a summary line. @param {ValidationResult} result */
@@ -87,4 +92,4 @@ function formatResult(result) {
   ].join('\n');
 }
 
-module.exports = { parseManifestText, readManifestFolder, validateFolder, formatViolation, formatSkip, formatResult };
+module.exports = { objectName, parseManifestText, readManifestFolder, validateFolder, formatViolation, formatSkip, formatResult };

@@ -11,7 +11,7 @@
 const fs = require('fs');
 const { RULE_BY_ID } = require('./rules');
 const { validateManifests } = require('./validate');
-const { parseManifestText } = require('./files');
+const { objectName, parseManifestText } = require('./files');
 
 /**
  * What the plugin uses of cdk8s-cli's `ValidationContext`.
@@ -53,7 +53,7 @@ class RefArchValidation {
         recommendation: rule.reason,
         fix: rule.fix,
         violatingResources: [...resources.values()].map((vs) => ({
-          resourceName: `${vs[0].kind} ${vs[0].namespace}/${vs[0].name}`,
+          resourceName: objectName(vs[0]),
           manifestPath: vs[0].file,
           locations: vs.map((v) => `${v.path}: ${v.message}`),
         })),
@@ -68,7 +68,7 @@ class RefArchValidation {
       'Switched off': String(result.skipped.length),
     };
     result.skipped.forEach((s, i) => {
-      metadata[`Switched off #${i + 1}`] = `${s.rule} on ${s.kind} ${s.namespace}/${s.name} (${s.file}), suppressed ${s.suppressed}: ${s.reason}`;
+      metadata[`Switched off #${i + 1}`] = `${s.rule} on ${objectName(s)} (${s.file}), suppressed ${s.suppressed}: ${s.reason}`;
     });
     context.report.submit(result.violations.length > 0 ? 'failure' : 'success', metadata);
   }

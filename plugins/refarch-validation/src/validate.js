@@ -67,6 +67,10 @@ const { EXTERNAL_SECRETS_ANNOTATION, RULE_BY_ID, SKIP_ANNOTATION_PREFIX } = requ
  * @typedef {{ matchLabels?: Record<string, string>, matchExpressions?: Array<{ key: string, operator: string, values?: string[] }> }} LabelSelector
  */
 
+/** Kinds without a namespace (reported with namespace ''). */
+const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
+  'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'CSIDriver', 'APIService',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 /** Kinds whose pods come from `spec.template`. */
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
 /** Kinds whose replica count may exceed one, and so need a PodDisruptionBudget. */
@@ -87,7 +91,9 @@ function validateManifests(files) {
     for (const obj of objects) {
       if (!isObject(obj)) continue; // empty YAML documents
       const o = /** @type {K8sObject} */ (obj);
-      entries.push({ file, obj: o, kind: String(o.kind ?? '(no kind)'), name: String(o.metadata?.name ?? '(no name)'), namespace: o.metadata?.namespace ?? 'default' });
+      const kind = String(o.kind ?? '(no kind)');
+      const namespace = o.metadata?.namespace ?? (CLUSTER_SCOPED_KINDS.has(kind) ? '' : 'default');
+      entries.push({ file, obj: o, kind, name: String(o.metadata?.name ?? '(no name)'), namespace });
     }
   }
   const index = new Index(entries);
@@ -113,12 +119,12 @@ function validateManifests(files) {
   // Skip annotations switch a rule off for one object, with a reason.
   /** @type {Map<Entry, Map<string, { reason: string, suppressed: number }>>} */
   const skips = new Map();
-  /** @type {Violation[]} */
-  const violations = [];
+  /** @type {Array<{ at: number, v: Violation }>} */
+  const emitted = [];
   /** @type {(entry: Entry, rule: string, path: string, message: string) => void} */
   const emit = (entry, rule, path, message) => {
     const r = /** @type {import('./rules').Rule} */ (RULE_BY_ID.get(rule));
-    violations.push({ rule, file: entry.file, kind: entry.kind, name: entry.name, namespace: entry.namespace, path, message, reason: r.reason, fix: r.fix });
+    emitted.push({ at: 2 * entries.indexOf(entry) + (rule === 'skip-annotation' ? 1 : 0), v: { rule, file: entry.file, kind: entry.kind, name: entry.name, namespace: entry.namespace, path, message, reason: r.reason, fix: r.fix } });
   };
   for (const entry of entries) {
     for (const [key, value] of Object.entries(entry.obj.metadata?.annotations ?? {})) {
@@ -148,6 +154,8 @@ function validateManifests(files) {
       skipped.push({ rule, file: entry.file, kind: entry.kind, name: entry.name, namespace: entry.namespace, reason: s.reason, suppressed: s.suppressed });
     }
   }
+  // Object by object, in manifest order; an object's own findings before its annotation problems.
+  const violations = emitted.sort((a, b) => a.at - b.at).map((e) => e.v);
   return { violations, skipped };
 }
 

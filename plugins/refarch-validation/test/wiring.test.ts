@@ -1,0 +1,180 @@
+/**
+ * The plugin on the reference architecture and in its two entry points: the cdk8s CLI
+ * (cdk8s.yaml `validations:`) and `npm run synth` (scripts/synth.ts).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as CliValidation from 'cdk8s-cli/lib/plugins/validation';
+import {
+  EXTERNAL_SECRETS_ANNOTATION, RefArchValidation, formatResult, readManifestFolder, rulesTable, validateFolder, validateManifests,
+} from '..';
+import { EXTERNAL_SECRETS_ANNOTATION as LIB_EXTERNAL_SECRETS_ANNOTATION } from '../../../lib/app-config';
+import { environments } from '../../../config/environments';
+import { synthEnvironment } from '../../../test/support';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+// The CLI's own ValidationContext/ValidationReport, loaded by path (its package exports hide lib/).
+const { ValidationContext }: typeof CliValidation = require(path.join(root, 'node_modules', 'cdk8s-cli', 'lib', 'plugins', 'validation.js'));
+let tmp: string;
+beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-validation-')); });
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The committed dev manifests, parsed. */
+const devObjects = () => readManifestFolder(path.join(root, 'dist')).find((f) => f.file.endsWith('dev.k8s.yaml'))!.objects as any[];
+const byKindName = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('the reference architecture', () => {
+  test('every environment in dist/ reports zero violations and switches no rule off', () => {
+    const result = validateFolder(path.join(root, 'dist'), 'dist');
+    expect(formatResult(result)).toBe('refarch-validation: 0 violations, 0 rules switched off by annotation.');
+    expect(fs.readdirSync(path.join(root, 'dist')).sort()).toEqual(Object.keys(environments({})).map((e) => `${e}.k8s.yaml`).sort());
+  });
+
+  test.each(Object.keys(environments({})))('a fresh synth of %s reports zero violations', (env) => {
+    expect(validateManifests([{ file: `${env}.k8s.yaml`, objects: synthEnvironment(env) }])).toEqual({ violations: [], skipped: [] });
+  });
+
+  test('prod passes only because its workloads declare the out-of-band Secret', () => {
+    const prod = synthEnvironment('prod');
+    for (const o of prod) if (o.metadata.annotations) delete o.metadata.annotations[EXTERNAL_SECRETS_ANNOTATION];
+    const rules = validateManifests([{ file: 'prod.k8s.yaml', objects: prod }]).violations.map((v) => `${v.rule} ${v.kind}/${v.name} ${v.path}`);
+    expect(rules).toEqual([
+      'config-reference Deployment/guestbook spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef',
+      'config-reference StatefulSet/postgres spec.template.spec.containers[0].env[2].valueFrom.secretKeyRef',
+    ]);
+  });
+
+  test('lib/ and the plugin agree on the external-secrets annotation', () => {
+    expect(LIB_EXTERNAL_SECRETS_ANNOTATION).toBe(EXTERNAL_SECRETS_ANNOTATION);
+  });
+});
+
+describe('skip annotations', () => {
+  test('switch one rule off for one object, and are listed with their reason', () => {
+    const objects = devObjects();
+    const web = byKindName(objects, 'Deployment', 'guestbook');
+    web.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+    web.metadata.annotations = { 'refarch.example.com/skip-read-only-root-filesystem': 'the image writes its cache under /var/cache' };
+    const pg = byKindName(objects, 'StatefulSet', 'postgres');
+    pg.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; // not switched off here
+
+    const result = validateManifests([{ file: 'dist/dev.k8s.yaml', objects }]);
+    expect(result.violations.map((v) => `${v.rule} ${v.kind}/${v.name}`)).toEqual(['read-only-root-filesystem StatefulSet/postgres']);
+    expect(result.skipped).toEqual([{
+      rule: 'read-only-root-filesystem', file: 'dist/dev.k8s.yaml', kind: 'Deployment', name: 'guestbook', namespace: 'refarch-dev',
+      reason: 'the image writes its cache under /var/cache', suppressed: 1,
+    }]);
+    expect(formatResult(result)).toContain('dist/dev.k8s.yaml: Deployment refarch-dev/guestbook: read-only-root-filesystem switched off (suppresses 1 violation): the image writes its cache under /var/cache');
+  });
+
+  test('an empty reason is a violation, and the rule stays on', () => {
+    const objects = devObjects();
+    const web = byKindName(objects, 'Deployment', 'guestbook');
+    web.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+    web.metadata.annotations = { 'refarch.example.com/skip-read-only-root-filesystem': '' };
+    const result = validateManifests([{ file: 'dist/dev.k8s.yaml', objects }]);
+    expect(result.violations.map((v) => `${v.rule}: ${v.message}`)).toEqual([
+      'read-only-root-filesystem: Container "web" does not set readOnlyRootFilesystem: true.',
+      'skip-annotation: Switches off "read-only-root-filesystem" without a reason; the rule stays on.',
+    ]);
+    expect(result.skipped).toEqual([]);
+  });
+
+  test('an annotation that suppresses nothing is still listed', () => {
+    const objects = devObjects();
+    byKindName(objects, 'Service', 'guestbook').metadata.annotations = { 'refarch.example.com/skip-service-selector': 'endpoints come from a mesh' };
+    const result = validateManifests([{ file: 'dev.k8s.yaml', objects }]);
+    expect(result.violations).toEqual([]);
+    expect(result.skipped.map((s) => [s.rule, s.suppressed])).toEqual([['service-selector', 0]]);
+  });
+});
+
+describe('the cdk8s CLI plugin', () => {
+  const runPlugin = async (files: string[]) => {
+    const context = new ValidationContext(files, './plugins/refarch-validation', '0.1.0', {}, false);
+    await new RefArchValidation({}).validate(context);
+    return context.report.toJson();
+  };
+
+  test('passes the committed manifests', async () => {
+    const report = await runPlugin([path.join(root, 'dist', 'dev.k8s.yaml'), path.join(root, 'dist', 'prod.k8s.yaml')]);
+    expect(report.summary.status).toBe('success');
+    expect(report.violations).toEqual([]);
+    expect(report.summary.metadata).toMatchObject({ 'Violations': '0', 'Switched off': '0' });
+  });
+
+  test('fails with file, object, field path and fix, and lists switched-off rules in the summary', async () => {
+    const objects = devObjects();
+    const web = byKindName(objects, 'Deployment', 'guestbook');
+    web.spec.template.spec.containers[0].image = 'refarch-guestbook:latest';
+    web.spec.template.spec.hostNetwork = true;
+    web.metadata.annotations = { 'refarch.example.com/skip-pss-host-namespaces': 'test: host networking on purpose' };
+    const file = path.join(tmp, 'dev.k8s.yaml');
+    fs.writeFileSync(file, objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+
+    const report = await runPlugin([file]);
+    expect(report.summary.status).toBe('failure');
+    expect(report.violations).toEqual([{
+      ruleName: 'image-tag',
+      recommendation: expect.stringContaining('latest'),
+      fix: expect.stringContaining('Pin the image'),
+      violatingConstructs: [{
+        resourceName: 'Deployment refarch-dev/guestbook',
+        manifestPath: file,
+        constructPath: undefined,
+        locations: ['spec.template.spec.containers[0].image: Container "web": image "refarch-guestbook:latest" uses the latest tag.'],
+      }],
+    }]);
+    expect(report.summary.metadata).toMatchObject({
+      'Violations': '1',
+      'Switched off': '1',
+      'Switched off #1': `pss-host-namespaces on Deployment refarch-dev/guestbook (${file}), suppressed 1: test: host networking on purpose`,
+    });
+  });
+});
+
+describe('entry points', () => {
+  const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
+  const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DB_PASSWORD: '' };
+
+  test('cdk8s synth loads the plugin from cdk8s.yaml and fails on a violation (exit 2)', () => {
+    const bad = devObjects();
+    bad[0].metadata.annotations = { 'refarch.example.com/skip-no-such-rule': 'x' }; // one violation, no rule off
+    const badFile = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(badFile, bad.map((o) => JSON.stringify(o)).join('\n---\n'));
+    const out = path.join(tmp, 'out');
+    // --app replaces the app command only; validations still come from cdk8s.yaml.
+    const result = spawnSync(cdk8s, ['synth', '--check-upgrade=false', '--output', out, '--app', `mkdir -p "$CDK8S_OUTDIR" && cp ${JSON.stringify(badFile)} "$CDK8S_OUTDIR/dev.k8s.yaml"`], {
+      cwd: root, env, encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain('Validation Report (');
+    expect(result.stdout).toContain('skip-annotation (1 occurrences)');
+    expect(result.stdout).toContain(`Manifest Path: ${out}/dev.k8s.yaml`);
+    expect(result.stdout).toContain('Resource Name: Namespace refarch-dev\n');
+    expect(result.stdout).toContain('metadata.annotations["refarch.example.com/skip-no-such-rule"]: "no-such-rule" is not a rule that can be switched off.');
+    expect(result.stderr).toContain('Validation failed');
+  }, 60_000);
+
+  test('npm run synth fails on a violation and leaves the output untouched', () => {
+    const out = path.join(tmp, 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'dev.k8s.yaml'), 'previous output\n');
+    // A value the constructs accept (any title), but that looks like an AWS key in a ConfigMap.
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', out, '--set', 'dev.web.title=AKIAIOSFODNN7EXAMPLE'], {
+      cwd: root, env, encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`synth failed: manifest checks failed:\n${out}/dev.k8s.yaml: ConfigMap refarch-dev/guestbook-config: data.APP_TITLE: ConfigMap key APP_TITLE holds a literal value, and its value looks like an AWS access key id. [no-literal-secrets]`);
+    expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
+    expect(fs.readdirSync(tmp)).toEqual(['dist']);
+    expect(fs.readFileSync(path.join(out, 'dev.k8s.yaml'), 'utf8')).toBe('previous output\n');
+  }, 60_000);
+});
+
+test('the README rules table is the rule catalog (regenerate with `node plugins/refarch-validation/rules-table.js`)', () => {
+  const readme = fs.readFileSync(path.join(root, 'plugins', 'refarch-validation', 'README.md'), 'utf8');
+  expect(readme).toContain(rulesTable());
+});
