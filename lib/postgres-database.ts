@@ -221,7 +221,12 @@ export class PostgresDatabase extends Construct {
               resources,
               securityContext: restrictedContainerSecurityContext(user),
               startupProbe: execProbe(pgIsReady, { periodSeconds: 5, failureThreshold: 60 }),
-              livenessProbe: execProbe(pgIsReady, { periodSeconds: 10, failureThreshold: 6 }),
+              // Liveness asks less than readiness: only whether the server still listens. With
+              // pg_isready here too, a server that answers slowly (overload, a long checkpoint)
+              // or refuses connections while it replays WAL would be restarted, which only
+              // makes that worse; readiness already takes it out of the Service. Runs only
+              // after the startup probe passed, so the socket-only initdb server is never probed.
+              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgresql') }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
               readinessProbe: execProbe(pgIsReady, { periodSeconds: 5, failureThreshold: 3 }),
               volumeMounts: [
                 { name: 'data', mountPath: DATA_MOUNT },

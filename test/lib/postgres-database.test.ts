@@ -17,7 +17,9 @@ describe('PostgresDatabase', () => {
     expect(c.image).toBe('postgres:16.4-bookworm');
     expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
     expect(c.readinessProbe.exec.command[0]).toBe('pg_isready');
-    expect(c.livenessProbe.exec.command[0]).toBe('pg_isready');
+    // Liveness differs from readiness: it must not restart a server that is only busy or recovering.
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'postgresql' });
+    expect(c.startupProbe.exec.command[0]).toBe('pg_isready');
     expect(c.volumeMounts.map((v: any) => v.mountPath)).toEqual(['/var/lib/postgresql/data', '/var/run/postgresql', '/tmp']);
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999 });
     expect(find(m, 'Service', 'postgres-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
