@@ -170,7 +170,8 @@ img_postgresql() {
     chroot "$root" groupadd -r -g 999 postgres
     chroot "$root" useradd -r -u 999 -g 999 -d /var/lib/postgresql -s /bin/bash -c "PostgreSQL administrator" postgres
     cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
-    cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    rm -f "$root/etc/resolv.conf" # never write through a symlink into the host
+    cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     mount -t proc proc "$root/proc"
     { chroot "$root" apt-get update -o Acquire::Retries=3 &&
       DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y --no-install-recommends \
@@ -184,9 +185,10 @@ img_postgresql() {
       "$root/etc/resolv.conf" "$root/etc/postgresql/15" "$root/var/lib/postgresql/15"
     : >"$root/etc/resolv.conf"
     find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'C.*' -exec rm -rf {} + 2>/dev/null || true
-    mkdir -p "$root/var/lib/postgresql/data" "$root/var/run/postgresql" "$root/docker-entrypoint-initdb.d"
-    chown 999:999 "$root/var/lib/postgresql" "$root/var/lib/postgresql/data" "$root/var/run/postgresql"
-    chmod 0700 "$root/var/lib/postgresql/data"; chmod 2775 "$root/var/run/postgresql"
+    # (/var/run is an absolute symlink to /run: always go through $root/run)
+    mkdir -p "$root/var/lib/postgresql/data" "$root/run/postgresql" "$root/docker-entrypoint-initdb.d"
+    chown 999:999 "$root/var/lib/postgresql" "$root/var/lib/postgresql/data" "$root/run/postgresql"
+    chmod 0700 "$root/var/lib/postgresql/data"; chmod 2775 "$root/run/postgresql"
     install -D -m 0755 "$CLUSTER_DIR/images/postgres-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
     oci_pack "$POSTGRES_IMAGE" "$root" "$tar" "999:999" '["/usr/local/bin/docker-entrypoint.sh"]' \
       '["PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"]' \
