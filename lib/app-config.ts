@@ -3,7 +3,7 @@
  * (credentials), with typed accessors that only hand out references to keys that
  * exist, so an env var can never point at a missing ConfigMap or Secret key.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
 import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './validation';

@@ -5,7 +5,7 @@
  * database runs in the cluster or not.
  */
 import { isIP } from 'net';
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validatePort } from './validation';
 

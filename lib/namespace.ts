@@ -1,7 +1,7 @@
 /**
  * A Namespace that enforces the Pod Security Standards `restricted` profile.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { fieldOf, validateDnsLabel, validateOneOf } from './validation';
 

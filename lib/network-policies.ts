@@ -3,7 +3,7 @@
  * in the namespace, then allow exactly DNS, traffic into the web pods, and web to
  * database.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './validation';
 

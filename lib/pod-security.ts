@@ -5,7 +5,7 @@
  * Written with the L1 types on purpose: cdk8s-plus-27 sets runAsNonRoot and friends
  * but has no option for `seccompProfile` or `capabilities`, both required by `restricted`.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 
 /** The identity a pod runs as. */
 export interface PodUser {

@@ -10,7 +10,7 @@
  * One replica only: a second PostgreSQL pod would be a second, empty database, not a
  * replica. For high availability use an operator (CloudNativePG, Zalando) instead.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';

@@ -3,7 +3,7 @@
  * quantity and no request may exceed its limit (the API server rejects that too, but
  * only at apply time).
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { ValidationError, validateQuantity } from './validation';
 
 /** CPU, memory and ephemeral-storage requests and limits of one container. */

@@ -1,7 +1,7 @@
 /**
  * An Ingress that routes one host (and path) to a Service port, with optional TLS.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import {
   fieldOf, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,

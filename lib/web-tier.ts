@@ -7,7 +7,7 @@
  * `imagePullPolicy: Always`, and cannot express seccomp or capabilities. Each of those
  * would need a patch; writing the spec out is shorter and reads like the YAML it makes.
  */
-import { k8s } from 'cdk8s-plus-27';
+import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';

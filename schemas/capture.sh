@@ -9,7 +9,7 @@
 # versions from cluster/versions.env) on 127.0.0.1 only, twice:
 #
 #   1. every API group and version enabled (--runtime-config=api/all=true,
-#      --feature-gates=AllAlpha=true: what Kubernetes' own hack/update-openapi-spec.sh
+#      --feature-gates=AllAlpha=true,AllBeta=true: what Kubernetes' own hack/update-openapi-spec.sh
 #      does, minus its OpenAPIEnums=false, so value enums stay in). Saved:
 #        openapi-v2.json  GET /openapi/v2, keys sorted, 2-space indented
 #        version.json     GET /version
@@ -147,7 +147,7 @@ capture() { # MINOR (e.g. 27)
 
   log "1.$minor: etcd $ETCD_VERSION + kube-apiserver $version, all APIs enabled"
   start_etcd
-  start_apiserver "$bin" --runtime-config=api/all=true --feature-gates=AllAlpha=true
+  start_apiserver "$bin" --runtime-config=api/all=true --feature-gates=AllAlpha=true,AllBeta=true
   api /version >"$STATE/version.json"
   api /openapi/v2 >"$STATE/openapi-v2.raw.json"
   local got
@@ -175,7 +175,7 @@ const version = JSON.parse(fs.readFileSync(path.join(state, 'version.json'), 'ut
 fs.writeFileSync(path.join(out, 'version.json'), JSON.stringify({
   ...version,
   capturedAt,
-  capturedWith: 'schemas/capture.sh: kube-apiserver --runtime-config=api/all=true --feature-gates=AllAlpha=true, GET /openapi/v2',
+  capturedWith: 'schemas/capture.sh: kube-apiserver --runtime-config=api/all=true --feature-gates=AllAlpha=true,AllBeta=true, GET /openapi/v2',
 }, null, 2) + '\n');
 const kinds = fs.readFileSync(path.join(state, 'served.txt'), 'utf8').split('\n').filter(Boolean);
 fs.writeFileSync(path.join(out, 'served-apis.json'), JSON.stringify({

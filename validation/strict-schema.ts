@@ -48,7 +48,9 @@ function strictSchema(node: any): any {
         return [field, strict];
       }));
     } else if (key === 'enum' || key === 'required') {
-      out[key] = value;
+      // De-duplicated: the server lists some values twice (ServiceSpec.externalTrafficPolicy
+      // has "Cluster", "Cluster", "Local", "Local" in 1.27: deprecated constant aliases).
+      out[key] = Array.isArray(value) ? [...new Set(value)] : value;
     } else if (key === '$ref' && typeof value === 'string') {
       out.$ref = value;
     } else {

@@ -1,0 +1,161 @@
+/**
+ * Strict schema validation (validation/, `npm run validate`): every synthesized manifest
+ * of every environment matches the API server schema of every supported minor, and the
+ * validator really refuses what a strict API server refuses.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { serverVersion, supportedMinors } from '../validation/schemas';
+import { formatIssue, validateYaml, ValidationIssue } from '../validation/validator';
+import { allVariants, find, Manifest } from './support';
+
+const root = path.resolve(__dirname, '..');
+const minors = supportedMinors();
+const toYaml = (manifests: object[]) => manifests.map((m) => stringify(m)).join('---\n');
+const report = (issues: ValidationIssue[]) => issues.map(formatIssue).join('\n');
+
+test('schemas are committed for 1.27 and for the minor the local cluster runs', () => {
+  const env = fs.readFileSync(path.join(root, 'cluster', 'versions.env'), 'utf8');
+  const clusterMinor = /^K8S_VERSION=v(1\.\d+)\./m.exec(env)?.[1];
+  expect(minors).toEqual(expect.arrayContaining(['1.27', clusterMinor]));
+  for (const m of minors) expect(serverVersion(m).gitVersion).toMatch(new RegExp(`^v${m.replace('.', '\\.')}\\.\\d+$`));
+});
+
+describe.each(['dev.k8s.yaml', 'prod.k8s.yaml'])('committed dist/%s', (file) => {
+  test('is valid against every supported minor, strictly', () => {
+    const rel = `dist/${file}`;
+    expect(report(validateYaml(rel, fs.readFileSync(path.join(root, rel), 'utf8')))).toBe('');
+  });
+});
+
+test.each(allVariants())('every synthesized manifest of %s is valid against every supported minor', (name, manifests) => {
+  expect(manifests.length).toBeGreaterThan(0);
+  expect(report(validateYaml(`${name}.k8s.yaml`, toYaml(manifests)))).toBe('');
+});
+
+describe('the validator bites', () => {
+  // Start from the real dev Deployment and break one thing at a time.
+  const dev = allVariants()[0][1];
+  const deployment = (): Manifest => structuredClone(find(dev, 'Deployment'));
+  const container = (d: Manifest) => d.spec.template.spec.containers[0];
+  const check = (broken: object) => validateYaml('fixtures/broken.yaml', toYaml([find(dev, 'Namespace'), broken]));
+
+  const expectIssue = (issues: ValidationIssue[], expected: Partial<ValidationIssue>) => {
+    expect(issues).toEqual([expect.objectContaining({ file: 'fixtures/broken.yaml', document: 1, k8s: minors, ...expected })]);
+    expect(issues[0].line).toBeGreaterThan(1);
+  };
+
+  test('a misspelled field', () => {
+    const d = deployment();
+    const c = container(d);
+    c.imagePulPolicy = c.imagePullPolicy;
+    delete c.imagePullPolicy;
+    const issues = check(d);
+    expectIssue(issues, {
+      kind: 'Deployment', name: 'guestbook', namespace: 'refarch-dev', apiVersion: 'apps/v1',
+      path: 'spec.template.spec.containers[0].imagePulPolicy', message: 'unknown field "imagePulPolicy"',
+    });
+    expect(formatIssue(issues[0])).toMatch(/^fixtures\/broken\.yaml:\d+: Deployment guestbook \(namespace refarch-dev, apps\/v1\): spec\.template\.spec\.containers\[0\]\.imagePulPolicy: unknown field "imagePulPolicy" \[k8s 1\.27, /);
+  });
+
+  test('a misspelled field in metadata and at the top level', () => {
+    const d = deployment();
+    (d.metadata as any).label = { a: 'b' };
+    d.sepc = {};
+    expect(check(d).map((i) => `${i.path}: ${i.message}`)).toEqual(['metadata.label: unknown field "label"', 'sepc: unknown field "sepc"']);
+  });
+
+  test('a string where an integer belongs', () => {
+    const d = deployment();
+    container(d).ports[0].containerPort = '8080';
+    expectIssue(check(d), {
+      kind: 'Deployment', name: 'guestbook', path: 'spec.template.spec.containers[0].ports[0].containerPort',
+      message: 'expected integer, got string "8080"',
+    });
+  });
+
+  test('an integer out of int32 range', () => {
+    const d = deployment();
+    d.spec.revisionHistoryLimit = 2 ** 31;
+    expectIssue(check(d), { path: 'spec.revisionHistoryLimit', message: expect.stringMatching(/^invalid int32 value 2147483648/) });
+  });
+
+  test('a missing required field', () => {
+    const d = deployment();
+    delete container(d).name;
+    expectIssue(check(d), {
+      kind: 'Deployment', name: 'guestbook', path: 'spec.template.spec.containers[0].name', message: 'missing required field "name"',
+    });
+    const s = deployment();
+    delete s.spec.selector;
+    expectIssue(check(s), { path: 'spec.selector', message: 'missing required field "selector"' });
+  });
+
+  test('a bad enum value', () => {
+    const d = deployment();
+    container(d).imagePullPolicy = 'Sometimes';
+    expectIssue(check(d), {
+      kind: 'Deployment', name: 'guestbook', path: 'spec.template.spec.containers[0].imagePullPolicy',
+      message: 'unsupported value "Sometimes": must be one of "Always", "IfNotPresent", "Never"',
+    });
+  });
+
+  test('int-or-string and quantity fields take what the API server takes, and nothing else', () => {
+    const d = deployment();
+    d.spec.strategy.rollingUpdate.maxSurge = '25%';
+    d.spec.strategy.rollingUpdate.maxUnavailable = 0;
+    container(d).resources.limits.cpu = 1; // a number is a valid quantity
+    expect(check(d)).toEqual([]);
+    d.spec.strategy.rollingUpdate.maxSurge = true;
+    container(d).resources.limits.memory = '512MB';
+    expect(check(d).map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'spec.strategy.rollingUpdate.maxSurge: expected string or integer, got boolean true',
+      expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory: invalid quantity value "512MB"/),
+    ]);
+  });
+
+  test('Secret data must be base64', () => {
+    const secret = structuredClone(find(dev, 'Secret'));
+    secret.data = { password: 'not base64!' };
+    expectIssue(check(secret), { kind: 'Secret', path: 'data.password', message: 'invalid byte value "not base64!" (must be standard base64)' });
+  });
+
+  test('an apiVersion the server does not serve, and one only served with --runtime-config', () => {
+    const pdb = structuredClone(find(dev, 'PodDisruptionBudget'));
+    pdb.apiVersion = 'policy/v1beta1';
+    expectIssue(check(pdb), { kind: 'PodDisruptionBudget', path: '', message: expect.stringContaining('does not serve kind PodDisruptionBudget in apiVersion policy/v1beta1 (it does in policy/v1)') });
+    const vap = { apiVersion: 'admissionregistration.k8s.io/v1alpha1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'x' }, spec: {} };
+    const issues = validateYaml('fixtures/alpha.yaml', toYaml([vap]), { minors: ['1.27'] });
+    expect(issues.map((i) => i.message)).toEqual([expect.stringContaining('not served by a Kubernetes 1.27 API server with default flags')]);
+    expect(validateYaml('fixtures/alpha.yaml', toYaml([vap]), { minors: ['1.27'], allApis: true })).toEqual([]);
+  });
+
+  test('YAML that is not a Kubernetes object', () => {
+    expect(validateYaml('x.yaml', 'kind: Service\nmetadata: {name: a}\n').map((i) => i.message)).toEqual(['missing required field "apiVersion"']);
+    expect(validateYaml('x.yaml', 'a: [1\n')[0].message).toMatch(/^YAML error/);
+  });
+});
+
+describe('npm run validate', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validate-manifests.ts', ...args], { cwd: root, encoding: 'utf8' });
+  let tmp: string;
+  beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-validate-')); });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  test('exits 0 on dist/ and non-zero with a readable report on a broken manifest', () => {
+    const ok = run([]);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^OK: 3\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\), .*all valid \(strict\)/m);
+    expect(ok.status).toBe(0);
+
+    const broken = path.join(tmp, 'broken.yaml');
+    fs.writeFileSync(broken, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: "80"\n');
+    const bad = run(['--k8s', '1.27', broken]);
+    expect(bad.stdout).toContain(`${broken}:7: Service web (v1): spec.ports[0].port: expected integer, got string "80" [k8s 1.27]`);
+    expect(bad.stdout).toMatch(/FAIL: 1 problem\(s\) in 1 object\(s\)/);
+    expect(bad.status).toBe(1);
+  });
+});
