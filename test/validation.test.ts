@@ -16,6 +16,7 @@ const root = path.resolve(__dirname, '..');
 const minors = supportedMinors();
 const toYaml = (manifests: object[]) => manifests.map((m) => stringify(m)).join('---\n');
 const report = (issues: ValidationIssue[]) => issues.map(formatIssue).join('\n');
+const variants = allVariants(); // synthesized once for the whole file
 
 test('schemas are committed for 1.27 and for the minor the local cluster runs', () => {
   const env = fs.readFileSync(path.join(root, 'cluster', 'versions.env'), 'utf8');
@@ -31,14 +32,14 @@ describe.each(['dev.k8s.yaml', 'prod.k8s.yaml'])('committed dist/%s', (file) => 
   });
 });
 
-test.each(allVariants())('every synthesized manifest of %s is valid against every supported minor', (name, manifests) => {
+test.each(variants)('every synthesized manifest of %s is valid against every supported minor', (name, manifests) => {
   expect(manifests.length).toBeGreaterThan(0);
   expect(report(validateYaml(`${name}.k8s.yaml`, toYaml(manifests)))).toBe('');
 });
 
 describe('the validator bites', () => {
   // Start from the real dev Deployment and break one thing at a time.
-  const dev = allVariants()[0][1];
+  const dev = variants.find(([name]) => name === 'dev')![1];
   const deployment = (): Manifest => structuredClone(find(dev, 'Deployment'));
   const container = (d: Manifest) => d.spec.template.spec.containers[0];
   const check = (broken: object) => validateYaml('fixtures/broken.yaml', toYaml([find(dev, 'Namespace'), broken]));

@@ -70,7 +70,8 @@ export class KubernetesSchemaValidator {
       allowUnionTypes: true,
       validateFormats: true,
       formats: KUBERNETES_FORMATS,
-      inlineRefs: true,
+      inlineRefs: false, // compile each definition once; with code.optimize off this compiles ~2x faster
+      code: { optimize: false },
       messages: true,
       verbose: true, // errors carry the offending value
     });
