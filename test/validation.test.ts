@@ -140,6 +140,20 @@ describe('the validator bites', () => {
   });
 });
 
+// The same files schemas/crosscheck.sh dry-runs against real 1.27 and 1.35 API servers.
+const fixtures = fs.readdirSync(path.join(root, 'validation', 'fixtures')).filter((f) => f.endsWith('.yaml'));
+test.each(fixtures)('validation/fixtures/%s is refused (bad-*) or accepted (ok-*) under every minor', (name) => {
+  const file = `validation/fixtures/${name}`;
+  const issues = validateYaml(file, fs.readFileSync(path.join(root, file), 'utf8'));
+  if (name.startsWith('ok-')) {
+    expect(report(issues)).toBe('');
+  } else {
+    expect(issues.length).toBeGreaterThan(0);
+    expect(new Set(issues.flatMap((i) => i.k8s))).toEqual(new Set(minors));
+    for (const i of issues) expect(i).toEqual(expect.objectContaining({ file, kind: expect.any(String), name: name.replace(/\.yaml$/, '') }));
+  }
+});
+
 describe('npm run validate', () => {
   const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validate-manifests.ts', ...args], { cwd: root, encoding: 'utf8' });
   let tmp: string;
