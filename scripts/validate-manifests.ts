@@ -14,10 +14,12 @@ import { parseArgs } from 'util';
 import { normalizeMinor, serverVersion, supportedMinors } from '../validation/schemas';
 import { formatIssue, validatePaths } from '../validation/validator';
 
-function main(): number {
+/** Runs the command with `args` (without node and script); returns the exit status. */
+export function main(args: string[] = process.argv.slice(2)): number {
   let parsed;
   try {
     parsed = parseArgs({
+      args,
       allowPositionals: true,
       options: { 'k8s': { type: 'string', multiple: true }, 'all-apis': { type: 'boolean' }, 'list': { type: 'boolean' }, 'help': { type: 'boolean', short: 'h' } },
     });

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { serverVersion, supportedMinors } from '../validation/schemas';
+import { main } from '../scripts/validate-manifests';
 import { formatIssue, validateYaml, ValidationIssue } from '../validation/validator';
 import { allVariants, find, Manifest } from './support';
 
@@ -155,22 +156,45 @@ test.each(fixtures)('validation/fixtures/%s is refused (bad-*) or accepted (ok-*
 });
 
 describe('npm run validate', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validate-manifests.ts', ...args], { cwd: root, encoding: 'utf8' });
   let tmp: string;
-  beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-validate-')); });
+  let broken: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-validate-'));
+    broken = path.join(tmp, 'broken.yaml');
+    fs.writeFileSync(broken, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: "80"\n');
+  });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test('exits 0 on dist/ and non-zero with a readable report on a broken manifest', () => {
-    const ok = run([]);
-    expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^OK: 3\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\), .*all valid \(strict\)/m);
-    expect(ok.status).toBe(0);
+  /** The command in-process (its output and exit status), so only one test pays for a child process. */
+  const runInProcess = (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
+    const error = jest.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
+    try {
+      return { status: main(args), stdout: out.join('\n'), stderr: err.join('\n') };
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  };
 
-    const broken = path.join(tmp, 'broken.yaml');
-    fs.writeFileSync(broken, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: "80"\n');
-    const bad = run(['--k8s', '1.27', broken]);
+  test('exits 0 on dist/ (the default) with a summary', () => {
+    const ok = runInProcess([]);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^OK: 3\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\), .*all valid \(strict\)$/);
+    expect(ok.status).toBe(0);
+  });
+
+  test('exits 2 on an unknown minor or a missing path', () => {
+    expect(runInProcess(['--k8s', '1.99'])).toEqual(expect.objectContaining({ status: 2, stderr: expect.stringContaining('no captured schema for Kubernetes 1.99; supported: 1.27') }));
+    expect(runInProcess([path.join(tmp, 'missing.yaml')]).status).toBe(2);
+  });
+
+  test('as a process: exits 1 with one readable line per problem', () => {
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validate-manifests.ts', '--k8s', '1.27', broken, 'dist/dev.k8s.yaml'], { cwd: root, encoding: 'utf8' });
     expect(bad.stdout).toContain(`${broken}:7: Service web (v1): spec.ports[0].port: expected integer, got string "80" [k8s 1.27]`);
-    expect(bad.stdout).toMatch(/FAIL: 1 problem\(s\) in 1 object\(s\)/);
+    expect(bad.stdout).toMatch(/FAIL: 1 problem\(s\) in 1\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\)/);
     expect(bad.status).toBe(1);
   });
 });
