@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# npm run e2e:local: bring up the local cluster (cluster/up.sh), run the end-to-end
+# suite against it with the locally built images, and tear the cluster down again,
+# also when something fails. Exit status: the suite's (or up.sh's).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SCRIPT_NAME=e2e-local
+# shellcheck source=../cluster/lib.sh
+. cluster/lib.sh
+
+T_UP=$SECONDS
+bash cluster/up.sh || exit 1          # up.sh cleans up after itself on failure
+trap 'bash cluster/down.sh' EXIT
+UP_SECONDS=$((SECONDS - T_UP))
+
+export KUBECONFIG=$KUBECONFIG_FILE
+export PATH=$K8S_BIN:$PATH
+export E2E_WEB_IMAGE=$GUESTBOOK_IMAGE_REPO:$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' app/Dockerfile | head -1)
+export E2E_DB_IMAGE=$POSTGRES_IMAGE
+export E2E_CLIENT_IMAGE=$NETCHECK_IMAGE
+export E2E_INGRESS_ADDR=127.0.0.1:80
+export E2E_ETCD_GET="bash cluster/etcdctl.sh get --print-value-only"
+export E2E_REPORT=${E2E_REPORT:-${TMPDIR:-/tmp}/refarch-e2e-report.json}
+echo "cluster up in ${UP_SECONDS}s; running the suite"
+node --import tsx e2e/suite.ts
+rc=$?
+[ -f "$E2E_REPORT" ] && echo "e2e timings: cluster up ${UP_SECONDS}s; $(node -e 'console.log(JSON.stringify(require(process.argv[1]).timings))' "$E2E_REPORT")"
+exit $rc
