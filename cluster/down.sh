@@ -18,6 +18,18 @@ if [ -d "$LOG_DIR" ]; then
   info "logs of this run copied to $REFARCH_LOG_ARCHIVE"
 fi
 
+# A cluster/up.sh still running (e.g. in another terminal) is stopped first so
+# that none of its poll loops outlives the addresses it polls. Not when up.sh
+# itself called us (its failure path).
+if [ -f "$RUN_DIR/up.pid" ]; then
+  read -r up_pid up_start <"$RUN_DIR/up.pid" || true
+  if [ -n "${up_pid:-}" ] && [ "$up_pid" != "$PPID" ] && [ "$(proc_starttime "$up_pid")" = "${up_start:-}" ]; then
+    kill_tree "$up_pid"
+    info "stopped a running cluster/up.sh (pid $up_pid)"
+  fi
+  rm -f "$RUN_DIR/up.pid"
+fi
+
 step "stopping control loops and the kubelet"
 for n in kube-router kube-proxy kube-scheduler kube-controller-manager kubelet; do stop_daemon "$n" 10; done
 
@@ -52,7 +64,7 @@ if [ -d "$TASKS" ]; then
 fi
 
 step "stopping kube-apiserver and etcd"
-stop_daemon kube-apiserver 15
+stop_daemon kube-apiserver 8
 stop_daemon etcd 15
 
 step "unmounting everything under $STATE (pod volumes, rootfs, network namespaces)"

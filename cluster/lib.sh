@@ -72,6 +72,7 @@ start_daemon() {
   printf '\n==== %s starting: %s\n' "$(date -Is)" "$*" >>"$LOG_DIR/$name.log"
   setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
+  disown $! 2>/dev/null || true
 }
 
 # daemon_running NAME: the recorded PID is alive and still runs the recorded binary.
@@ -95,6 +96,18 @@ stop_daemon() {
     info "stopped $name (pid $pid)"
   fi
   rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.exe"
+}
+
+# proc_starttime PID: start time in clock ticks (tells a reused PID apart)
+proc_starttime() { awk '{sub(/^.*\) /, ""); print $20}' "/proc/$1/stat" 2>/dev/null; }
+
+# kill_tree PID: the process and its descendants, found by parent PID (never by name)
+kill_tree() {
+  local pid=$1 c
+  for c in $(awk -v p="$pid" '{line=$0; sub(/^.*\) /, "", line); split(line, f, " "); if (f[2] == p) print FILENAME}' /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
+    kill_tree "$c"
+  done
+  kill -TERM "$pid" 2>/dev/null || true
 }
 
 # kill_pid_if PID EXE_SUBSTRING: kills one PID if its executable matches.

@@ -74,6 +74,8 @@ preflight() {
   [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || die "no memory cgroup"
   mkdir -p "$STATE" "$RUN_DIR" "$LOG_DIR"
   chmod 0711 "$STATE"
+  # recorded so that a concurrent down.sh can stop this script's poll loops too
+  echo "$$ $(proc_starttime $$)" >"$RUN_DIR/up.pid"
 }
 
 build_binaries() {
@@ -163,6 +165,11 @@ start_controllers() {
   step "kube-controller-manager (127.0.0.1:10257) and kube-scheduler (127.0.0.1:10259)"
   FAILED_COMPONENT=kube-controller-manager
   local cm=$PKI/controller-manager.kubeconfig sc=$PKI/scheduler.kubeconfig
+  # /readyz can pass a moment before the bootstrap RBAC objects these two need exist
+  wait_until "bootstrap RBAC" 60 kc -n kube-system get rolebinding system::extension-apiserver-authentication-reader ||
+    die "bootstrap RBAC objects missing"
+  wait_until "bootstrap RBAC" 30 kc get clusterrolebinding system:kube-controller-manager system:kube-scheduler ||
+    die "bootstrap RBAC objects missing"
   start_daemon kube-controller-manager "$K8S_BIN/kube-controller-manager" \
     --kubeconfig="$cm" --authentication-kubeconfig="$cm" --authorization-kubeconfig="$cm" \
     --bind-address=127.0.0.1 --secure-port=10257 --leader-elect=false \
@@ -213,6 +220,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   disable_apparmor = true
   enable_selinux = false
   netns_mounts_under_state_dir = true
+  # This machine's root has no CAP_SYS_RESOURCE, so an oom_score_adj below
+  # containerd's own (0) cannot be set: clamp instead of failing every sandbox.
+  restrict_oom_score_adj = true
   max_container_log_line_size = 16384
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -222,6 +232,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
         BinaryName = "$(command -v runc)"
+        Root = "$d/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$STATE/cni/net.d"
@@ -372,8 +383,16 @@ default_storageclass() {
   [ "$(kc get storageclass standard -o jsonpath='{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}')" = true ]
 }
 
+all_daemons_alive() {
+  local n
+  for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy kube-router; do
+    daemon_running "$n" || { FAILED_COMPONENT=$n; die "$n is not running (it exited; see its log below)"; }
+  done
+}
+
 wait_ready() {
   step "waiting for node Ready, CoreDNS, local-path-provisioner, ingress controller"
+  all_daemons_alive
   FAILED_COMPONENT=kubelet
   wait_until "node $NODE_NAME Ready" 120 node_ready || die "node $NODE_NAME is not Ready"
   info "node $NODE_NAME Ready"
@@ -391,6 +410,7 @@ wait_ready() {
   wait_until "ingress controller on 127.0.0.1:80" 60 ingress_answers || die "the ingress controller does not answer on 127.0.0.1:80"
   info "ingress controller answers on http://127.0.0.1:80 (and https://127.0.0.1:443)"
   FAILED_COMPONENT=""
+  all_daemons_alive
 }
 
 # Every listening socket of the processes started here must be bound to
@@ -439,6 +459,7 @@ apply_addons
 wait_ready
 check_confinement
 UP_OK=1
+rm -f "$RUN_DIR/up.pid"
 step "cluster is up ($((SECONDS - T0))s). Nodes:"
 kc get nodes -o wide | sed 's/^/    /'
 echo
