@@ -50,10 +50,19 @@ kill_containers() {
     done
   done
 }
+containers_alive() {
+  local f
+  for f in "$TASKS"/*/*/init.pid; do
+    [ -f "$f" ] && pid_alive "$(cat "$f" 2>/dev/null)" && return 0
+  done
+  return 1
+}
 if [ -d "$TASKS" ]; then
-  for i in 1 2 3; do kill_containers; sleep 1; done
-  # let containerd reap its tasks, then stop it; then the shims (PIDs in shim.pid)
-  sleep 1
+  for i in $(seq 1 50); do
+    kill_containers
+    containers_alive || break
+    sleep 0.2
+  done
 fi
 stop_daemon containerd 10
 if [ -d "$TASKS" ]; then
@@ -101,8 +110,10 @@ fi
 ip link del "$NODE_IFACE" 2>/dev/null || true
 ip route del blackhole "$CLUSTER_RANGE" 2>/dev/null || true
 ip route del "$SERVICE_CIDR" 2>/dev/null || true
-# CNI result cache of our network (libcni default location)
+# CNI result cache of our network (libcni default location) and containerd
+# 1.6's fixed shim-socket directory: only our files, then the dirs if empty
 rm -f /var/lib/cni/results/refarch-* 2>/dev/null || true
+rmdir /var/lib/cni/results /var/lib/cni /run/containerd/s /run/containerd 2>/dev/null || true
 
 if [ -f "$STATE/sysctl.orig" ]; then
   while IFS='=' read -r key val; do

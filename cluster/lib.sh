@@ -85,14 +85,21 @@ daemon_running() {
   [ "$(readlink -f "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
 }
 
+# pid_alive PID: exists and is not a zombie waiting to be reaped
+pid_alive() {
+  local st
+  st=$(awk '{sub(/^.*\) /, ""); print $1}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # stop_daemon NAME [GRACE_SECONDS]: TERM, then KILL after the grace period.
 stop_daemon() {
   local name=$1 grace=${2:-15} pid i
   if daemon_running "$name"; then
     pid=$(cat "$RUN_DIR/$name.pid")
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 5; i++)); do [ -d "/proc/$pid" ] || break; sleep 0.2; done
-    if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.3; fi
+    for ((i = 0; i < grace * 10; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.3; fi
     info "stopped $name (pid $pid)"
   fi
   rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.exe"
