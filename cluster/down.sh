@@ -35,6 +35,18 @@ for n in kube-router kube-proxy kube-scheduler kube-controller-manager kubelet; 
 
 step "killing containers (PIDs recorded by containerd) and their shims"
 TASKS=$STATE/containerd/state/io.containerd.runtime.v2.task
+# containerd 1.6 records no shim PID on disk; a shim is the parent of the
+# container init process it runs, so its PID is read from there first.
+record_shims() {
+  local f pid ppid
+  for f in "$TASKS"/*/*/init.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null)
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || continue
+    ppid=$(awk '{sub(/^.*\) /, ""); print $2}' "/proc/$pid/stat" 2>/dev/null)
+    [ -n "$ppid" ] && [ "$ppid" != 1 ] && echo "$ppid" >>"$RUN_DIR/shims.pids"
+  done
+}
 kill_containers() {
   local f pid
   for f in "$TASKS"/*/*/init.pid; do
@@ -58,6 +70,8 @@ containers_alive() {
   return 1
 }
 if [ -d "$TASKS" ]; then
+  mkdir -p "$RUN_DIR"
+  record_shims
   for i in $(seq 1 50); do
     kill_containers
     containers_alive || break
@@ -65,11 +79,10 @@ if [ -d "$TASKS" ]; then
   done
 fi
 stop_daemon containerd 10
-if [ -d "$TASKS" ]; then
-  for f in "$TASKS"/*/*/shim.pid; do
-    [ -f "$f" ] && kill_pid_if "$(cat "$f" 2>/dev/null)" containerd-shim
-  done
-  sleep 0.5
+if [ -f "$RUN_DIR/shims.pids" ]; then
+  for pid in $(sort -u "$RUN_DIR/shims.pids"); do kill_pid_if "$pid" containerd-shim; done
+  rm -f "$RUN_DIR/shims.pids"
+  sleep 0.3
 fi
 
 step "stopping kube-apiserver and etcd"
