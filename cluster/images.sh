@@ -115,7 +115,7 @@ img_pause() {
 
 img_busybox() { # Debian's busybox-static; also the local-path helper and the netcheck image
   local key tar root a
-  key=$( { sha256sum /bin/busybox; echo v1; } | sha256sum | cut -c1-16)
+  key=$( { sha256sum /bin/busybox "$CLUSTER_DIR/images/wget-wrapper.sh"; echo v2; } | sha256sum | cut -c1-16)
   tar=$(cached_tar busybox "$key")
   if [ ! -f "$tar.digest" ]; then
     root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
@@ -123,6 +123,7 @@ img_busybox() { # Debian's busybox-static; also the local-path helper and the ne
     mkdir -p "$root/bin" "$root/var/www"
     install -m 0755 /bin/busybox "$root/bin/busybox"
     for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"; done
+    rm "$root/bin/wget" && install -m 0755 "$CLUSTER_DIR/images/wget-wrapper.sh" "$root/bin/wget"
     echo '<html><body>refarch busybox httpd</body></html>' >"$root/var/www/index.html"
     oci_pack "$BUSYBOX_IMAGE" "$root" "$tar" "0:0" '["/bin/sh"]' '["PATH=/bin"]'
     rm -rf "$root"
