@@ -113,9 +113,16 @@ img_pause() {
   import_image "$PAUSE_IMAGE" "$tar"
 }
 
-img_busybox() { # Debian's busybox-static; also the local-path helper and the netcheck image
-  local key tar root a
-  key=$( { sha256sum /bin/busybox "$CLUSTER_DIR/images/wget-wrapper.sh"; echo v2; } | sha256sum | cut -c1-16)
+# Debian's busybox-static; also the local-path helper and the netcheck image.
+# Debian builds it without wget -T (segfaults) and without nc -z, and its ash
+# always runs its own applets, bypassing PATH. So /bin/sh is Debian's dash
+# (with the libc it needs), and /bin/wget and /bin/nc are small wrappers that
+# add -T and -z; every other command is a busybox applet via a symlink.
+img_busybox() {
+  local key tar root a dash lib
+  dash=$(command -v dash)
+  key=$( { sha256sum /bin/busybox "$dash" "$CLUSTER_DIR/images/wget-wrapper.sh" "$CLUSTER_DIR/images/nc-wrapper.sh"
+    ldd "$dash" | awk '/\// {print $(NF-1)}' | xargs -r sha256sum; echo v3; } | sha256sum | cut -c1-16)
   tar=$(cached_tar busybox "$key")
   if [ ! -f "$tar.digest" ]; then
     root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
@@ -123,7 +130,13 @@ img_busybox() { # Debian's busybox-static; also the local-path helper and the ne
     mkdir -p "$root/bin" "$root/var/www"
     install -m 0755 /bin/busybox "$root/bin/busybox"
     for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$root/bin/$a"; done
+    install -m 0755 "$dash" "$root/bin/dash"
+    for lib in $(ldd "$dash" | awk '/\// {print ($3 ~ /^\//) ? $3 : $1}'); do
+      install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+    done
+    ln -sf dash "$root/bin/sh"
     rm "$root/bin/wget" && install -m 0755 "$CLUSTER_DIR/images/wget-wrapper.sh" "$root/bin/wget"
+    rm "$root/bin/nc" && install -m 0755 "$CLUSTER_DIR/images/nc-wrapper.sh" "$root/bin/nc"
     echo '<html><body>refarch busybox httpd</body></html>' >"$root/var/www/index.html"
     oci_pack "$BUSYBOX_IMAGE" "$root" "$tar" "0:0" '["/bin/sh"]' '["PATH=/bin"]'
     rm -rf "$root"
