@@ -37,7 +37,9 @@ build_component() {
     info "$name $version: cached in $dest/bin"
     return 0
   fi
-  step "building $name $version ($# command(s): ${*##*/}) -> $dest/bin"
+  local p names=""
+  for p in "$@"; do p=${p%/v[0-9]}; names+=" ${p##*/}"; done
+  step "building $name $version (${names# }) -> $dest/bin"
   start=$SECONDS
   mkdir -p "$REFARCH_CACHE"
   tmp=$(mktemp -d "$REFARCH_CACHE/.build-$name.XXXXXX")

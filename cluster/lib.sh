@@ -25,7 +25,7 @@ LOCAL_PATH_BIN=$REFARCH_CACHE/local-path-provisioner-$LOCAL_PATH_PROVISIONER_VER
 
 CONTAINERD_SOCK=$STATE/containerd/containerd.sock
 APT_PACKAGES=(containerd runc containernetworking-plugins iptables ipset conntrack
-  busybox-static debootstrap openssl iproute2 util-linux procps gcc libc6-dev)
+  busybox-static debootstrap openssl iproute2 util-linux procps gcc libc6-dev curl)
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 

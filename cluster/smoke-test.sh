@@ -221,7 +221,7 @@ spec:
   podSelector: {matchLabels: {app: pg}}
   policyTypes: [Ingress]
   ingress:
-  - from: [{podSelector: {matchLabels: {app: pgclient}}}]
+  - from: [{podSelector: {matchLabels: {role: pgclient}}}]
     ports: [{port: 5432, protocol: TCP}]
 EOF
 check "postgres pod becomes Ready (initdb on the PVC, read-only root fs)" \
@@ -232,9 +232,38 @@ check "wrong password is rejected" \
   sh -c "! '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec pg -- env PGPASSWORD=wrong psql -h 127.0.0.1 -U guestbook -d guestbook -tAc 'select 1' 2>/dev/null"
 check "netcheck (not allowed by the policy) cannot connect to pg:5432" \
   sh -c "! '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec netcheck -- nc -w 3 pg.$NS.svc.$CLUSTER_DOMAIN 5432 </dev/null"
-kc -n "$NS" label pod netcheck app=pgclient --overwrite >/dev/null
-check "after labelling it app=pgclient it can connect" \
+kc -n "$NS" label pod netcheck role=pgclient --overwrite >/dev/null
+check "after labelling it role=pgclient it can connect" \
   retry 10 sh -c "'$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec netcheck -- nc -w 3 pg.$NS.svc.$CLUSTER_DOMAIN 5432 </dev/null"
+
+GB_IMAGE=$GUESTBOOK_IMAGE_REPO:$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" 2>/dev/null | head -1)
+if ctr -a "$CONTAINERD_SOCK" -n k8s.io images ls -q 2>/dev/null | grep -qx "$GB_IMAGE"; then
+  step "5b. guestbook image ($GB_IMAGE) against that database"
+  kc apply -n "$NS" -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: guestbook, labels: {app: guestbook, role: pgclient}}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: web
+    image: $GB_IMAGE
+    imagePullPolicy: Never
+    env:
+    - {name: DB_HOST, value: pg.$NS.svc.$CLUSTER_DOMAIN}
+    - {name: DB_NAME, value: guestbook}
+    - {name: DB_USER, value: guestbook}
+    - name: DB_PASSWORD
+      valueFrom: {secretKeyRef: {name: pg, key: password}}
+    ports: [{containerPort: 8080}]
+    securityContext: $CSC
+    readinessProbe:
+      httpGet: {path: /readyz, port: 8080}
+      periodSeconds: 2
+EOF
+  check "guestbook (uid 65532, read-only root) becomes Ready: /readyz reaches PostgreSQL" \
+    kc -n "$NS" wait --for=condition=Ready pod/guestbook --timeout=90s
+fi
 
 step "6. Secrets encrypted at rest"
 check "etcd holds /registry/secrets/$NS/pg encrypted (k8s:enc:secretbox:v1:), password not in plain text" \
