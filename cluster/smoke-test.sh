@@ -114,6 +114,10 @@ step "waiting for the pods"
 kc -n "$NS" wait --for=condition=Ready pod/netcheck pod/writer --timeout=120s >/dev/null || true
 kc -n "$NS" rollout status deploy/web --timeout=120s >/dev/null || true
 
+step "0. PodSecurity admission"
+check "a pod violating 'restricted' is rejected by the API server" \
+  sh -c "'$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS run psa-violator --image=$BUSYBOX_IMAGE --image-pull-policy=Never --restart=Never -- true 2>&1 | grep -q 'violates PodSecurity'"
+
 step "1. DNS"
 check "kubernetes.default.svc.$CLUSTER_DOMAIN resolves to $KUBERNETES_SERVICE_IP in a pod" \
   retry 5 sh -c "'$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec netcheck -- nslookup kubernetes.default.svc.$CLUSTER_DOMAIN | grep -q '$KUBERNETES_SERVICE_IP'"
