@@ -38,7 +38,14 @@ TASKS=$STATE/containerd/state/io.containerd.runtime.v2.task
 # containerd 1.6 records no shim PID on disk; a shim is the parent of the
 # container init process it runs, so its PID is read from there first.
 record_shims() {
-  local f pid ppid
+  local f pid ppid d a
+  # also each task's shim socket (containerd 1.6 puts them in /run/containerd/s)
+  # and its id (the CNI result cache in /var/lib/cni/results is keyed by it)
+  for d in "$TASKS"/*/*/; do
+    [ -d "$d" ] || continue
+    if [ -f "$d/address" ]; then a=$(cat "$d/address"); echo "${a#unix://}" >>"$RUN_DIR/shim.sockets"; fi
+    basename "$d" >>"$RUN_DIR/task.ids"
+  done
   for f in "$TASKS"/*/*/init.pid; do
     [ -f "$f" ] || continue
     pid=$(cat "$f" 2>/dev/null)
@@ -83,6 +90,18 @@ if [ -f "$RUN_DIR/shims.pids" ]; then
   for pid in $(sort -u "$RUN_DIR/shims.pids"); do kill_pid_if "$pid" containerd-shim; done
   rm -f "$RUN_DIR/shims.pids"
   sleep 0.3
+fi
+if [ -f "$RUN_DIR/shim.sockets" ]; then
+  while read -r sock; do
+    case $sock in /run/containerd/s/*) [ -S "$sock" ] && rm -f "$sock" ;; esac
+  done <"$RUN_DIR/shim.sockets"
+  rm -f "$RUN_DIR/shim.sockets"
+fi
+if [ -f "$RUN_DIR/task.ids" ]; then
+  while read -r id; do
+    [ -n "$id" ] && rm -f /var/lib/cni/results/*-"$id"-* 2>/dev/null
+  done <"$RUN_DIR/task.ids"
+  rm -f "$RUN_DIR/task.ids"
 fi
 
 step "stopping kube-apiserver and etcd"
