@@ -14,78 +14,43 @@ import { ExternalDatabase } from './external-database';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
-import { PostgresDatabase } from './postgres-database';
-import { ResourceRequirements } from './resources';
+import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import { ValidationError, validateDnsLabel, validateOneOf } from './validation';
-import { WebIngress } from './web-ingress';
-import { WebAutoscaling, WebServiceType, WebTier } from './web-tier';
+import { WebIngress, WebIngressProps } from './web-ingress';
+import { WebTier, WebTierProps } from './web-tier';
 
-/** Settings of the web tier. */
-export interface WebSettings {
-  /** @default 'refarch-guestbook:0.1.0' */
-  readonly image?: string;
-  /** @default 2 (unset with autoscaling) */
-  readonly replicas?: number;
-  /** @default - no HorizontalPodAutoscaler */
-  readonly autoscaling?: WebAutoscaling;
-  /** @default 8080 */
-  readonly containerPort?: number;
-  /** @default 80 */
-  readonly servicePort?: number;
-  /** @default 'ClusterIP' */
-  readonly serviceType?: WebServiceType;
-  /** @default - allocated by the cluster */
-  readonly nodePort?: number;
-  /** @default - laptop-sized, see DEFAULT_WEB_RESOURCES */
-  readonly resources?: ResourceRequirements;
-  /** @default 1 */
-  readonly maxUnavailable?: number;
+/**
+ * Settings of the web tier: the {@link WebTierProps} an environment may set (same
+ * meaning and defaults), plus the app settings that go into the ConfigMap.
+ */
+export interface WebSettings extends Pick<WebTierProps,
+'image' | 'replicas' | 'autoscaling' | 'containerPort' | 'servicePort' | 'serviceType' | 'nodePort' | 'resources' | 'maxUnavailable'> {
   /** LOG_LEVEL of the app. @default 'info' */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** APP_TITLE of the app. @default 'Guestbook' */
   readonly title?: string;
 }
 
-/** Settings of the Ingress. */
-export interface IngressSettings {
+/** Settings of the Ingress: the {@link WebIngressProps} an environment may set. */
+export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'host' | 'path' | 'tlsSecretName'> {
   /** @default true */
   readonly enabled?: boolean;
-  /** @default 'nginx' */
-  readonly className?: string;
-  /** @default 'refarch.localtest.me' */
-  readonly host?: string;
-  /** @default '/' */
-  readonly path?: string;
-  /** @default - plain HTTP */
-  readonly tlsSecretName?: string;
 }
 
-/** Settings of the database. */
-export interface DatabaseSettings {
+/**
+ * Settings of the database. In-cluster mode takes the {@link PostgresDatabaseProps}
+ * listed here (same meaning and defaults); external mode takes `externalHost`.
+ */
+export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
+'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'> {
   /** `in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`. @default 'in-cluster' */
   readonly mode?: 'in-cluster' | 'external';
   /** Database name (DB_NAME, POSTGRES_DB). @default 'guestbook' */
   readonly name?: string;
   /** Database user (DB_USER, POSTGRES_USER). @default 'guestbook' */
   readonly user?: string;
-  /** @default 5432 */
-  readonly port?: number;
   /** DB_SSLMODE of the app. @default 'disable' in-cluster, 'require' external */
   readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  /** In-cluster only. @default 'postgres:16.4-bookworm' */
-  readonly image?: string;
-  /** In-cluster only. @default '1Gi' */
-  readonly storage?: string;
-  /** In-cluster only. @default - the cluster's default StorageClass */
-  readonly storageClassName?: string;
-  /** In-cluster only. @default 'ReadWriteOnce' */
-  readonly accessMode?: 'ReadWriteOnce' | 'ReadWriteOncePod';
-  /** In-cluster only. @default 'Retain' */
-  readonly retainOnDelete?: 'Retain' | 'Delete';
-  /** In-cluster only. @default 'Retain' */
-  readonly retainOnScaleDown?: 'Retain' | 'Delete';
-  /** In-cluster only. @default - laptop-sized, see DEFAULT_POSTGRES_RESOURCES */
-  readonly resources?: ResourceRequirements;
   /** External only, required there: DNS name of the server. */
   readonly externalHost?: string;
   /** External only: CIDRs the web pods may reach on `port`. @default - any address */
