@@ -74,8 +74,17 @@ import_image() {
   done
 }
 
-# cached_tar NAME KEY: path of the cached tarball for this content key
-cached_tar() { echo "$IMG_CACHE/$1-$2.oci.tar"; }
+# cached_tar NAME KEY: path of the cached tarball for this content key; older
+# tarballs of the same image (other keys) are deleted
+cached_tar() {
+  local f
+  for f in "$IMG_CACHE/$1"-*.oci.tar; do
+    [ -e "$f" ] || continue
+    [[ ${f#"$IMG_CACHE/$1"-} =~ ^[0-9a-f]+\.oci\.tar$ ]] || continue
+    [ "$f" = "$IMG_CACHE/$1-$2.oci.tar" ] || rm -f "$f" "$f.digest"
+  done
+  echo "$IMG_CACHE/$1-$2.oci.tar"
+}
 
 passwd_files() { # ROOTFS: minimal /etc/passwd, /etc/group with root, nobody and nonroot 65532
   mkdir -p "$1/etc" "$1/tmp"
@@ -233,8 +242,6 @@ img_guestbook() {
     "[\"PATH=$DEFAULT_PATH\"]" '{"8080/tcp":{}}'
   rm -rf "$root"
   import_image "$GUESTBOOK_IMAGE_REPO:$ver" "$tar" "$GUESTBOOK_IMAGE_REPO:sha-$hash"
-  # drop the guestbook tarballs of older builds
-  find "$IMG_CACHE" -maxdepth 1 -name 'guestbook-*.oci.tar*' ! -name "guestbook-$hash.*" -delete
 }
 
 main() {
@@ -255,7 +262,6 @@ main() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  T0=$SECONDS
   need_root
   step "building local images and importing them into the cluster's containerd"
   main "$@"

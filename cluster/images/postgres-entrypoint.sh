@@ -41,7 +41,7 @@ if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chown postgres:postgres "$PGDATA" /var/run/postgresql
   chmod 0700 "$PGDATA"
-  exec setpriv --reuid=999 --regid=999 --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=999 --regid=999 --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 mkdir -p "$PGDATA"
@@ -86,7 +86,8 @@ EOM
   for f in /docker-entrypoint-initdb.d/*; do
     [ -e "$f" ] || continue
     case $f in
-      *.sh) echo "entrypoint: running $f"; . "$f" ;;
+      *.sh) echo "entrypoint: running $f"; # shellcheck disable=SC1090
+        . "$f" ;;
       *.sql) echo "entrypoint: running $f"; "${psql_[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
       *) echo "entrypoint: ignoring $f" ;;
     esac

@@ -3,7 +3,7 @@
 # Debian bookworm's busybox (1.35) is built without CONFIG_FEATURE_WGET_TIMEOUT,
 # so `wget -T N` segfaults there. This wrapper removes -T N / --timeout=N and
 # runs busybox wget under `timeout N` instead; everything else is unchanged.
-t= want=
+t='' want=''
 for a do
   shift
   if [ -n "$want" ]; then t=$a want=; continue; fi
