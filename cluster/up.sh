@@ -442,7 +442,7 @@ check_confinement() {
 
 # ---------------------------------------------------------------- main
 echo "[up] starting the local cluster (Kubernetes $K8S_VERSION). The first run builds all binaries from"
-echo "[up] source through the Go module proxy (~30-50 min on 2 cores); later runs take about a minute."
+echo "[up] source through the Go module proxy (~18 min on 2 cores, plus ~1 min of images); later runs take ~25 s."
 preflight
 build_binaries
 step "certificates, kubeconfigs, encryption key ($PKI)"
