@@ -187,13 +187,7 @@ start_controllers() {
 
 write_containerd_config() {
   local d=$STATE/containerd
-  mkdir -p "$d/root" "$d/state" "$d/certs.d/_default" "$STATE/cni/net.d" "$STATE/cni/networks"
-  # No registry is reachable: any pull goes to a closed loopback port and fails fast.
-  local r
-  for r in _default docker.io registry.k8s.io quay.io ghcr.io gcr.io refarch.local; do
-    mkdir -p "$d/certs.d/$r"
-    printf 'server = "http://127.0.0.1:1"\n' >"$d/certs.d/$r/hosts.toml"
-  done
+  mkdir -p "$d/root" "$d/state" "$STATE/cni/net.d" "$STATE/cni/networks"
   cat >"$d/config.toml" <<EOF
 version = 2
 root = "$d/root"
@@ -236,8 +230,6 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$STATE/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$d/certs.d"
 EOF
   cat >"$STATE/cni/net.d/10-refarch.conflist" <<EOF
 {
@@ -267,7 +259,15 @@ start_containerd() {
   step "containerd $(containerd --version | awk '{print $3}') (own instance: $CONTAINERD_SOCK, cgroupfs, CNI bridge)"
   FAILED_COMPONENT=containerd
   write_containerd_config
-  start_daemon containerd "$(command -v containerd)" --config "$STATE/containerd/config.toml"
+  # No registry is reachable, and none may be contacted: every registry request
+  # of this containerd goes to a closed loopback "proxy" and fails at once,
+  # without even resolving the registry's name. (Debian's containerd 1.6 CRI
+  # ignores hosts.toml; its mirror config always falls back to the real host.)
+  (
+    export HTTP_PROXY=http://127.0.0.1:1 HTTPS_PROXY=http://127.0.0.1:1 NO_PROXY=
+    export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY no_proxy=
+    start_daemon containerd "$(command -v containerd)" --config "$STATE/containerd/config.toml"
+  )
   wait_until "containerd socket" 60 ctr -a "$CONTAINERD_SOCK" version || die "containerd did not start"
   FAILED_COMPONENT=""
 }
