@@ -27,7 +27,7 @@ ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 # oci_pack REF ROOTFS OUT_TAR USER ENTRYPOINT_JSON ENV_JSON [EXPOSED_PORTS_JSON]
 # Writes an OCI image layout tarball for REF; prints the manifest digest.
 oci_pack() {
-  local ref=$1 rootfs=$2 out=$3 user=$4 entry=$5 env=$6 ports=${7:-'{}'}
+  local ref=$1 rootfs=$2 out=$3 user=$4 entry=$5 env=$6 ports=${7:-'{}'} stop=${8:-}
   local d ldig lsize cfg cdig csize man mdig msize
   d=$(mktemp -d "$IMG_CACHE/.oci.XXXXXX")
   mkdir -p "$d/blobs/sha256"
@@ -35,8 +35,8 @@ oci_pack() {
     --exclude=./dev/* -C "$rootfs" -cf "$d/layer.tar" .
   ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1); lsize=$(stat -c %s "$d/layer.tar")
   mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
-  cfg=$(printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":%s,"Entrypoint":%s,"WorkingDir":"/","ExposedPorts":%s,"Labels":{"org.opencontainers.image.ref.name":"%s","org.opencontainers.image.vendor":"refarch (built locally by cluster/images.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"cluster/images.sh"}]}' \
-    "$user" "$env" "$entry" "$ports" "$ref" "$ldig")
+  cfg=$(printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":%s,"Entrypoint":%s,"WorkingDir":"/","ExposedPorts":%s%s,"Labels":{"org.opencontainers.image.ref.name":"%s","org.opencontainers.image.vendor":"refarch (built locally by cluster/images.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"cluster/images.sh"}]}' \
+    "$user" "$env" "$entry" "$ports" "${stop:+,\"StopSignal\":\"$stop\"}" "$ref" "$ldig")
   printf '%s' "$cfg" >"$d/cfg"
   cdig=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
   mv "$d/cfg" "$d/blobs/sha256/$cdig"
@@ -215,8 +215,10 @@ img_postgresql() {
     install -D -m 0755 "$CLUSTER_DIR/images/postgres-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
     oci_pack "$POSTGRES_IMAGE" "$root" "$tar" "999:999" '["/usr/local/bin/docker-entrypoint.sh"]' \
       '["PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"]' \
-      '{"5432/tcp":{}}'
-    # the config's Cmd would be ["postgres"]; the entrypoint defaults to it
+      '{"5432/tcp":{}}' SIGINT
+    # SIGINT like the official image's STOPSIGNAL: PostgreSQL's "fast" shutdown. On
+    # SIGTERM ("smart") it waits for every client to disconnect, and the app's pool never does.
+    # The config's Cmd would be ["postgres"]; the entrypoint defaults to it.
     rm -rf "$root"
   fi
   import_image "$POSTGRES_IMAGE" "$tar"
