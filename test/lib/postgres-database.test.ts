@@ -49,6 +49,20 @@ describe('PostgresDatabase', () => {
     expect(find(m, 'Service', 'orders-db').spec.ports[0].port).toBe(6543);
   });
 
+  test('resources and identity are applied', () => {
+    const m = synthIn((c) => new PostgresDatabase(c, 'db', {
+      identity: { instance: 'shop-prod', partOf: 'shop' },
+      resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '4Gi', ephemeralStorageRequest: '1Gi', ephemeralStorageLimit: '2Gi' },
+    }));
+    const sts = find(m, 'StatefulSet');
+    expect(sts.spec.template.spec.containers[0].resources).toEqual({
+      requests: { 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '1Gi' },
+      limits: { 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '2Gi' },
+    });
+    expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'shop-prod', 'app.kubernetes.io/component': 'database' });
+    expect(sts.metadata.labels!['app.kubernetes.io/part-of']).toBe('shop');
+  });
+
   test('reads user, database and password from the shared config; the hash covers only those', () => {
     const build = (title: string, user: string) => synthIn((c) => {
       const config = new AppConfig(c, 'cfg', { settings: { U: user, D: 'shop', APP_TITLE: title }, secretStringData: { pw: 'x' } });

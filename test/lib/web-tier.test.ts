@@ -52,6 +52,14 @@ describe('WebTier', () => {
     expect(find(m, 'PodDisruptionBudget').spec.maxUnavailable).toBe(2);
   });
 
+  test('probe paths and the pod user are applied', () => {
+    const d = find(synthIn((c) => new WebTier(c, 'web', { livenessPath: '/live', readinessPath: '/ready', user: { uid: 1001, gid: 1002, fsGroup: 1003 } })), 'Deployment');
+    const c = d.spec.template.spec.containers[0];
+    expect([c.startupProbe.httpGet.path, c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/live', '/live', '/ready']);
+    expect(d.spec.template.spec.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1002, fsGroup: 1003 });
+    expect(c.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1002 });
+  });
+
   test('NodePort and LoadBalancer service types', () => {
     expect(find(synthIn((c) => new WebTier(c, 'w', { serviceType: 'NodePort', nodePort: 30080 })), 'Service').spec)
       .toMatchObject({ type: 'NodePort', ports: [{ nodePort: 30080 }] });
@@ -95,6 +103,9 @@ describe('WebTier', () => {
     [{ image: 'nginx:latest' }, /image: "nginx:latest"\. Must be an image reference pinned/],
     [{ name: 'Web_Tier' }, /name: "Web_Tier"\. Must be a DNS-1123 label/],
     [{ secretEnv: { DB_PASSWORD: 'password' } }, /secretEnv: .*Needs config/],
+    [{ livenessPath: 'healthz' }, /livenessPath: "healthz"\. Must be an absolute HTTP path/],
+    [{ user: { uid: 0, gid: 1 } }, /user\.uid: 0\. Must be an integer from 1 to 2147483647/],
+    [{ maxUnavailable: 0 }, /maxUnavailable: 0\. Must be an integer from 1 to 1000/],
     [{ resources: { cpuRequest: '2', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi', ephemeralStorageRequest: '1Mi', ephemeralStorageLimit: '1Mi' } },
       /resources\.cpuRequest: "2"\. Must not exceed its limit, cpuLimit \(1\)/],
     [{ resources: { cpuRequest: 'lots', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi', ephemeralStorageRequest: '1Mi', ephemeralStorageLimit: '1Mi' } },
