@@ -51,18 +51,10 @@ start() {
   [ -x "$BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] || "$CLUSTER_DIR/build.sh" "$BUILD" etcd
   mkdir -p "$RUN_DIR" "$LOG_DIR" "$PKI"
   chmod 0700 "$DIR"
-  if [ ! -f "$PKI/ca.crt" ]; then
-    openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
-    openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=refarch-apiserver-only-ca" -days 365 -sha256 \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-      -out "$PKI/ca.crt" 2>/dev/null
-  fi
+  _openssl_ca refarch-apiserver-only-ca
   _openssl_sign apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost"
   _openssl_sign admin "/O=system:masters/CN=refarch-admin"
-  if [ ! -f "$PKI/sa.key" ]; then
-    openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
-    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
-  fi
+  _service_account_key
   _kubeconfig "$KUBECONFIG_FILE" admin "https://127.0.0.1:$API_PORT"
   start_daemon etcd "$ETCD_BIN/etcd" --name apiserver-only --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \

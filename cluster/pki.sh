@@ -3,6 +3,21 @@
 # Everything lives in $PKI (inside the state dir) and is created once per
 # cluster lifetime: `up` on an existing state reuses it, `down` deletes it.
 
+_openssl_ca() { # CN : the CA that _openssl_sign signs with, made once
+  [ -f "$PKI/ca.crt" ] && return 0
+  openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=$1" -days 365 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/ca.crt" 2>/dev/null
+}
+
+_service_account_key() { # the key pair that signs and verifies service-account tokens, made once
+  [ -f "$PKI/sa.key" ] && return 0
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  chmod 0600 "$PKI/sa.key"
+}
+
 _openssl_sign() { # NAME SUBJ [SAN] : key+csr, signed by the cluster CA
   local name=$1 subj=$2 san=${3:-} ext
   [ -f "$PKI/$name.crt" ] && return 0
@@ -50,12 +65,7 @@ EOF
 generate_pki() {
   mkdir -p "$PKI"
   chmod 0700 "$PKI"
-  if [ ! -f "$PKI/ca.crt" ]; then
-    openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
-    openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=refarch-local-ca" -days 365 -sha256 \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-      -out "$PKI/ca.crt" 2>/dev/null
-  fi
+  _openssl_ca refarch-local-ca
   _openssl_sign apiserver "/CN=kube-apiserver" \
     "IP:$NODE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN,DNS:localhost,DNS:$NODE_NAME"
   _openssl_sign kubelet-serving "/CN=$NODE_NAME" "IP:$NODE_IP,DNS:$NODE_NAME"
@@ -66,11 +76,7 @@ generate_pki() {
   _openssl_sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
   _openssl_sign kube-proxy "/CN=system:kube-proxy"
   _openssl_sign kube-router "/CN=refarch:kube-router"
-  if [ ! -f "$PKI/sa.key" ]; then
-    openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
-    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
-    chmod 0600 "$PKI/sa.key"
-  fi
+  _service_account_key
   # Secrets are encrypted at rest in etcd (secretbox, key made here, once).
   if [ ! -f "$PKI/encryption-config.yaml" ]; then
     cat >"$PKI/encryption-config.yaml" <<EOF
