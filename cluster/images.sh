@@ -74,6 +74,14 @@ import_image() {
   done
 }
 
+# file_sums FILE...: "<sha256> <basename>" per file, for cache keys. Content and name
+# only, not the directory, so the same sources give the same key from any checkout
+# (CI clones the repository to a new path on every run).
+file_sums() {
+  local f
+  for f; do printf '%s %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "${f##*/}"; done
+}
+
 # cached_tar NAME KEY: path of the cached tarball for this content key; older
 # tarballs of the same image (other keys) are deleted
 cached_tar() {
@@ -111,7 +119,7 @@ static_binary_image() {
 
 img_pause() {
   local key tar root
-  key=$( { sha256sum "$CLUSTER_DIR/images/pause.c"; gcc --version | head -1; } | sha256sum | cut -c1-16)
+  key=$( { file_sums "$CLUSTER_DIR/images/pause.c"; gcc --version | head -1; } | sha256sum | cut -c1-16)
   tar=$(cached_tar pause "$key")
   if [ ! -f "$tar.digest" ]; then
     root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
@@ -130,7 +138,7 @@ img_pause() {
 img_busybox() {
   local key tar root a dash lib
   dash=$(command -v dash)
-  key=$( { sha256sum /bin/busybox "$dash" "$CLUSTER_DIR/images/wget-wrapper.sh" "$CLUSTER_DIR/images/nc-wrapper.sh"
+  key=$( { file_sums /bin/busybox "$dash" "$CLUSTER_DIR/images/wget-wrapper.sh" "$CLUSTER_DIR/images/nc-wrapper.sh"
     ldd "$dash" | awk '/\// {print $(NF-1)}' | xargs -r sha256sum; echo v3; } | sha256sum | cut -c1-16)
   tar=$(cached_tar busybox "$key")
   if [ ! -f "$tar.digest" ]; then
@@ -175,7 +183,7 @@ debian_mirror() {
 
 img_postgresql() {
   local key tar root mirror
-  key=$( { sha256sum "$CLUSTER_DIR/images/postgres-entrypoint.sh"; sed -n '/^img_postgresql()/,/^}/p' "$0"; } |
+  key=$( { file_sums "$CLUSTER_DIR/images/postgres-entrypoint.sh"; sed -n '/^img_postgresql()/,/^}/p' "$0"; } |
     sha256sum | cut -c1-16)
   tar=$(cached_tar postgresql "$key")
   if [ ! -f "$tar.digest" ]; then
