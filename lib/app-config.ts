@@ -6,12 +6,12 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
-import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './validation';
+import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
 
 /**
  * Workload annotation listing, comma-separated, the Secrets the workload reads that are
  * created out of band and so are not in the synthesized YAML. Manifest checks (the
- * refarch-validation plugin) accept a reference to a missing Secret only when it is
+ * refarch-policy plugin) accept a reference to a missing Secret only when it is
  * listed here: a missing Secret that nobody declared is a mistake.
  */
 export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets';

@@ -7,7 +7,7 @@
 import { isIP } from 'net';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validatePort } from './validation';
+import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
 
 /** Props of {@link ExternalDatabase}. */
 export interface ExternalDatabaseProps {

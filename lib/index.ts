@@ -8,6 +8,6 @@ export * from './pod-security';
 export * from './postgres-database';
 export * from './reference-architecture';
 export * from './resources';
-export * from './validation';
+export * from './prop-checks';
 export * from './web-ingress';
 export * from './web-tier';

@@ -6,7 +6,7 @@
  * immutable, so selecting on `version` would make an upgrade impossible to apply.
  */
 import { Construct } from 'constructs';
-import { fieldOf, validateLabelValue } from './validation';
+import { fieldOf, validateLabelValue } from './prop-checks';
 
 /** The identity of one component of an application, from which its labels are derived. */
 export interface AppIdentity {

@@ -3,7 +3,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { fieldOf, validateDnsLabel, validateOneOf } from './validation';
+import { fieldOf, validateDnsLabel, validateOneOf } from './prop-checks';
 
 /** Props of {@link RestrictedNamespace}. */
 export interface RestrictedNamespaceProps {

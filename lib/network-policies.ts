@@ -5,7 +5,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './validation';
+import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './prop-checks';
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {

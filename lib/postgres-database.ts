@@ -19,7 +19,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { ResourceRequirements, renderResources } from './resources';
 import {
   ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateImage, validateOneOf, validatePort, validateQuantity,
-} from './validation';
+} from './prop-checks';
 
 /** What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down. */
 export type ClaimRetention = 'Retain' | 'Delete';

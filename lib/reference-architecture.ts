@@ -15,7 +15,7 @@ import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
-import { ValidationError, validateDnsLabel, validateOneOf } from './validation';
+import { ValidationError, validateDnsLabel, validateOneOf } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
 import { WebTier, WebTierProps } from './web-tier';
 

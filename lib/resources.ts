@@ -4,7 +4,7 @@
  * only at apply time).
  */
 import * as k8s from '../imports/k8s';
-import { ValidationError, validateQuantity } from './validation';
+import { ValidationError, validateQuantity } from './prop-checks';
 
 /** CPU, memory and ephemeral-storage requests and limits of one container. */
 export interface ResourceRequirements {

@@ -5,7 +5,7 @@ import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import {
   fieldOf, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
-} from './validation';
+} from './prop-checks';
 
 /** Props of {@link WebIngress}. */
 export interface WebIngressProps {

@@ -17,7 +17,7 @@ import { ResourceRequirements, renderResources } from './resources';
 import {
   ValidationError, fieldOf, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
   validateInteger, validateOneOf, validatePort,
-} from './validation';
+} from './prop-checks';
 
 /** How the web Service is exposed. */
 export type WebServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';

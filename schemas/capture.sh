@@ -19,7 +19,7 @@
 # Both processes are recorded by PID and stopped by PID; their state (etcd data,
 # certificates, token file) lives in a temporary folder that is removed on exit.
 # Needs: the binaries, curl, openssl, node. Nothing else in the repo needs the
-# network or a cluster: `npm run import` and `npm run validate` read these files.
+# network or a cluster: `npm run import` and `npm run check:schema` read these files.
 set -euo pipefail
 SCRIPT=capture
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

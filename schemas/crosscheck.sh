@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Proves the offline validator agrees with real API servers: for each supported minor,
 # runs etcd + that minor's kube-apiserver with DEFAULT flags on 127.0.0.1 (see lib.sh)
-# and, for dist/*.yaml and every validation/fixtures/*.yaml, compares
-#   npm run validate -- --k8s 1.<minor> FILE                  (offline, committed schema)
+# and, for dist/*.yaml and every schema-check/fixtures/*.yaml, compares
+#   npm run check:schema -- --k8s 1.<minor> FILE                  (offline, committed schema)
 #   kubectl apply --dry-run=server --validate=strict -f FILE  (the real server)
 # ok-*.yaml and dist/ must be accepted by both, bad-*.yaml refused by both.
 # Exit 0 when they agree on every file.
@@ -16,7 +16,7 @@ KUBECTL=${KUBECTL:-$CACHE/kubernetes-$K8S_VERSION/bin/kubectl}
 [ -x "$KUBECTL" ] || die "$KUBECTL is missing: build it with cluster/build.sh k8s"
 
 cd "$REPO"
-files=(dist/*.k8s.yaml validation/fixtures/*.yaml)
+files=(dist/*.k8s.yaml schema-check/fixtures/*.yaml)
 disagreements=0
 
 check() { # MINOR
@@ -30,7 +30,7 @@ check() { # MINOR
   printf '%-48s %-7s %-10s %-8s %s\n' FILE EXPECT VALIDATOR SERVER "SERVER SAYS (refusals)"
   for f in "${files[@]}"; do
     case $(basename "$f") in bad-*) expect=refuse ;; *) expect=accept ;; esac
-    if node --import tsx scripts/validate-manifests.ts --k8s "1.$minor" "$f" >/dev/null 2>&1; then ours=accept; else ours=refuse; fi
+    if node --import tsx scripts/check-schema.ts --k8s "1.$minor" "$f" >/dev/null 2>&1; then ours=accept; else ours=refuse; fi
     if out=$("${k[@]}" apply --dry-run=server --validate=strict -f "$f" 2>&1); then theirs=accept; else theirs=refuse; fi
     [ "$ours" = "$expect" ] && [ "$theirs" = "$expect" ] || disagreements=$((disagreements + 1))
     printf '%-48s %-7s %-10s %-8s %s\n' "$f" "$expect" "$ours" "$theirs" \

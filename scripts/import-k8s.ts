@@ -16,7 +16,7 @@
  * `kind` gets an enum of its kind. Value enums (a live 1.27 server publishes them, the
  * swagger.json cdk8s starts from does not) are left out, so the generated classes have
  * the same TypeScript API as cdk8s-plus-27's `k8s` module; the strict validator
- * (`npm run validate`) still checks them.
+ * (`npm run check:schema`) still checks them.
  *
  * Usage: import-k8s.ts [--out DIR] [--k8s 1.27]
  *   --out DIR   write DIR/k8s.ts instead of imports/k8s.ts (used by the staleness test)
@@ -28,7 +28,7 @@ import { parseArgs } from 'util';
 import {
   GroupVersionKind, GVK, IMPORT_MINOR, INT_OR_STRING, normalizeMinor, OpenApiV2, openApiPath,
   QUANTITY, readOpenApi, schemaSha256, serverVersion,
-} from '../validation/schemas';
+} from '../schema-check/schemas';
 
 const root = path.resolve(__dirname, '..');
 const cliDir = path.dirname(require.resolve('cdk8s-cli/package.json'));

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { generateK8sImports, generatorVersions } from '../scripts/import-k8s';
-import { IMPORT_MINOR, schemaSha256, serverVersion } from '../validation/schemas';
+import { IMPORT_MINOR, schemaSha256, serverVersion } from '../schema-check/schemas';
 
 const root = path.resolve(__dirname, '..');
 const committed = fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8');

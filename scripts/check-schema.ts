@@ -1,9 +1,9 @@
 /**
- * `npm run validate`: strict validation of manifests against the OpenAPI schema of
+ * `npm run check:schema`: strict validation of manifests against the OpenAPI schema of
  * each supported Kubernetes minor, as captured from a real API server (schemas/).
  * Offline. Exit status 0 when every object is valid, 1 on any problem, 2 on bad usage.
  *
- * Usage: validate-manifests.ts [--k8s 1.27]... [PATH]...
+ * Usage: check-schema.ts [--k8s 1.27]... [PATH]...
  *   PATH        YAML/JSON files or folders (searched recursively); default dist/
  *   --k8s M     validate against this minor only (repeatable; default: every minor in schemas/)
  *   --all-apis  accept apiVersions that exist but a default API server does not serve (alpha APIs)
@@ -11,8 +11,8 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { normalizeMinor, serverVersion, supportedMinors } from '../validation/schemas';
-import { formatIssue, validatePaths } from '../validation/validator';
+import { normalizeMinor, serverVersion, supportedMinors } from '../schema-check/schemas';
+import { formatIssue, validatePaths } from '../schema-check/validator';
 
 /** Runs the command with `args` (without node and script); returns the exit status. */
 export function main(args: string[] = process.argv.slice(2)): number {
@@ -29,7 +29,7 @@ export function main(args: string[] = process.argv.slice(2)): number {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    console.log('usage: npm run validate -- [--k8s 1.27]... [--all-apis] [PATH]...   (default: dist/, every supported minor)');
+    console.log('usage: npm run check:schema -- [--k8s 1.27]... [--all-apis] [PATH]...   (default: dist/, every supported minor)');
     return 0;
   }
   const supported = supportedMinors();

@@ -28,7 +28,7 @@ const { objectName, parseManifestText } = require('./files');
  */
 
 /** The plugin class named in cdk8s.yaml. It takes no properties. */
-class RefArchValidation {
+class RefArchPolicy {
   /** @param {Record<string, unknown>} [_properties] */
   constructor(_properties = {}) {}
 
@@ -74,4 +74,4 @@ class RefArchValidation {
   }
 }
 
-module.exports = { RefArchValidation };
+module.exports = { RefArchPolicy };

@@ -1,8 +1,8 @@
 // @ts-check
 'use strict';
 /**
- * refarch-validation: manifest checks for the reference architecture, as a cdk8s
- * validation plugin (`RefArchValidation`, named in cdk8s.yaml) and as a pure function
+ * refarch-policy: manifest checks for the reference architecture, as a cdk8s
+ * validation plugin (`RefArchPolicy`, named in cdk8s.yaml) and as a pure function
  * (`validateManifests`, called by `npm run synth` before it replaces dist/).
  *
  * Plain CommonJS with JSDoc types (checked by the repository's `tsc`), so `cdk8s synth`

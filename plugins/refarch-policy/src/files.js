@@ -88,7 +88,7 @@ function formatResult(result) {
   return [
     ...result.violations.map(formatViolation),
     ...result.skipped.map(formatSkip),
-    `refarch-validation: ${n} violation${n === 1 ? '' : 's'}, ${k} rule${k === 1 ? '' : 's'} switched off by annotation.`,
+    `refarch-policy: ${n} violation${n === 1 ? '' : 's'}, ${k} rule${k === 1 ? '' : 's'} switched off by annotation.`,
   ].join('\n');
 }
 

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as CliValidation from 'cdk8s-cli/lib/plugins/validation';
 import {
-  EXTERNAL_SECRETS_ANNOTATION, RefArchValidation, formatResult, readManifestFolder, rulesTable, validateFolder, validateManifests,
+  EXTERNAL_SECRETS_ANNOTATION, RefArchPolicy, formatResult, readManifestFolder, rulesTable, validateFolder, validateManifests,
 } from '..';
 import { EXTERNAL_SECRETS_ANNOTATION as LIB_EXTERNAL_SECRETS_ANNOTATION } from '../../../lib/app-config';
 import { environments } from '../../../config/environments';
@@ -18,7 +18,7 @@ const root = path.resolve(__dirname, '..', '..', '..');
 // The CLI's own ValidationContext/ValidationReport, loaded by path (its package exports hide lib/).
 const { ValidationContext }: typeof CliValidation = require(path.join(root, 'node_modules', 'cdk8s-cli', 'lib', 'plugins', 'validation.js'));
 let tmp: string;
-beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-validation-')); });
+beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-policy-')); });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The committed dev manifests, parsed. */
@@ -28,7 +28,7 @@ const byKindName = (objects: any[], kind: string, name: string) => objects.find(
 describe('the reference architecture', () => {
   test('every environment in dist/ reports zero violations and switches no rule off', () => {
     const result = validateFolder(path.join(root, 'dist'), 'dist');
-    expect(formatResult(result)).toBe('refarch-validation: 0 violations, 0 rules switched off by annotation.');
+    expect(formatResult(result)).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
     expect(fs.readdirSync(path.join(root, 'dist')).sort()).toEqual(Object.keys(environments({})).map((e) => `${e}.k8s.yaml`).sort());
   });
 
@@ -93,8 +93,8 @@ describe('skip annotations', () => {
 
 describe('the cdk8s CLI plugin', () => {
   const runPlugin = async (files: string[]) => {
-    const context = new ValidationContext(files, './plugins/refarch-validation', '0.1.0', {}, false);
-    await new RefArchValidation({}).validate(context);
+    const context = new ValidationContext(files, './plugins/refarch-policy', '0.1.0', {}, false);
+    await new RefArchPolicy({}).validate(context);
     return context.report.toJson();
   };
 
@@ -174,6 +174,6 @@ describe('entry points', () => {
   }, 60_000);
 });
 
-test.each(['plugins/refarch-validation/README.md', 'README.md'])('the rules table in %s is the rule catalog (regenerate with `node plugins/refarch-validation/rules-table.js`)', (file) => {
+test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (regenerate with `node plugins/refarch-policy/rules-table.js`)', (file) => {
   expect(fs.readFileSync(path.join(root, file), 'utf8')).toContain(rulesTable());
 });

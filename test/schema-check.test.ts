@@ -1,5 +1,5 @@
 /**
- * Strict schema validation (validation/, `npm run validate`): every synthesized manifest
+ * Strict schema validation (validation/, `npm run check:schema`): every synthesized manifest
  * of every environment matches the API server schema of every supported minor, and the
  * validator really refuses what a strict API server refuses.
  */
@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { serverVersion, supportedMinors } from '../validation/schemas';
-import { main } from '../scripts/validate-manifests';
-import { formatIssue, validateYaml, ValidationIssue } from '../validation/validator';
+import { serverVersion, supportedMinors } from '../schema-check/schemas';
+import { main } from '../scripts/check-schema';
+import { formatIssue, validateYaml, ValidationIssue } from '../schema-check/validator';
 import { allVariants, find, Manifest } from './support';
 
 const root = path.resolve(__dirname, '..');
@@ -142,9 +142,9 @@ describe('the validator bites', () => {
 });
 
 // The same files schemas/crosscheck.sh dry-runs against real 1.27 and 1.35 API servers.
-const fixtures = fs.readdirSync(path.join(root, 'validation', 'fixtures')).filter((f) => f.endsWith('.yaml'));
-test.each(fixtures)('validation/fixtures/%s is refused (bad-*) or accepted (ok-*) under every minor', (name) => {
-  const file = `validation/fixtures/${name}`;
+const fixtures = fs.readdirSync(path.join(root, 'schema-check', 'fixtures')).filter((f) => f.endsWith('.yaml'));
+test.each(fixtures)('schema-check/fixtures/%s is refused (bad-*) or accepted (ok-*) under every minor', (name) => {
+  const file = `schema-check/fixtures/${name}`;
   const issues = validateYaml(file, fs.readFileSync(path.join(root, file), 'utf8'));
   if (name.startsWith('ok-')) {
     expect(report(issues)).toBe('');
@@ -155,7 +155,7 @@ test.each(fixtures)('validation/fixtures/%s is refused (bad-*) or accepted (ok-*
   }
 });
 
-describe('npm run validate', () => {
+describe('npm run check:schema', () => {
   let tmp: string;
   let broken: string;
   beforeAll(() => {
@@ -192,7 +192,7 @@ describe('npm run validate', () => {
   });
 
   test('as a process: exits 1 with one readable line per problem', () => {
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validate-manifests.ts', '--k8s', '1.27', broken, 'dist/dev.k8s.yaml'], { cwd: root, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-schema.ts', '--k8s', '1.27', broken, 'dist/dev.k8s.yaml'], { cwd: root, encoding: 'utf8' });
     expect(bad.stdout).toContain(`${broken}:7: Service web (v1): spec.ports[0].port: expected integer, got string "80" [k8s 1.27]`);
     expect(bad.stdout).toMatch(/FAIL: 1 problem\(s\) in 1\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\)/);
     expect(bad.status).toBe(1);
