@@ -16,7 +16,7 @@ set -euo pipefail
 # with it, so the next run builds just that tool.
 TOOLS=(
   "kube-score|v1.20.0|github.com/zegl/kube-score/cmd/kube-score"
-  "kube-linter|v0.7.6|golang.stackrox.io/kube-linter/cmd/kube-linter"
+  "kubeconform|v0.8.0|github.com/yannh/kubeconform/cmd/kubeconform"
 )
 
 cache_root() {
