@@ -32,14 +32,16 @@ trap 'rm -rf "$work"' EXIT
 export TMPDIR="$work"
 
 # Runs a command with no network. Root gets a plain network namespace; anyone else a user
-# namespace too (unprivileged unshare --net is refused). Traced when strace can trace here.
+# namespace too (unprivileged unshare --net is refused). Traced when strace can trace here;
+# --seccomp-bpf stops the process only on connect(), so tracing costs next to nothing
+# (plain ptrace made Checkov 50% slower).
 TRACE=false
-if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then TRACE=true; fi
+if command -v strace >/dev/null && strace -f --seccomp-bpf -qq -e trace=connect -o /dev/null true 2>/dev/null; then TRACE=true; fi
 offline() {
   local ns=(unshare --net --)
   [ "$(id -u)" -eq 0 ] || ns=(unshare --user --map-root-user --net --)
   if $TRACE; then
-    "${ns[@]}" strace -f -qq -e trace=connect -o "$work/trace" "$@"
+    "${ns[@]}" strace -f --seccomp-bpf -qq -e trace=connect -o "$work/trace" "$@"
   else
     "${ns[@]}" "$@"
   fi
