@@ -14,7 +14,7 @@
 # failed install, a network attempt). An unavailable linter does not fail the run unless
 # REFARCH_REQUIRE_ALL_LINTERS=1.
 set -uo pipefail
-dir=$(realpath "${1:-$(dirname "$0")/../../dist}")
+dir=$(realpath -e "${1:-$(dirname "$0")/../../dist}") || { echo "lint:manifests: no such folder: ${1:-dist}" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
 here=tools/linters
 shopt -s nullglob
