@@ -3,8 +3,9 @@
  * and fix), and a good variant passes. The base set is a small but complete app that
  * passes every rule; each case changes one thing.
  */
-import { RULES, validateManifests } from '..';
-import type { K8sObject, Violation } from '../src/validate';
+import { RULES, checkPolicy } from '..';
+import type { Violation } from '../src/engine';
+import type { K8sObject } from '../src/objects';
 
 type Objects = K8sObject[];
 type Change = (o: Objects) => void;
@@ -75,7 +76,7 @@ const webPod = (o: Objects) => web(o).spec.template.spec;
 const webC = (o: Objects) => webPod(o).containers[0];
 const remove = (o: Objects, kind: string, name: string) => o.splice(o.indexOf(find(o, kind, name)), 1);
 
-const check = (o: Objects): Violation[] => validateManifests([{ file: 'app.k8s.yaml', objects: o }]).violations;
+const check = (o: Objects): Violation[] => checkPolicy([{ file: 'app.k8s.yaml', objects: o }]).violations;
 const run = (change: Change) => {
   const o = base();
   change(o);
@@ -173,8 +174,13 @@ const CASES: Record<string, RuleCases> = {
     bad: [
       { what: 'no memory limit', bad: (o) => { delete webC(o).resources.limits.memory; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources'] },
       { what: 'no resources', bad: (o) => { delete webC(o).resources; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources'] },
+      { what: 'a request above its limit', bad: (o) => { webC(o).resources.requests.memory = '0.5Gi'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources.requests.memory'] },
+      { what: 'a request above its limit, in exponent notation', bad: (o) => { webC(o).resources.requests.cpu = '3e-1'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources.requests.cpu'] },
     ],
-    good: [['extra resources (ephemeral-storage)', (o) => { webC(o).resources.limits['ephemeral-storage'] = '1Gi'; }]],
+    good: [
+      ['extra resources (ephemeral-storage)', (o) => { webC(o).resources.limits['ephemeral-storage'] = '1Gi'; }],
+      ['a request equal to its limit in other units, and numbers', (o) => { webC(o).resources.requests = { cpu: 0.25, memory: '131072Ki' }; }],
+    ],
   },
   'container-probes': {
     bad: [
@@ -195,8 +201,14 @@ const CASES: Record<string, RuleCases> = {
       { what: 'no tag', bad: (o) => { webC(o).image = 'nginx'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
       { what: 'latest', bad: (o) => { webC(o).image = 'nginx:latest'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
       { what: 'a registry port but no tag', bad: (o) => { webC(o).image = 'registry:5000/team/web'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
+      { what: 'an invalid reference (upper case repository)', bad: (o) => { webC(o).image = 'Team/Web:1.0'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
+      { what: 'no image', bad: (o) => { delete webC(o).image; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
     ],
-    good: [['a digest', (o) => { webC(o).image = `nginx@${DIGEST}`; }], ['tag and digest', (o) => { webC(o).image = `nginx:latest@${DIGEST}`; }]],
+    good: [
+      ['a digest', (o) => { webC(o).image = `nginx@${DIGEST}`; }],
+      ['tag and digest', (o) => { webC(o).image = `nginx:latest@${DIGEST}`; }],
+      ['an IPv6 registry with a port', (o) => { webC(o).image = '[fd00::1]:5000/team/web:1.2.3'; }],
+    ],
   },
   'read-only-root-filesystem': {
     bad: [{ what: 'a writable root filesystem', bad: (o) => { webC(o).securityContext.readOnlyRootFilesystem = false; }, at: ['Deployment/web', 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem'] }],

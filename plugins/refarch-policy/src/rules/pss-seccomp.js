@@ -1,0 +1,25 @@
+// @ts-check
+'use strict';
+const { PSS } = require('../groups');
+const { containersOf } = require('../objects');
+
+const ALLOWED = new Set(['RuntimeDefault', 'Localhost']);
+
+/** @type {import('../registry').Rule} */
+module.exports = {
+  id: 'pss-seccomp',
+  group: PSS,
+  reason: 'Without a seccomp profile every syscall is allowed.',
+  fix: 'Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).',
+  kinds: ['PodTemplate'],
+  check({ template }, { report }) {
+    if (!template) return;
+    const pod = template.spec.securityContext?.seccompProfile?.type;
+    if (pod !== undefined && !ALLOWED.has(pod)) report(`${template.specPath}.securityContext.seccompProfile.type`, `The pod's seccomp profile is ${pod}.`);
+    for (const { c, path } of containersOf(template, true)) {
+      const own = c.securityContext?.seccompProfile?.type;
+      if (own !== undefined && !ALLOWED.has(own)) report(`${path}.securityContext.seccompProfile.type`, `Container "${c.name}"'s seccomp profile is ${own}.`);
+      else if (own === undefined && pod === undefined) report(`${path}.securityContext.seccompProfile`, `Neither container "${c.name}" nor the pod sets a seccomp profile.`);
+    }
+  },
+};
