@@ -46,15 +46,20 @@ export function podTemplate(m: Manifest): any {
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'];
 
-/** Every environment plus the external-database variant of dev, so the checks cover both modes. */
+/**
+ * Variants of an environment that exercise other modes of the constructs: each is checked
+ * by every whole-output test (policy plugin, schema check, integrity). One line each.
+ */
+const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps]> = [
+  ['dev (external database)', 'dev', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
+  ['prod (external database)', 'prod', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
+  ['dev (NodePort, no ingress)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false } })],
+];
+
+/** Every committed environment, then every variant of {@link VARIANTS}, synthesized. */
 export function allVariants(): Array<[string, Manifest[]]> {
-  const variants: Array<[string, Manifest[]]> = Object.keys(committedEnvironments()).map((n) => [n, synthEnvironment(n)]);
-  variants.push(['dev (external database)', synthEnvironment('dev', (p) => ({
-    ...p,
-    database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' },
-  }))]);
-  variants.push(['dev (NodePort, no ingress)', synthEnvironment('dev', (p) => ({
-    ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false },
-  }))]);
-  return variants;
+  return [
+    ...Object.keys(committedEnvironments()).map((n): [string, Manifest[]] => [n, synthEnvironment(n)]),
+    ...VARIANTS.map(([name, env, change]): [string, Manifest[]] => [name, synthEnvironment(env, change)]),
+  ];
 }

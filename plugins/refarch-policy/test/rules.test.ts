@@ -27,6 +27,7 @@ function base(): Objects {
       { name: 'PASSWORD_FILE', value: '/var/run/secrets/password' },
     ],
     envFrom: [{ configMapRef: { name: 'web-config' } }],
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } },
     readinessProbe: { httpGet: { path: '/readyz', port: port.name } },
     livenessProbe: { httpGet: { path: '/healthz', port: port.name } },
@@ -319,6 +320,37 @@ const CASES: Record<string, RuleCases> = {
       }],
       ['an empty or boolean value', (o) => { webC(o).env.push({ name: 'REQUIRE_PASSWORD', value: 'true' }, { name: 'TOKEN', value: '' }); }],
     ],
+  },
+  'workload-selector': {
+    bad: [
+      { what: 'a selector for other pods', bad: (o) => { web(o).spec.selector = { matchLabels: dbLabels }; }, at: ['Deployment/web', 'spec.selector'] },
+      { what: 'no selector', bad: (o) => { delete find(o, 'StatefulSet', 'db').spec.selector; }, at: ['StatefulSet/db', 'spec.selector'] },
+    ],
+    good: [['a matchExpressions selector', (o) => { web(o).spec.selector = { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['web'] }] }; }]],
+  },
+  'volume-mount': {
+    bad: [{ what: 'a mount of a missing volume', bad: (o) => { webC(o).volumeMounts.push({ name: 'cache', mountPath: '/cache' }); }, at: ['Deployment/web', 'spec.template.spec.containers[0].volumeMounts[1].name'] }],
+    good: [['a mount of a StatefulSet volumeClaimTemplate', (o) => {
+      const db = find(o, 'StatefulSet', 'db');
+      db.spec.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }];
+      db.spec.template.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/data' });
+    }]],
+  },
+  'hpa-target': {
+    bad: [{ what: 'a missing Deployment', bad: (o) => {
+      o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 3 } });
+    }, at: ['HorizontalPodAutoscaler/api', 'spec.scaleTargetRef'] }],
+    good: [['an HPA of the web Deployment', (o) => {
+      o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 3 } });
+    }]],
+  },
+  'selector-matches-pods': {
+    bad: [
+      { what: 'a PDB with a mistyped label', bad: (o) => { o.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'wbe', namespace: NS }, spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'wbe' } } } }); }, at: ['PodDisruptionBudget/wbe', 'spec.selector'] },
+      { what: 'a PDB without selector (selects nothing in policy/v1)', bad: (o) => { delete find(o, 'PodDisruptionBudget', 'web').spec.selector; }, at: ['PodDisruptionBudget/web', 'spec.selector'] },
+      { what: 'a NetworkPolicy for pods that do not exist', bad: (o) => { o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-api', namespace: NS }, spec: { podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api'] }] } } }); }, at: ['NetworkPolicy/allow-api', 'spec.podSelector'] },
+    ],
+    good: [['a default-deny in a namespace without pods', (o) => { o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'empty' }, spec: { podSelector: { matchLabels: {} } } }); }]],
   },
   'skip-annotation': {
     bad: [
