@@ -1,12 +1,22 @@
 /**
  * Helpers for tests: synthesize charts to plain manifest objects and look them up.
  */
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { environments } from '../config/environments';
 import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
 
 /** A synthesized Kubernetes object, as it appears in the YAML. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+
+/**
+ * A cdk8s app for tests. Testing.app() makes a fresh temporary output folder per call and
+ * never removes it; Testing.synth() writes nothing, so the folder named here is never created.
+ */
+export function testApp(): App {
+  return Testing.app({ outdir: path.join(os.tmpdir(), 'refarch-tests-never-written') });
+}
 
 /** Environments as committed, independent of the caller's DB_PASSWORD. */
 export function committedEnvironments(): Record<string, ReferenceArchitectureProps> {
@@ -17,14 +27,12 @@ export function committedEnvironments(): Record<string, ReferenceArchitecturePro
 export function synthEnvironment(name: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps = (p) => p): Manifest[] {
   const props = committedEnvironments()[name];
   if (!props) throw new Error(`no environment ${name}`);
-  const app = Testing.app();
-  return Testing.synth(new ReferenceArchitecture(app, name, change(props))) as Manifest[];
+  return Testing.synth(new ReferenceArchitecture(testApp(), name, change(props))) as Manifest[];
 }
 
 /** Synthesizes whatever a test builds inside a fresh chart. */
 export function synthIn(build: (chart: Chart) => void): Manifest[] {
-  const app: App = Testing.app();
-  const chart = new Chart(app, 'test');
+  const chart = new Chart(testApp(), 'test');
   build(chart);
   return Testing.synth(chart) as Manifest[];
 }
