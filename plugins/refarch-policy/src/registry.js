@@ -33,15 +33,16 @@ const { GROUPS } = require('./groups');
 const RULES_DIR = path.join(__dirname, 'rules');
 
 /**
- * Loads every rule module and checks that it is well formed, so a broken new rule fails
- * on load, not silently.
+ * Loads every rule module of a folder and checks that it is well formed, so a broken new
+ * rule fails on load, not silently.
+ * @param {string} dir
  * @returns {Rule[]} by group, then id
  */
-function loadRules() {
-  const files = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith('.js')).sort();
+function loadRules(dir) {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
   const rules = files.map((f) => {
     /** @type {Rule} */
-    const rule = require(path.join(RULES_DIR, f));
+    const rule = require(path.join(dir, f));
     const problems = [
       rule.id !== f.slice(0, -3) && `id "${rule.id}" does not match its file name`,
       !GROUPS.includes(rule.group) && `group "${rule.group}" is not one of ${GROUPS.join(', ')}`,
@@ -57,7 +58,7 @@ function loadRules() {
 }
 
 /** @type {readonly Rule[]} */
-const RULES = loadRules();
+const RULES = loadRules(RULES_DIR);
 /** Rules by id. @type {ReadonlyMap<string, Rule>} */
 const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
@@ -70,4 +71,4 @@ function appliesTo(rule, object) {
   return rule.kinds.includes('*') || rule.kinds.includes(object.kind) || (object.template !== undefined && rule.kinds.includes('PodTemplate'));
 }
 
-module.exports = { RULES, RULE_BY_ID, appliesTo };
+module.exports = { RULES, RULE_BY_ID, appliesTo, loadRules };

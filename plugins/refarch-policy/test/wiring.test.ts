@@ -8,8 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as CliValidation from 'cdk8s-cli/lib/plugins/validation';
 import {
-  EXTERNAL_SECRETS_ANNOTATION, RefArchPolicy, checkPolicy, checkPolicyFolder, formatResult, readManifestFolder, rulesTable, withRulesTable,
+  EXTERNAL_SECRETS_ANNOTATION, RULES, RefArchPolicy, checkPolicy, checkPolicyFolder, formatResult, readManifestFolder, rulesTable, withRulesTable,
 } from '..';
+import { GROUPS } from '../src/groups';
+import { ObjectIndex, podTemplateOf } from '../src/objects';
+import { loadRules } from '../src/registry';
 import { EXTERNAL_SECRETS_ANNOTATION as LIB_EXTERNAL_SECRETS_ANNOTATION } from '../../../lib/app-config';
 import { environments } from '../../../config/environments';
 import { synthEnvironment } from '../../../test/support';
@@ -184,4 +187,38 @@ test('the table test bites: a README whose table lost a row, or has no markers, 
   expect(withoutRow).not.toBe(text);
   expect(withRulesTable(withoutRow, 'README.md')).toBe(text);
   expect(() => withRulesTable('# no table here\n', 'other.md')).toThrow('other.md: no rules table markers');
+});
+
+describe('the rule registry', () => {
+  const rulesDir = path.join(root, 'plugins', 'refarch-policy', 'src', 'rules');
+  /** The example of the plugin README's "Adding a rule", as written there. */
+  const readmeExample = () => {
+    const readme = fs.readFileSync(path.join(root, 'plugins', 'refarch-policy', 'README.md'), 'utf8');
+    const code = /## Adding a rule[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
+    return code.replace(/^ {3}/gm, '').replace(/require\('\.\.\//g, `require('${rulesDir}/../`);
+  };
+
+  test('loads the README\'s example rule from a folder, and the rule works', () => {
+    fs.writeFileSync(path.join(tmp, 'image-pull-policy.js'), readmeExample());
+    const [rule] = loadRules(tmp);
+    expect(rule).toMatchObject({ id: 'image-pull-policy', group: 'Workload hygiene', kinds: ['PodTemplate'] });
+    const web = byKindName(devObjects(), 'Deployment', 'guestbook');
+    web.spec.template.spec.containers[0].imagePullPolicy = 'Always';
+    const found: string[] = [];
+    rule.check({ file: 'f', obj: web, kind: 'Deployment', name: 'guestbook', namespace: 'refarch-dev', template: podTemplateOf(web) }, {
+      index: new ObjectIndex([]), ruleIds: new Set(), report: (at: string, message: string) => found.push(`${at}: ${message}`),
+    });
+    expect(found).toEqual(['spec.template.spec.containers[0].imagePullPolicy: Container "web" always pulls.']);
+  });
+
+  test('refuses a rule module whose id is not its file name, or that lacks a field', () => {
+    fs.writeFileSync(path.join(tmp, 'my-rule.js'), "module.exports = { id: 'other', group: 'Nope', reason: 'r', fix: '', kinds: [], check: 1 };");
+    expect(() => loadRules(tmp)).toThrow('refarch-policy: rule module src/rules/my-rule.js: id "other" does not match its file name; group "Nope" is not one of Pod Security (restricted), Workload hygiene, References, Annotations; no fix; no kinds; no check function.');
+  });
+
+  test('every rule file of src/rules/ is in the catalog, in group order', () => {
+    expect(RULES.map((r) => `${r.id}.js`).sort()).toEqual(fs.readdirSync(rulesDir).sort());
+    const groups = RULES.map((r) => r.group);
+    expect(groups).toEqual([...groups].sort((a, b) => GROUPS.indexOf(a) - GROUPS.indexOf(b)));
+  });
 });

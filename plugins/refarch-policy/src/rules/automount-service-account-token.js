@@ -1,16 +1,14 @@
 // @ts-check
 'use strict';
 const { HYGIENE } = require('../groups');
+const { podRule } = require('../rule-shapes');
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = podRule({
   id: 'automount-service-account-token',
   group: HYGIENE,
   reason: 'A mounted API token lets anyone who takes over the pod talk to the Kubernetes API.',
   fix: 'Set automountServiceAccountToken: false on the pod spec (or on its ServiceAccount).',
-  kinds: ['PodTemplate'],
-  check({ template, namespace }, { index, report }) {
-    if (!template) return;
+  check(template, { namespace }, { index, report }) {
     const own = template.spec.automountServiceAccountToken;
     if (own === false) return;
     const account = template.spec.serviceAccountName ?? 'default';
@@ -20,4 +18,4 @@ module.exports = {
       ? 'The pod sets automountServiceAccountToken: true.'
       : `Neither the pod nor its ServiceAccount "${account}" sets automountServiceAccountToken: false.`);
   },
-};
+});

@@ -3,16 +3,14 @@
 const { REFERENCES } = require('../groups');
 const { EXTERNAL_SECRETS_ANNOTATION, externalSecretsOf } = require('../annotations');
 const { containersOf, each } = require('../objects');
+const { podRule } = require('../rule-shapes');
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = podRule({
   id: 'config-reference',
   group: REFERENCES,
   reason: 'A reference to a missing ConfigMap, Secret or key keeps the pod in CreateContainerConfigError.',
   fix: `Render the object and key, mark the reference optional, or list an out-of-band Secret in the workload's ${EXTERNAL_SECRETS_ANNOTATION} annotation.`,
-  kinds: ['PodTemplate'],
-  check({ obj, namespace, template }, { index, report }) {
-    if (!template) return;
+  check(template, { obj, namespace }, { index, report }) {
     const external = externalSecretsOf(obj);
     /**
      * @param {'ConfigMap' | 'Secret'} kind
@@ -63,4 +61,4 @@ module.exports = {
       });
     });
   },
-};
+});

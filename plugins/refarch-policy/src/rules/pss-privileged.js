@@ -1,19 +1,15 @@
 // @ts-check
 'use strict';
 const { PSS } = require('../groups');
-const { containersOf } = require('../objects');
+const { containerRule } = require('../rule-shapes');
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = containerRule({
   id: 'pss-privileged',
   group: PSS,
   reason: 'A privileged container has full access to the node.',
   fix: 'Remove securityContext.privileged or set it to false.',
-  kinds: ['PodTemplate'],
-  check({ template }, { report }) {
-    if (!template) return;
-    for (const { c, path } of containersOf(template, true)) {
-      if (c.securityContext?.privileged === true) report(`${path}.securityContext.privileged`, `Container "${c.name}" is privileged.`);
-    }
+  containers: 'all',
+  check(c, { at, who, report }) {
+    if (c.securityContext?.privileged === true) report(at('securityContext.privileged'), `${who} is privileged.`);
   },
-};
+});

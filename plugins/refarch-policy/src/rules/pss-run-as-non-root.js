@@ -2,16 +2,14 @@
 'use strict';
 const { PSS } = require('../groups');
 const { containersOf } = require('../objects');
+const { podRule } = require('../rule-shapes');
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = podRule({
   id: 'pss-run-as-non-root',
   group: PSS,
   reason: 'A container that may run as root is one escape away from root on the node.',
   fix: 'Set securityContext.runAsNonRoot: true on the pod (and never false on a container).',
-  kinds: ['PodTemplate'],
-  check({ template }, { report }) {
-    if (!template) return;
+  check(template, _object, { report }) {
     const pod = template.spec.securityContext?.runAsNonRoot;
     if (pod === false) report(`${template.specPath}.securityContext.runAsNonRoot`, 'The pod sets runAsNonRoot: false.');
     for (const { c, path } of containersOf(template, true)) {
@@ -20,4 +18,4 @@ module.exports = {
       else if (own !== true && pod !== true) report(`${path}.securityContext.runAsNonRoot`, `Neither container "${c.name}" nor the pod sets runAsNonRoot: true.`);
     }
   },
-};
+});

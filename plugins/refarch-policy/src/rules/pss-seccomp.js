@@ -2,18 +2,16 @@
 'use strict';
 const { PSS } = require('../groups');
 const { containersOf } = require('../objects');
+const { podRule } = require('../rule-shapes');
 
 const ALLOWED = new Set(['RuntimeDefault', 'Localhost']);
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = podRule({
   id: 'pss-seccomp',
   group: PSS,
   reason: 'Without a seccomp profile every syscall is allowed.',
   fix: 'Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).',
-  kinds: ['PodTemplate'],
-  check({ template }, { report }) {
-    if (!template) return;
+  check(template, _object, { report }) {
     const pod = template.spec.securityContext?.seccompProfile?.type;
     if (pod !== undefined && !ALLOWED.has(pod)) report(`${template.specPath}.securityContext.seccompProfile.type`, `The pod's seccomp profile is ${pod}.`);
     for (const { c, path } of containersOf(template, true)) {
@@ -22,4 +20,4 @@ module.exports = {
       else if (own === undefined && pod === undefined) report(`${path}.securityContext.seccompProfile`, `Neither container "${c.name}" nor the pod sets a seccomp profile.`);
     }
   },
-};
+});

@@ -1,21 +1,15 @@
 // @ts-check
 'use strict';
 const { HYGIENE } = require('../groups');
-const { containersOf } = require('../objects');
+const { containerRule } = require('../rule-shapes');
 
-/** @type {import('../registry').Rule} */
-module.exports = {
+module.exports = containerRule({
   id: 'read-only-root-filesystem',
   group: HYGIENE,
   reason: 'A writable root filesystem lets an attacker change the container\'s binaries.',
   fix: 'Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the app writes.',
-  kinds: ['PodTemplate'],
-  check({ template }, { report }) {
-    if (!template) return;
-    for (const { c, path } of containersOf(template, false)) {
-      if (c.securityContext?.readOnlyRootFilesystem !== true) {
-        report(`${path}.securityContext.readOnlyRootFilesystem`, `Container "${c.name}" does not set readOnlyRootFilesystem: true.`);
-      }
-    }
+  containers: 'app-and-init',
+  check(c, { at, who, report }) {
+    if (c.securityContext?.readOnlyRootFilesystem !== true) report(at('securityContext.readOnlyRootFilesystem'), `${who} does not set readOnlyRootFilesystem: true.`);
   },
-};
+});
