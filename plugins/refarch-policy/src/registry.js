@@ -51,7 +51,7 @@ function loadRules(dir) {
       !(Array.isArray(rule.kinds) && rule.kinds.length > 0) && 'no kinds',
       typeof rule.check !== 'function' && 'no check function',
     ].filter(Boolean);
-    if (problems.length > 0) throw new Error(`refarch-policy: rule module src/rules/${f}: ${problems.join('; ')}.`);
+    if (problems.length > 0) throw new Error(`refarch-policy: rule module ${path.join(dir, f)}: ${problems.join('; ')}.`);
     return rule;
   });
   return rules.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || a.id.localeCompare(b.id));

@@ -3,6 +3,7 @@
  * and fix), and a good variant passes. The base set is a small but complete app that
  * passes every rule; each case changes one thing.
  */
+import fc from 'fast-check';
 import { RULES, checkPolicy } from '..';
 import type { Violation } from '../src/engine';
 import type { K8sObject } from '../src/objects';
@@ -387,4 +388,20 @@ describe.each(Object.entries(CASES))('%s', (rule, cases) => {
       expect(run(change)).toEqual([]);
     });
   }
+});
+
+test('no rule throws on malformed objects (wrong types where objects, arrays or strings belong)', () => {
+  const kinds = ['Deployment', 'StatefulSet', 'Pod', 'CronJob', 'Service', 'Ingress', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'Secret'];
+  const anything = fc.anything({ maxDepth: 3, withNullPrototype: false });
+  const container = fc.record({ name: anything, image: anything, ports: anything, env: anything, envFrom: anything, resources: anything, securityContext: anything, readinessProbe: anything, volumeMounts: anything }, { requiredKeys: [] });
+  const podSpec = fc.record({ containers: fc.oneof(fc.array(container, { maxLength: 2 }), anything), volumes: anything, securityContext: anything, hostNetwork: anything }, { requiredKeys: [] });
+  const object = fc.record({
+    kind: fc.constantFrom(...kinds),
+    metadata: fc.oneof(fc.record({ name: anything, namespace: fc.constantFrom(NS, 'other'), labels: anything, annotations: anything }, { requiredKeys: [] }), anything),
+    spec: fc.oneof(fc.record({ template: fc.record({ metadata: anything, spec: podSpec }, { requiredKeys: [] }), selector: anything, ports: anything, rules: anything, podSelector: anything, scaleTargetRef: anything, serviceName: anything, replicas: anything }, { requiredKeys: [] }), podSpec, anything),
+    data: anything,
+  }, { requiredKeys: ['kind'] });
+  fc.assert(fc.property(fc.array(object, { maxLength: 4 }), (objects) => {
+    expect(() => checkPolicy([{ file: 'fuzz.yaml', objects: [...base(), ...objects] }])).not.toThrow();
+  }), { numRuns: 200 });
 });
