@@ -144,8 +144,11 @@ export class PlusInteropChart extends Chart {
 /**
  * JSON patches that take a plus-27 pod template to Pod Security `restricted`: plus-27
  * has no seccompProfile option, and its Capability enum has no `ALL` (its values carry a
- * `CAP_` prefix), so both are patched in. Paths are the YAML paths of the synthesized
- * object, and values are plain JSON (see the decision record for the traps).
+ * `CAP_` prefix), so both are patched in. cdk8s applies patches before converting the
+ * TypeScript-named props to YAML, so a patch path must use TypeScript names and a value
+ * must not be a plain string where a Quantity or IntOrString belongs; these two paths
+ * are spelled the same both ways and their values are plain structs, so neither trap
+ * applies (docs/decisions/0001-l1-vs-cdk8s-plus.md).
  */
 export function restrictPlusPod(workload: kplus.Deployment | kplus.StatefulSet): void {
   const obj = ApiObject.of(workload);
