@@ -4,7 +4,7 @@
  * (examples/plus-experiment/web-tier-plus.ts). If plus is upgraded or WebTier changes,
  * these fail and the decision record's numbers must be re-measured.
  */
-import { ApiObject, Chart, JsonPatch, Testing, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as path from 'path';
 import { EXPERIMENT, experimentConfig, plusWebTier } from '../examples/plus-experiment/web-tier-plus';
@@ -18,12 +18,12 @@ const { compare }: { compare: (a: object, b: object) => Op[] } =
 
 const e = EXPERIMENT;
 function ours(): Manifest[] {
-  const chart = new Chart(Testing.app(), 'ours', { disableResourceNameHashes: true });
+  const chart = new Chart(new App(), 'ours', { disableResourceNameHashes: true });
   new WebTier(chart, 'Web', { namespace: e.namespace, name: e.name, image: e.image, autoscaling: e.autoscaling, config: experimentConfig(chart), secretEnv: { DB_PASSWORD: 'password' } });
   return Testing.synth(chart) as Manifest[];
 }
 function plus() {
-  const chart = new Chart(Testing.app(), 'plus', { disableResourceNameHashes: true });
+  const chart = new Chart(new App(), 'plus', { disableResourceNameHashes: true });
   const objects = plusWebTier(chart, experimentConfig(chart));
   return { chart, ...objects, synth: () => Testing.synth(chart) as Manifest[] };
 }
@@ -146,7 +146,7 @@ describe('the two JSON patch traps', () => {
 });
 
 test('what plus-27 adds by default to a bare Deployment: 2 replicas, 1 CPU, imagePullPolicy Always, a construct-path selector', () => {
-  const chart = new Chart(Testing.app(), 'bare', { disableResourceNameHashes: true });
+  const chart = new Chart(new App(), 'bare', { disableResourceNameHashes: true });
   const svc = new kplus.Deployment(chart, 'App', { containers: [{ image: 'example:1.0.0', portNumber: 8080 }] }).exposeViaService();
   const [deployment, service] = [find(Testing.synth(chart) as Manifest[], 'Deployment'), find(Testing.synth(chart) as Manifest[], 'Service')];
   expect(svc.name).toBe(service.metadata.name);

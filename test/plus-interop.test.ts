@@ -4,15 +4,17 @@
  * as dist/: the refarch-policy plugin (Pod Security, hygiene and reference rules) and
  * the strict schema check against 1.27 and 1.35.
  */
-import { Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { PlusInteropChart } from '../examples/plus-interop/chart';
 import { scalableWebTier } from '../examples/plus-interop/adapters';
+import { WebTier } from '../lib/web-tier';
 import { formatIssue, validateYaml } from '../schema-check/validator';
 import { Manifest, find } from './support';
 const { validateManifests, formatResult } = require('../plugins/refarch-policy');
 
-const synth = () => Testing.synth(new PlusInteropChart(Testing.app(), 'plus-interop')) as Manifest[];
+// new App(), not Testing.app(): the latter makes a temporary outdir per call and never removes it.
+const synth = () => Testing.synth(new PlusInteropChart(new App(), 'plus-interop')) as Manifest[];
 const manifests = synth();
 
 test('passes the refarch-policy plugin with no rule switched off', () => {
@@ -61,9 +63,7 @@ test('the kplus Ingress routes to the WebTier Service port; the kplus HPA scales
 });
 
 test('the HPA adapter refuses a WebTier that already autoscales itself', () => {
-  const { WebTier } = require('../lib/web-tier');
-  const { Chart } = require('cdk8s');
-  const chart = new Chart(Testing.app(), 'c');
+  const chart = new Chart(new App(), 'c');
   const web = new WebTier(chart, 'Web', { autoscaling: { minReplicas: 2, maxReplicas: 4 } });
   expect(() => scalableWebTier(web).markHasAutoscaler()).toThrow('c/Web: already scaled by its own autoscaling prop');
 });

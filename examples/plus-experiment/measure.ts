@@ -4,7 +4,7 @@
  * test: `npx tsx examples/plus-experiment/measure.ts [rounds]`.
  */
 import { execFileSync } from 'child_process';
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { EXPERIMENT, experimentConfig, plusWebTier } from './web-tier-plus';
 import { WebTier } from '../../lib/web-tier';
 
@@ -12,12 +12,12 @@ const rounds = Number(process.argv[2] ?? 200);
 const e = EXPERIMENT;
 const variants: Record<string, () => void> = {
   'L1 WebTier': () => {
-    const chart = new Chart(Testing.app(), 'ours', { disableResourceNameHashes: true });
+    const chart = new Chart(new App(), 'ours', { disableResourceNameHashes: true });
     new WebTier(chart, 'Web', { namespace: e.namespace, name: e.name, image: e.image, autoscaling: e.autoscaling, config: experimentConfig(chart), secretEnv: { DB_PASSWORD: 'password' } });
     Testing.synth(chart);
   },
   'cdk8s-plus-27': () => {
-    const chart = new Chart(Testing.app(), 'plus', { disableResourceNameHashes: true });
+    const chart = new Chart(new App(), 'plus', { disableResourceNameHashes: true });
     plusWebTier(chart, experimentConfig(chart));
     Testing.synth(chart);
   },
