@@ -54,6 +54,16 @@ test('the kplus NetworkPolicy selects the web pods with the WebTier selector', (
   expect(policy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual(find(manifests, 'Deployment', 'guestbook-worker').spec.selector.matchLabels);
 });
 
+test('the worker may reach the web pods and the database, each allowed on both ends', () => {
+  const worker = find(manifests, 'Deployment', 'guestbook-worker').spec.selector.matchLabels;
+  for (const [target, workload, port] of [['web', find(manifests, 'Deployment', 'guestbook'), 8080], ['database', find(manifests, 'StatefulSet', 'postgres'), 5432]] as const) {
+    const ingress = find(manifests, 'NetworkPolicy', `allow-worker-to-${target}`).spec;
+    const egress = find(manifests, 'NetworkPolicy', `allow-worker-egress-to-${target}`).spec;
+    expect(ingress).toEqual({ podSelector: { matchLabels: workload.spec.selector.matchLabels }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: worker } }], ports: [{ port, protocol: 'TCP' }] }] });
+    expect(egress).toEqual({ podSelector: { matchLabels: worker }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: workload.spec.selector.matchLabels } }], ports: [{ port, protocol: 'TCP' }] }] });
+  }
+});
+
 test('the kplus Ingress routes to the WebTier Service port; the kplus HPA scales its Deployment, which loses spec.replicas', () => {
   const service = find(manifests, 'Service', 'guestbook');
   expect(find(manifests, 'Ingress', 'guestbook').spec.rules[0].http.paths[0].backend)

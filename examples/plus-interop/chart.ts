@@ -2,9 +2,9 @@
  * A cdk8s-plus-27 project using the reference architecture's constructs next to its
  * own kplus objects: the architecture's AppConfig, WebTier, PostgresDatabase and
  * NetworkPolicies, plus a kplus worker Deployment that reads the same ConfigMap and
- * Secret, a kplus NetworkPolicy that lets the worker reach the web pods, a kplus
- * Ingress routing to the WebTier, and a kplus HorizontalPodAutoscaler on the WebTier's
- * Deployment.
+ * Secret, kplus NetworkPolicies that let the worker reach the web pods and the
+ * database, a kplus Ingress routing to the WebTier, and a kplus HorizontalPodAutoscaler
+ * on the WebTier's Deployment.
  *
  * plus-27 objects meet Pod Security `restricted` only with the patches in
  * `restrictPlusPod` (see docs/decisions/0001-l1-vs-cdk8s-plus.md for why each is needed).
@@ -102,19 +102,23 @@ export class PlusInteropChart extends Chart {
     this.worker.select(kplus.LabelSelector.of({ labels: selectorLabels(workerIdentity) }));
     restrictPlusPod(this.worker);
 
-    // kplus NetworkPolicies: the worker may call the web pods, and the web pods accept it.
-    const webPods = kplus.Pods.select(this, 'WebPods', { labels: this.web.selector });
+    // kplus NetworkPolicies, in pairs (egress from the worker, ingress to the target): the
+    // worker calls the web pods and the database, on top of the architecture's default-deny.
     const workerPods = kplus.Pods.select(this, 'WorkerPods', { labels: this.worker.matchLabels });
-    new kplus.NetworkPolicy(this, 'AllowWorkerToWeb', {
-      metadata: { name: 'allow-worker-to-web', namespace },
-      selector: webPods,
-      ingress: { rules: [{ peer: workerPods, ports: [kplus.NetworkPolicyPort.tcp(this.web.containerPort)] }] },
-    });
-    new kplus.NetworkPolicy(this, 'AllowWorkerEgressToWeb', {
-      metadata: { name: 'allow-worker-egress-to-web', namespace },
-      selector: workerPods,
-      egress: { rules: [{ peer: webPods, ports: [kplus.NetworkPolicyPort.tcp(this.web.containerPort)] }] },
-    });
+    const allow = (id: string, name: string, target: kplus.Pods, port: number) => {
+      new kplus.NetworkPolicy(this, `Allow${id}Ingress`, {
+        metadata: { name: `allow-worker-to-${name}`, namespace },
+        selector: target,
+        ingress: { rules: [{ peer: workerPods, ports: [kplus.NetworkPolicyPort.tcp(port)] }] },
+      });
+      new kplus.NetworkPolicy(this, `Allow${id}Egress`, {
+        metadata: { name: `allow-worker-egress-to-${name}`, namespace },
+        selector: workerPods,
+        egress: { rules: [{ peer: target, ports: [kplus.NetworkPolicyPort.tcp(port)] }] },
+      });
+    };
+    allow('Web', 'web', kplus.Pods.select(this, 'WebPods', { labels: this.web.selector }), this.web.containerPort);
+    allow('Database', 'database', kplus.Pods.select(this, 'DatabasePods', { labels: db.selector }), db.port);
 
     // A kplus Ingress and HPA on the WebTier, through the adapters.
     const ingress = new kplus.Ingress(this, 'Ingress', {
