@@ -11,14 +11,14 @@ import { scalableWebTier } from '../examples/plus-interop/adapters';
 import { WebTier } from '../lib/web-tier';
 import { formatIssue, validateYaml } from '../schema-check/validator';
 import { Manifest, find } from './support';
-const { validateManifests, formatResult } = require('../plugins/refarch-policy');
+import { checkPolicy, formatResult } from '../plugins/refarch-policy';
 
 // new App(), not Testing.app(): the latter makes a temporary outdir per call and never removes it.
 const synth = () => Testing.synth(new PlusInteropChart(new App(), 'plus-interop')) as Manifest[];
 const manifests = synth();
 
 test('passes the refarch-policy plugin with no rule switched off', () => {
-  expect(formatResult(validateManifests([{ file: 'plus-interop.k8s.yaml', objects: manifests }])))
+  expect(formatResult(checkPolicy([{ file: 'plus-interop.k8s.yaml', objects: manifests }])))
     .toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
 });
 
