@@ -14,7 +14,7 @@ import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
 import {
@@ -255,7 +255,8 @@ export class PostgresDatabase extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
+          // Immutable: only labels that stay the same across releases (no version).
+          metadata: { name: 'data', labels: claimTemplateLabels(identity) },
           spec: {
             accessModes: [accessMode],
             storageClassName: props.storageClassName,
