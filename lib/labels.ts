@@ -48,6 +48,16 @@ export function selectorLabels(id: AppIdentity): Record<string, string> {
   };
 }
 
+/**
+ * Labels for a StatefulSet's volumeClaimTemplates: the recommended labels without
+ * `version`. Claim templates are immutable, so a label that changes with a release
+ * would make the next `kubectl apply` fail.
+ */
+export function claimTemplateLabels(id: AppIdentity): Record<string, string> {
+  const { 'app.kubernetes.io/version': _version, ...stable } = recommendedLabels(id);
+  return stable;
+}
+
 /** Checks every label value of an identity, naming the prop that holds it. */
 export function validateIdentity(scope: Construct, prop: string, id: AppIdentity): AppIdentity {
   for (const [key, value] of Object.entries(id)) {

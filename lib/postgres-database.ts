@@ -2,8 +2,8 @@
  * A single-instance PostgreSQL StatefulSet with its headless and client Services,
  * persistent storage from volumeClaimTemplates and a PodDisruptionBudget.
  *
- * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD,
- * POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
+ * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD_FILE
+ * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
  * cdk8s-plus-27 has no volumeClaimTemplates API, and a storage size patched in as a
  * plain string is serialized as `storage: null`; `k8s.Quantity` keeps it a quantity.
  *
@@ -14,7 +14,7 @@ import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
 import {
@@ -55,7 +55,7 @@ export interface PostgresDatabaseProps {
   /**
    * Where the user, database name and password come from. The StatefulSet reads
    * POSTGRES_USER and POSTGRES_DB from `userKey` and `databaseKey` of its ConfigMap
-   * and POSTGRES_PASSWORD from `passwordKey` of its Secret: the same objects the
+   * and the password from `passwordKey` of its Secret, mounted as a file: the same objects the
    * application reads, so the two cannot disagree.
    * @default - an AppConfig of its own with user and database `app` and an out-of-band Secret `app-credentials`
    */
@@ -128,6 +128,8 @@ export class PostgresDatabase extends Construct {
   /** Labels that select the database pod; use them in NetworkPolicies. */
   public readonly selector: Record<string, string>;
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The database pod's own ServiceAccount (same name as the StatefulSet, no API token). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
@@ -162,6 +164,8 @@ export class PostgresDatabase extends Construct {
     // pg_isready needs no credentials: it only asks whether the server accepts connections.
     // TCP on 127.0.0.1 rather than the socket, so the probe fails while the image's
     // entrypoint runs its socket-only bootstrap server during initdb.
+    // The password as a read-only file (POSTGRES_PASSWORD_FILE), not an env var.
+    const credentials = config.secretMount({ keys: [passwordKey] });
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${this.port}`, '--timeout=3', `--username=${config.setting(userKey)}`];
 
     new k8s.KubeService(this, 'HeadlessService', {
@@ -184,6 +188,12 @@ export class PostgresDatabase extends Construct {
       },
     });
 
+    // Its own identity, so RBAC for the web tier never applies here; PostgreSQL does not call the API.
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       // Declares the password Secret when it is created out of band (on the StatefulSet, so it rolls no pod).
       metadata: { name, namespace: this.namespace, labels, annotations: config.workloadAnnotations() },
@@ -200,6 +210,7 @@ export class PostgresDatabase extends Construct {
           // not restart the database under the web tier.
           metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: config.hashOf([userKey, databaseKey], [passwordKey]) } },
           spec: {
+            serviceAccountName: this.serviceAccount.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             // Time for a clean shutdown checkpoint; a killed postgres must replay WAL on start.
@@ -213,7 +224,7 @@ export class PostgresDatabase extends Construct {
               env: [
                 config.settingEnv('POSTGRES_USER', userKey),
                 config.settingEnv('POSTGRES_DB', databaseKey),
-                config.secretEnv('POSTGRES_PASSWORD', passwordKey),
+                { name: 'POSTGRES_PASSWORD_FILE', value: credentials.filePath(passwordKey) },
                 // A subdirectory, because the volume root may hold lost+found, which initdb refuses.
                 { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
                 { name: 'PGPORT', value: String(this.port) },
@@ -233,16 +244,19 @@ export class PostgresDatabase extends Construct {
                 // The root filesystem is read-only; these are the paths postgres writes outside PGDATA.
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
+                credentials.volumeMount,
               ],
             }],
             volumes: [
               { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              credentials.volume,
             ],
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
+          // Immutable: only labels that stay the same across releases (no version).
+          metadata: { name: 'data', labels: claimTemplateLabels(identity) },
           spec: {
             accessModes: [accessMode],
             storageClassName: props.storageClassName,
@@ -256,7 +270,12 @@ export class PostgresDatabase extends Construct {
     // proceed (with downtime) instead of blocking forever, and still serializes evictions.
     new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name, namespace: this.namespace, labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: this.selector },
+        // Explicit, so a crash-looping database pod never blocks a drain, whatever the budget becomes.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
     });
   }
 }

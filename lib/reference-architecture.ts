@@ -13,9 +13,9 @@ import { AppConfig } from './app-config';
 import { ExternalDatabase } from './external-database';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
-import { NetworkPolicies } from './network-policies';
+import { DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, namespacePeer } from './network-policies';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
-import { ValidationError, validateDnsLabel, validateOneOf } from './prop-checks';
+import { ValidationError, validateDnsLabel, validateLabelValue, validateOneOf } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
 import { WebTier, WebTierProps } from './web-tier';
 
@@ -69,6 +69,27 @@ export interface CredentialsSettings {
   readonly password?: string;
 }
 
+/** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
+export interface NetworkPolicySettings {
+  /**
+   * Namespace of the ingress controller: only its pods may open the web port. Only with
+   * `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic
+   * from the nodes, so the web port is then open to any source.
+   * @default 'ingress-nginx' (kind's and minikube's ingress-nginx, and the local cluster's Traefik)
+   */
+  readonly ingressControllerNamespace?: string;
+  /** Namespace of the cluster DNS pods. @default 'kube-system' */
+  readonly dnsNamespace?: string;
+  /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
+  readonly dnsPodLabels?: Record<string, string>;
+  /**
+   * Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is
+   * not a pod (NodeLocal DNSCache, a host process).
+   * @default false
+   */
+  readonly dnsToAnyAddress?: boolean;
+}
+
 /** Props of {@link ReferenceArchitecture}: one environment. */
 export interface ReferenceArchitectureProps {
   /** Namespace of everything. @default 'refarch' */
@@ -85,6 +106,8 @@ export interface ReferenceArchitectureProps {
   readonly database?: DatabaseSettings;
   /** @default - out-of-band Secret 'guestbook-db-credentials' */
   readonly credentials?: CredentialsSettings;
+  /** @default - defaults of NetworkPolicySettings */
+  readonly networkPolicies?: NetworkPolicySettings;
 }
 
 /** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
@@ -142,7 +165,8 @@ export class ReferenceArchitecture extends Chart {
       resources: web.resources,
       maxUnavailable: web.maxUnavailable,
       config,
-      secretEnv: { DB_PASSWORD: 'password' },
+      // A file, not DB_PASSWORD: the value stays out of the pod's environment.
+      secretFiles: { DB_PASSWORD_FILE: 'password' },
     });
 
     if (ingress.enabled ?? true) {
@@ -192,12 +216,46 @@ export class ReferenceArchitecture extends Chart {
       namespace,
       webSelector: webTier.selector,
       webPort: webTier.containerPort,
+      ...networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP'),
       databaseSelector,
       databasePort: dbPort,
       externalDatabaseCidrs: db.externalCidrs,
       labels: shared('network-policy'),
     });
   }
+}
+
+/** Who may reach the web port and where DNS queries may go, from the settings. */
+function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: string) {
+  const field = (key: string) => `${id}: networkPolicies.${key}`;
+  let webIngressFrom: ReturnType<typeof namespacePeer>[] | 'any' = 'any';
+  if (serviceType === 'ClusterIP') {
+    webIngressFrom = [namespacePeer(validateDnsLabel(field('ingressControllerNamespace'), np.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE))];
+  } else if (np.ingressControllerNamespace !== undefined) {
+    throw new ValidationError(field('ingressControllerNamespace'), np.ingressControllerNamespace,
+      `Only applies with web.serviceType "ClusterIP" (it is "${serviceType}", whose traffic comes from the nodes, so the web port is open to any source). Remove it or use ClusterIP.`);
+  }
+  if (np.dnsToAnyAddress !== undefined && typeof np.dnsToAnyAddress !== 'boolean') {
+    throw new ValidationError(field('dnsToAnyAddress'), np.dnsToAnyAddress, 'Must be true or false.');
+  }
+  if (np.dnsToAnyAddress) {
+    for (const key of ['dnsNamespace', 'dnsPodLabels'] as const) {
+      if (np[key] !== undefined) throw new ValidationError(field(key), np[key], 'Conflicts with dnsToAnyAddress: true. Remove one of them.');
+    }
+    return { webIngressFrom, dnsTo: 'any' as const };
+  }
+  const dnsPodLabels = np.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
+  if (dnsPodLabels === null || typeof dnsPodLabels !== 'object' || Array.isArray(dnsPodLabels) || Object.keys(dnsPodLabels).length === 0) {
+    throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must be an object with at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
+  }
+  for (const [key, value] of Object.entries(dnsPodLabels)) {
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+      throw new ValidationError(field('dnsPodLabels key'), key, 'Must be a label key such as "k8s-app" or "example.com/role".');
+    }
+    validateLabelValue(field(`dnsPodLabels.${key}`), value);
+  }
+  const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? 'kube-system');
+  return { webIngressFrom, dnsTo: [namespacePeer(dnsNamespace, dnsPodLabels)] };
 }
 
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;

@@ -56,8 +56,11 @@ describe('prod', () => {
 
   test('renders no Secret at all, only references the out-of-band one', () => {
     expect(all(manifests, 'Secret')).toHaveLength(0);
-    const env = find(manifests, 'Deployment', 'guestbook').spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'guestbook-db-credentials', key: 'password' } } });
+    for (const kind of ['Deployment', 'StatefulSet']) {
+      const w = find(manifests, kind);
+      expect(w.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'guestbook-db-credentials' }) }));
+      expect(w.metadata.annotations).toEqual({ 'refarch.example.com/external-secrets': 'guestbook-db-credentials' });
+    }
   });
 
   test('asks for more storage than dev', () => {

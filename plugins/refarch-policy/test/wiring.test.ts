@@ -42,8 +42,10 @@ describe('the reference architecture', () => {
     for (const o of prod) if (o.metadata.annotations) delete o.metadata.annotations[EXTERNAL_SECRETS_ANNOTATION];
     const rules = checkPolicy([{ file: 'prod.k8s.yaml', objects: prod }]).violations.map((v) => `${v.rule} ${v.kind}/${v.name} ${v.path}`);
     expect(rules).toEqual([
-      'config-reference Deployment/guestbook spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef',
-      'config-reference StatefulSet/postgres spec.template.spec.containers[0].env[2].valueFrom.secretKeyRef',
+      'config-reference Deployment/guestbook spec.template.spec.volumes[1].secret',
+      'config-reference Deployment/guestbook spec.template.spec.volumes[1].secret.items[0].key',
+      'config-reference StatefulSet/postgres spec.template.spec.volumes[2].secret',
+      'config-reference StatefulSet/postgres spec.template.spec.volumes[2].secret.items[0].key',
     ]);
   });
 
