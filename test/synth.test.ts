@@ -122,7 +122,7 @@ describe('refused outputs: exit 1, a message, nothing touched', () => {
     [['--out', '.'], `refusing to write into ${root}: it is the project root.`],
     [['--out', ''], '--out "": must name a folder, e.g. --out dist.'],
     [['--out', path.dirname(root)], 'it is the project root or an ancestor of it.'],
-    [['--out', 'lib'], 'it is a source folder of the project and has no .refarch-synth.json, so no synth made it (it holds app-config.ts'],
+    [['--out', 'lib'], 'it is a source folder of the project and has no .refarch-synth.manifest, so no synth made it (it holds app-config.ts'],
     [['--out', 'lib/generated'], 'it is inside lib/, a source folder of the project.'],
     [['--out', 'README.md'], `refusing to write into ${path.join(root, 'README.md')}: it is an existing file, not a folder.`],
   ])('%j', (args, message) => {
@@ -276,7 +276,7 @@ test('`cdk8s synth` runs the same app offline (upgrade check off) and writes the
   execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
     cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe',
   });
-  // cdk8s synth writes no manifest (.refarch-synth.json): only the YAML is compared.
+  // cdk8s synth writes no manifest (.refarch-synth.manifest): only the YAML is compared.
   expect(fs.readdirSync(out).sort()).toEqual(Object.keys(yamlFiles(dist)));
   expect(yamlFiles(out)).toEqual(yamlFiles(dist));
 }, 60_000);

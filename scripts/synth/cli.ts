@@ -16,7 +16,7 @@ and the manifest quality gates. Nothing is written unless all of them pass.
 
 Options:
   --out DIR             Output folder (default: dist). Must be new, empty, or made by an
-                        earlier synth (it lists its files in DIR/.refarch-synth.json); only
+                        earlier synth (it lists its files in DIR/.refarch-synth.manifest); only
                         those files are replaced or removed. Never the project root, a
                         source folder or a file.
   --env NAME            Synthesize only this environment (repeatable; default: all). The

@@ -2,7 +2,7 @@
  * The output folder of `npm run synth`: which folders it may write into, and how it
  * replaces files there so that nothing but its own output is ever deleted or replaced.
  *
- * A synth marks its folder with a manifest, `.refarch-synth.json`, listing the files it
+ * A synth marks its folder with a manifest, `.refarch-synth.manifest`, listing the files it
  * generated. Only those are replaced or removed. Each file is written beside its target
  * under a temporary name and renamed over it (atomic on POSIX), so a killed run leaves
  * every old file complete; the next run removes the stray temporary files (only names
@@ -12,8 +12,12 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** Name of the manifest a synth keeps in its output folder. */
-export const MANIFEST_FILE = '.refarch-synth.json';
+/**
+ * Name of the manifest a synth keeps in its output folder: JSON, but not named `.json`,
+ * so that tools reading every .yaml/.json file of dist/ (npm run check:schema,
+ * kubeconform, Checkov) do not take it for a Kubernetes manifest.
+ */
+export const MANIFEST_FILE = '.refarch-synth.manifest';
 /** Temporary files of a run: `.<target>.refarch-synth-<12 hex>.tmp`. */
 export const TEMP_FILE = /^\..+\.refarch-synth-[0-9a-f]{12}\.tmp$/;
 /** What a manifest may list: plain file names, never a path. */
