@@ -4,10 +4,11 @@
  * values), prototype keys, bad JSON, `null` to unset; and the schema and the README's
  * settings table are what `npm run schema:settings` generates.
  */
+import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { environments } from '../config/environments';
-import { SETTINGS_SCHEMA, parseSetValue } from '../config/settings';
+import { SETTINGS_SCHEMA, SettingsError, applySets, checkEnvironments, parseSetArgument, parseSetValue } from '../config/settings';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { render } from '../scripts/synth';
 import { generateSettingsSchema, readmeWithSettingsTable } from '../scripts/settings-schema';
@@ -67,6 +68,23 @@ describe('--set is checked against the schema', () => {
     expect(({} as Record<string, unknown>).storageClassName).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(render({ env: {} }).files.get('prod.k8s.yaml')).not.toContain('storageClassName');
+  });
+
+  test('property: any --set text is applied or refused with a SettingsError, and never reaches Object.prototype', () => {
+    const segment = fc.oneof(fc.constantFrom('dev', 'prod', 'web', 'database', 'resources', 'replicas', '__proto__', 'constructor', 'prototype', 'toString', ''), fc.string());
+    const value = fc.oneof(fc.json(), fc.string(), fc.constantFrom('{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', 'null'));
+    fc.assert(fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), value, (segments, v) => {
+      const text = `${segments.join('.')}=${v}`;
+      try {
+        const sets = [parseSetArgument(text)];
+        checkEnvironments(applySets(environments({}), sets, ['dev', 'prod']), sets);
+      } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        expect(err.message.startsWith(`--set ${text}: `)).toBe(true);
+      }
+      expect(Object.keys(Object.prototype)).toEqual([]);
+      expect(({} as Record<string, unknown>).x).toBeUndefined();
+    }), { numRuns: 500 });
   });
 
   test('null unsets: prod with fixed replicas instead of the HPA', () => {

@@ -116,6 +116,41 @@ describe('the output folder', () => {
   }, 60_000);
 });
 
+describe('bad settings: exit 1, the message, the output folder byte for byte and mode as it was, nothing else written', () => {
+  test.each([
+    ['dev.web.replica=3', '--set dev.web.replica=3: unknown setting "dev.web.replica". Did you mean "dev.web.replicas"? Known keys of dev.web: image,'],
+    ['dev.database.passwrd=x', 'Did you mean "dev.credentials.password"?'],
+    ['dev.web=big', '--set dev.web=big: setting "dev.web" must be an object with keys image, replicas,'],
+    ['dev.__proto__.storageClassName=fast', '--set dev.__proto__.storageClassName=fast: "__proto__" is not allowed in a setting path'],
+    ['dev.ingress.enabled=no', '--set dev.ingress.enabled=no: setting "dev.ingress.enabled" must be a boolean: true or false; got no (string).'],
+    ['dev.web.logLevel=verbose', 'must be one of "debug", "info", "warn", "error"; got verbose (string).'],
+    ['dev.web={"replicas":', '--set dev.web={"replicas":: the value is not valid JSON: '],
+    ['dev.web.resources.cpuLimit="1"', '--set dev.web.resources.cpuLimit="1": setting "dev.web.resources" lacks required "cpuRequest"'],
+    ['prd.web.replicas=3', '--set prd.web.replicas=3: unknown environment "prd". Did you mean "prod"?'],
+    ['dev.web.replicas=0', 'Invalid dev/Web: replicas: 0. Must be an integer from 1 to 1000.'],
+    ['dev.web.image=nginx', 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
+    ['prod.web.replicas=3', 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
+  ])('--set %s', (set, message) => {
+    const out = path.join(tmp, 'out');
+    expect(cli(['--out', out, '--env', 'dev']).status).toBe(0);
+    fs.chmodSync(out, 0o705);
+    const before = snapshot(out);
+    const result = cli(['--out', out, '--set', set]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
+    expect(snapshot(out)).toEqual(before);
+    expect(fs.readdirSync(tmp)).toEqual(['out']);
+  });
+
+  test('--env of an unknown environment', () => {
+    const result = cli(['--env', 'staging'], { cwd: tmp });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--env staging: unknown environment "staging". Known environments: dev, prod.');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe('refused outputs: exit 1, a message, nothing touched', () => {
   const rootListing = () => fs.readdirSync(root).sort();
   test.each([
