@@ -105,11 +105,15 @@ export function parseSetValue(text: string): unknown {
       throw new Error(`is not valid JSON: ${(err as Error).message}`);
     }
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  // 1e400 parses as Infinity: a later message would name a value nobody wrote.
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`is a number too large to represent (${text})`);
+  return value;
 }
 
 /** Parses `ENV.PATH=VALUE`; refuses a malformed path and JSON that does not parse. */

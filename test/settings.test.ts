@@ -118,6 +118,10 @@ describe('values of --set', () => {
     expect(parseSetValue(text)).toEqual(value);
   });
 
+  test('a number beyond floating point is refused rather than read as Infinity', () => {
+    expect(() => parseSetValue('1e400')).toThrow('is a number too large to represent (1e400)');
+  });
+
   test.each(['{', '[1,', '"open', '{"a":}'])('%j looks like JSON but is not: an error with the parser message', (text) => {
     expect(() => parseSetValue(text)).toThrow(/^is not valid JSON: \S/);
   });

@@ -173,6 +173,12 @@ describe('refused outputs: exit 1, a message, nothing touched', () => {
     expect(snapshot(dist)).toEqual(before);
   });
 
+  test('an explicit --out is relative to the directory npm was run in (INIT_CWD)', () => {
+    fs.mkdirSync(path.join(tmp, 'sub'));
+    expect(cli(['--out', 'out', '--env', 'dev'], { env: { INIT_CWD: path.join(tmp, 'sub') } }).status).toBe(0);
+    expect(fs.readdirSync(path.join(tmp, 'sub', 'out')).sort()).toEqual([MANIFEST_FILE, 'dev.k8s.yaml']);
+  });
+
   test('a non-empty folder that no synth made', () => {
     const out = path.join(tmp, 'mine');
     fs.mkdirSync(out);

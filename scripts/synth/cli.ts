@@ -15,7 +15,8 @@ checking every setting against config/settings.schema.json, the constructs' own 
 and the manifest quality gates. Nothing is written unless all of them pass.
 
 Options:
-  --out DIR             Output folder (default: dist). Must be new, empty, or made by an
+  --out DIR             Output folder (default: the project's dist/; a relative DIR is
+                        taken from where you ran npm). Must be new, empty, or made by an
                         earlier synth (it lists its files in DIR/.refarch-synth.manifest); only
                         those files are replaced or removed. Never the project root, a
                         source folder or a file.
@@ -101,9 +102,9 @@ export function runCli(argv: readonly string[], io: CliIo): number {
 
   try {
     const out = values.out?.[0];
-    // The default dist/ is the project's, wherever npm was started; an explicit --out is
-    // relative to the current directory, as usual.
-    const cwd = out === undefined ? projectRoot : io.cwd;
+    // The default dist/ is the project's. An explicit --out is relative to the directory
+    // the user ran npm in (INIT_CWD; npm itself runs scripts in the project root).
+    const cwd = out === undefined ? projectRoot : (io.env.INIT_CWD || io.cwd);
     const outArg = out ?? 'dist';
     // Settings, constructs and quality gates first, so a bad setting is reported as such.
     const rendered = render({ only: values.env, sets: values.set, env: io.env, displayDir: values.stdout ? '<stdout>' : outArg });
