@@ -3,12 +3,12 @@
  * folder is safe: only files a synth wrote are replaced or removed, each atomically,
  * unsafe folders are refused with nothing touched, and real secrets never land in git.
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { render, runCli } from '../scripts/synth';
-import { MANIFEST_FILE } from '../scripts/synth/output';
+import { LOCK_FILE, MANIFEST_FILE } from '../scripts/synth/output';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -96,6 +96,18 @@ describe('the output folder', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['.dev.k8s.yaml.tmp', MANIFEST_FILE, 'dev.k8s.yaml', 'prod.k8s.yaml']);
   });
 
+  test('a folder another live synth is writing into is refused; a dead writer\'s lock is taken over', () => {
+    const before = snapshot(out);
+    fs.writeFileSync(path.join(out, LOCK_FILE), `${process.pid}\n`);
+    const result = cli(['--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`another synth (pid ${process.pid}) is writing into ${out}`);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(out, LOCK_FILE), `${dead}\n`);
+    expect(cli(['--out', out]).status).toBe(0);
+    expect(snapshot(out)).toEqual(before);
+  });
+
   test('a run killed between two renames leaves every file complete, and the next run cleans up', async () => {
     const before = snapshot(out);
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', out, '--set', 'dev.web.title=New', '--set', 'prod.web.title=New'], {
@@ -111,6 +123,7 @@ describe('the output folder', () => {
     expect(dev).toBe(render({ env: {}, sets: ['dev.web.title=New'], only: ['dev'] }).files.get('dev.k8s.yaml'));
     expect(`644 ${fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')}`).toBe(before['prod.k8s.yaml']); // old, complete
     expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // prod's, not yet renamed
+    expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(true); // the killed run's, taken over below
     expect(cli(['--out', out]).status).toBe(0);
     expect(snapshot(out)).toEqual(before);
   }, 60_000);

@@ -6,7 +6,7 @@
  * generated. Only those are replaced or removed. Each file is written beside its target
  * under a temporary name and renamed over it (atomic on POSIX), so a killed run leaves
  * every old file complete; the next run removes the stray temporary files (only names
- * matching {@link TEMP_FILE}).
+ * matching {@link TEMP_FILE}). A lock file keeps two runs from writing into one folder.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -20,6 +20,8 @@ import * as path from 'path';
 export const MANIFEST_FILE = '.refarch-synth.manifest';
 /** Temporary files of a run: `.<target>.refarch-synth-<12 hex>.tmp`. */
 export const TEMP_FILE = /^\..+\.refarch-synth-[0-9a-f]{12}\.tmp$/;
+/** Held while a run writes into the folder; holds the writer's pid. */
+export const LOCK_FILE = '.refarch-synth.lock';
 /** What a manifest may list: plain file names, never a path. */
 const GENERATED_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.k8s\.yaml$/;
 
@@ -86,9 +88,40 @@ export function readManifest(dir: string, display: string): string[] | undefined
   return [...new Set(files as string[])].sort();
 }
 
-/** Entries of `dir` other than a killed run's temporary files. */
+/** Entries of `dir` other than a killed run's temporary files and lock. */
 function entriesOf(dir: string): string[] {
-  return fs.readdirSync(dir).filter((e) => !TEMP_FILE.test(e)).sort();
+  return fs.readdirSync(dir).filter((e) => !TEMP_FILE.test(e) && e !== LOCK_FILE).sort();
+}
+
+/**
+ * Takes the folder's lock, so that two runs never write (or clean up temporary files)
+ * in the same folder at once. A lock left by a killed run (its pid is gone) is taken over.
+ * Returns the function that releases it.
+ */
+function lockFolder(dir: string, display: string): () => void {
+  const lock = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    const pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new OutputError(`another synth (pid ${pid}) is writing into ${display} (${path.join(display, LOCK_FILE)}); wait for it to finish.`);
+    }
+    fs.rmSync(lock, { force: true }); // its writer is gone: a killed run
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
+  }
 }
 
 const listOf = (names: readonly string[]) => (names.length > 5 ? `${names.slice(0, 5).join(', ')}, ...` : names.join(', '));
@@ -197,7 +230,8 @@ export function writeOutput(folder: OutputFolder, files: ReadonlyMap<string, str
   const final = complete ? names : [...new Set([...folder.generated, ...names])].sort();
 
   fs.mkdirSync(dir, { recursive: true });
-  // Stray temporary files of a killed run: ours by name, so safe to delete.
+  const unlock = lockFolder(dir, display);
+  // Stray temporary files of a killed run: ours by name, and no other run is writing.
   for (const entry of fs.readdirSync(dir)) if (TEMP_FILE.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
 
   const temps = new Map<string, string>();
@@ -227,6 +261,7 @@ export function writeOutput(folder: OutputFolder, files: ReadonlyMap<string, str
     syncFolder(dir);
   } finally {
     for (const temp of temps.values()) fs.rmSync(temp, { force: true });
+    unlock();
   }
   return { written: names, removed };
 }
