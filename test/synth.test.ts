@@ -102,6 +102,7 @@ describe('the output folder', () => {
     const result = cli(['--out', out]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`another synth (pid ${process.pid}) is writing into ${out}`);
+    expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     fs.writeFileSync(path.join(out, LOCK_FILE), `${dead}\n`);
     expect(cli(['--out', out]).status).toBe(0);
@@ -190,6 +191,14 @@ describe('refused outputs: exit 1, a message, nothing touched', () => {
     fs.mkdirSync(path.join(tmp, 'sub'));
     expect(cli(['--out', 'out', '--env', 'dev'], { env: { INIT_CWD: path.join(tmp, 'sub') } }).status).toBe(0);
     expect(fs.readdirSync(path.join(tmp, 'sub', 'out')).sort()).toEqual([MANIFEST_FILE, 'dev.k8s.yaml']);
+  });
+
+  test('a folder below a file', () => {
+    fs.writeFileSync(path.join(tmp, 'file'), 'x');
+    const result = cli(['--out', path.join(tmp, 'file', 'out')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${path.join(tmp, 'file')} is a file, not a folder.`);
+    expect(fs.readdirSync(tmp)).toEqual(['file']);
   });
 
   test('a non-empty folder that no synth made', () => {

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { checkOutputFolder, gitWorkTreeOf, writeOutput } from './output';
+import { OutputError, checkOutputFolder, gitWorkTreeOf, writeOutput } from './output';
 import { render } from './render';
 
 export const USAGE = `Usage: npm run synth -- [options]
@@ -127,6 +127,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     try {
       result = writeOutput(folder, rendered.files, rendered.complete);
     } catch (err) {
+      if (err instanceof OutputError) return fail(err.message); // refused before the first write
       io.stderr(`synth failed while writing ${folder.dir}: ${(err as Error).message}\n`
         + 'Each file there is complete: its previous version or the new one (replacements are atomic renames).\n');
       return 1;

@@ -155,7 +155,12 @@ export function checkOutputFolder(out: string, options: { cwd: string; projectRo
     }
   }
 
-  if (!fs.existsSync(dir)) return { dir, display: out, generated: [], exists: false };
+  if (!fs.existsSync(dir)) {
+    let parent = path.dirname(dir);
+    while (!fs.existsSync(parent)) parent = path.dirname(parent);
+    if (!fs.statSync(parent).isDirectory()) throw refuse(`${parent} is a file, not a folder.`);
+    return { dir, display: out, generated: [], exists: false };
+  }
   if (!fs.statSync(dir).isDirectory()) throw refuse('it is an existing file, not a folder.');
   const generated = readManifest(dir, out);
   if (generated === undefined) {
