@@ -14,8 +14,25 @@ const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 let tmp: string;
 
+let template: string;
+
+beforeAll(() => {
+  // One real synth, copied for each test that needs an output folder a synth made: a
+  // full synth per test would make this file the slowest of the suite.
+  template = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-template-'));
+  expect(runCli(['--out', path.join(template, 'out')], { env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
+});
+afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-test-')); });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** tmp/out as an earlier full synth left it (dev and prod, manifest), mode 0755. */
+function synthOutput(): string {
+  const out = path.join(tmp, 'out');
+  fs.cpSync(path.join(template, 'out'), out, { recursive: true });
+  fs.chmodSync(out, 0o755);
+  return out;
+}
 
 /** Names, modes and bytes of a folder (not recursive): equal snapshots mean untouched. */
 function snapshot(dir: string): Record<string, string> {
@@ -53,10 +70,7 @@ test('synthesis is deterministic', () => {
 
 describe('the output folder', () => {
   let out: string;
-  beforeEach(() => {
-    out = path.join(tmp, 'out');
-    expect(cli(['--out', out]).status).toBe(0);
-  });
+  beforeEach(() => { out = synthOutput(); });
 
   test('a new folder gets the files, the manifest and 0644 files; the folder keeps its mode', () => {
     fs.chmodSync(out, 0o750);
@@ -145,8 +159,7 @@ describe('bad settings: exit 1, the message, the output folder byte for byte and
     ['dev.web.image=nginx', 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
     ['prod.web.replicas=3', 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
   ])('--set %s', (set, message) => {
-    const out = path.join(tmp, 'out');
-    expect(cli(['--out', out, '--env', 'dev']).status).toBe(0);
+    const out = synthOutput();
     fs.chmodSync(out, 0o705);
     const before = snapshot(out);
     const result = cli(['--out', out, '--set', set]);
@@ -314,8 +327,7 @@ describe('the command line', () => {
   });
 
   test('the quality gates run before anything is replaced', () => {
-    const out = path.join(tmp, 'out');
-    expect(cli(['--out', out]).status).toBe(0);
+    const out = synthOutput();
     const before = snapshot(out);
     const result = cli(['--out', out, '--set', 'dev.web.title=AKIAIOSFODNN7EXAMPLE']);
     expect(result.status).toBe(1);
