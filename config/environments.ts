@@ -4,6 +4,9 @@
  * dev:  kind or minikube on a laptop. Small requests, 2 web replicas, renders a dev-only Secret.
  * prod: a real cluster. 3-10 web replicas under an HPA, TLS, larger storage, and a
  *       Secret that must already exist: no secret value is ever rendered for prod.
+ *
+ * `npm run synth` checks these against config/settings.schema.json (generated from
+ * ReferenceArchitectureProps) before any construct runs, so a misspelled key fails there.
  */
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 

@@ -33,7 +33,7 @@ export interface WebSettings extends Pick<WebTierProps,
 
 /** Settings of the Ingress: the {@link WebIngressProps} an environment may set. */
 export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'host' | 'path' | 'tlsSecretName'> {
-  /** @default true */
+  /** Render the Ingress. @default true */
   readonly enabled?: boolean;
 }
 
@@ -96,7 +96,7 @@ export interface ReferenceArchitectureProps {
   readonly namespace?: string;
   /** APP_ENV of the app and the `instance` label suffix. @default the chart id */
   readonly environment?: string;
-  /** @default 'refarch' */
+  /** `app.kubernetes.io/part-of` label, and the prefix of the `instance` label. @default 'refarch' */
   readonly partOf?: string;
   /** @default - defaults of WebSettings */
   readonly web?: WebSettings;
