@@ -5,13 +5,14 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validatePort } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
   /**
    * Namespace the policies govern.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /** Labels selecting the web pods. */
@@ -51,7 +52,8 @@ export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    const namespace = namespaceFor(this, f('namespace'), props.namespace);
     if (!props.webSelector || Object.keys(props.webSelector).length === 0) {
       throw new ValidationError(f('webSelector'), props.webSelector, 'Must hold at least one label: an empty selector would open the web rules to every pod.');
     }
