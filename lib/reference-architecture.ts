@@ -124,6 +124,10 @@ export class ReferenceArchitecture extends Chart {
       throw new ValidationError(`${id}: ingress.enabled`, ingress.enabled, 'Must be true or false.');
     }
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
+    const password = props.credentials?.password;
+    if (password !== undefined && (typeof password !== 'string' || password.length === 0)) {
+      throw new ValidationError(`${id}: credentials.password`, typeof password === 'string' ? password : typeof password, 'Must be a non-empty string, or unset to create the Secret out of band.');
+    }
 
     const webImage = web.image ?? 'refarch-guestbook:0.1.0';
     checkProduction(id, props, webImage, mode);

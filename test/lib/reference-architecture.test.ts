@@ -91,7 +91,7 @@ describe('ReferenceArchitecture', () => {
       expect(find(m, 'Deployment').spec.template.spec.containers[0].image).toBe(pinned.web.image);
       expect(find(m, 'StatefulSet').spec.template.spec.containers[0].image).toBe(pinned.database.image);
       // The tag stays the version label when a digest pins the image.
-      expect(find(m, 'Deployment').metadata.labels['app.kubernetes.io/version']).toBe('0.1.0');
+      expect(find(m, 'Deployment').metadata.labels!['app.kubernetes.io/version']).toBe('0.1.0');
     });
 
     test('localhost and host:port count as registry hosts', () => {
