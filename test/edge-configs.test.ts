@@ -10,10 +10,11 @@
 import * as fc from 'fast-check';
 import { supportedMinors } from '../schema-check/schemas';
 import { KubernetesSchemaValidator } from '../schema-check/validator';
+import { EDGE_RUNS, EDGE_SEED } from '../scripts/generate-edge-configs';
 import { edgeConfig, synthEdge } from './edge-configs';
 
-const RUNS = Number(process.env.FC_RUNS) || 400;
-const SEED = Number(process.env.FC_SEED) || 20261121;
+const RUNS = Number(process.env.FC_RUNS) || EDGE_RUNS;
+const SEED = Number(process.env.FC_SEED) || EDGE_SEED;
 const validators = supportedMinors().map((m) => KubernetesSchemaValidator.forMinor(m));
 const valid = new Set<string>();
 
