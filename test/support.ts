@@ -1,6 +1,8 @@
 /**
  * Helpers for tests: synthesize charts to plain manifest objects and look them up.
  */
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { environments } from '../config/environments';
 import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
@@ -13,17 +15,24 @@ export function committedEnvironments(): Record<string, ReferenceArchitecturePro
   return environments({});
 }
 
+/**
+ * An App for Testing.synth, which never writes to its outdir. Not Testing.app(): that
+ * creates an empty folder in $TMPDIR per call and never removes it.
+ */
+export function testApp(): App {
+  return new App({ outdir: path.join(os.tmpdir(), 'refarch-test-never-written') });
+}
+
 /** Synthesizes one environment (optionally changed) to its manifests. */
 export function synthEnvironment(name: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps = (p) => p): Manifest[] {
   const props = committedEnvironments()[name];
   if (!props) throw new Error(`no environment ${name}`);
-  const app = Testing.app();
-  return Testing.synth(new ReferenceArchitecture(app, name, change(props))) as Manifest[];
+  return Testing.synth(new ReferenceArchitecture(testApp(), name, change(props))) as Manifest[];
 }
 
 /** Synthesizes whatever a test builds inside a fresh chart. */
 export function synthIn(build: (chart: Chart) => void): Manifest[] {
-  const app: App = Testing.app();
+  const app: App = testApp();
   const chart = new Chart(app, 'test');
   build(chart);
   return Testing.synth(chart) as Manifest[];

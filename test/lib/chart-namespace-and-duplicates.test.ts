@@ -2,7 +2,10 @@
  * Constructs behave in other people's charts: they take the Chart's namespace when not
  * given one, and two objects with the same identity anywhere in the app fail synth.
  */
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { AppConfig } from '../../lib/app-config';
 import { ExternalDatabase } from '../../lib/external-database';
 import { NetworkPolicies } from '../../lib/network-policies';
@@ -12,11 +15,22 @@ import { WebIngress } from '../../lib/web-ingress';
 import { WebTier } from '../../lib/web-tier';
 import { Manifest } from '../support';
 
-const synthAll = (app: ReturnType<typeof Testing.app>) => app.charts.flatMap((c) => Testing.synth(c) as Manifest[]);
+const synthAll = (app: App) => app.charts.flatMap((c) => Testing.synth(c) as Manifest[]);
+// newApp() leaves a folder in $TMPDIR per call; Testing.synth never writes to outdir.
+const newApp = () => new App({ outdir: path.join(os.tmpdir(), 'refarch-test-never-written') });
+/** app.synth() writes its outdir (even when validation then fails): a temporary one, removed again. */
+function appSynth(app: (outdir: string) => App): void {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-dup-'));
+  try {
+    app(outdir).synth();
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
 describe('namespace', () => {
   test('without a namespace prop, every construct uses its Chart\'s namespace', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
     const config = new AppConfig(chart, 'config', { settings: { DB_USER: 'app', DB_NAME: 'app' }, secretStringData: { password: 'x' } });
     const web = new WebTier(chart, 'web', { config, secretEnv: { DB_PASSWORD: 'password' } });
@@ -30,7 +44,7 @@ describe('namespace', () => {
   });
 
   test('the namespace prop wins over the Chart\'s; with neither it is "default"', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
     new WebTier(chart, 'web', { namespace: 'other' });
     const plain = new Chart(app, 'plain');
@@ -40,14 +54,14 @@ describe('namespace', () => {
   });
 
   test('an invalid Chart namespace is reported on the construct\'s namespace field', () => {
-    const chart = new Chart(Testing.app(), 'shop', { namespace: 'Shop' });
+    const chart = new Chart(newApp(), 'shop', { namespace: 'Shop' });
     expect(() => new WebTier(chart, 'web')).toThrow(/Invalid shop\/web: namespace: "Shop"\. Must be a DNS-1123 label/);
   });
 });
 
 describe('duplicate objects', () => {
   test('two WebTiers of the same name in one chart fail synth, naming both construct paths', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop');
     new WebTier(chart, 'a', { name: 'web' });
     new WebTier(chart, 'b', { name: 'web' });
@@ -57,21 +71,23 @@ describe('duplicate objects', () => {
   });
 
   test('two charts with the same namespace collide too, also through app.synth()', () => {
-    const app = Testing.app();
-    new WebTier(new Chart(app, 'one', { namespace: 'shop' }), 'web');
-    new WebTier(new Chart(app, 'two', { namespace: 'shop' }), 'web');
-    expect(() => app.synth()).toThrow(/Duplicate object: Deployment shop\/web .*"one\/web\/Deployment" and "two\/web\/Deployment"/);
+    expect(() => appSynth((outdir) => {
+      const app = new App({ outdir });
+      new WebTier(new Chart(app, 'one', { namespace: 'shop' }), 'web');
+      new WebTier(new Chart(app, 'two', { namespace: 'shop' }), 'web');
+      return app;
+    })).toThrow(/Duplicate object: Deployment shop\/web .*"one\/web\/Deployment" and "two\/web\/Deployment"/);
   });
 
   test('the same names in different namespaces are fine', () => {
-    const app = Testing.app();
+    const app = newApp();
     new WebTier(new Chart(app, 'one', { namespace: 'shop' }), 'web');
     new WebTier(new Chart(app, 'two', { namespace: 'shop-staging' }), 'web');
     expect(synthAll(app).filter((m) => m.kind === 'Deployment')).toHaveLength(2);
   });
 
   test('an ApiObject made by the user counts', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
     new WebTier(chart, 'web', { name: 'web' });
     new ApiObject(chart, 'mine', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' } });
@@ -79,7 +95,7 @@ describe('duplicate objects', () => {
   });
 
   test('another version of the same API group is the same object', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop');
     new WebTier(chart, 'web', { name: 'web' });
     new ApiObject(chart, 'old', { apiVersion: 'apps/v1beta2', kind: 'Deployment', metadata: { name: 'web' } });
@@ -87,14 +103,16 @@ describe('duplicate objects', () => {
   });
 
   test('cluster-scoped objects collide whatever namespace their charts have', () => {
-    const app = Testing.app();
-    new RestrictedNamespace(new Chart(app, 'one'), 'ns', { name: 'shop' });
-    new RestrictedNamespace(new Chart(app, 'two', { namespace: 'elsewhere' }), 'ns', { name: 'shop' });
-    expect(() => app.synth()).toThrow(/Duplicate object: Namespace shop \(core API group\) is defined by both "one\/ns\/Resource" and "two\/ns\/Resource"/);
+    expect(() => appSynth((outdir) => {
+      const app = new App({ outdir });
+      new RestrictedNamespace(new Chart(app, 'one'), 'ns', { name: 'shop' });
+      new RestrictedNamespace(new Chart(app, 'two', { namespace: 'elsewhere' }), 'ns', { name: 'shop' });
+      return app;
+    })).toThrow(/Duplicate object: Namespace shop \(core API group\) is defined by both "one\/ns\/Resource" and "two\/ns\/Resource"/);
   });
 
   test('the check is registered once per app, however many constructs ask', () => {
-    const app = Testing.app();
+    const app = newApp();
     const chart = new Chart(app, 'shop');
     new WebTier(chart, 'a', { name: 'web' });
     new WebTier(chart, 'b', { name: 'web' });

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { ReferenceArchitecture } from '../../lib/reference-architecture';
-import { Manifest, all, find } from '../support';
+import { Manifest, all, find, testApp } from '../support';
 
-const synth = (props: any = {}) => Testing.synth(new ReferenceArchitecture(Testing.app(), 'env', props)) as Manifest[];
+const synth = (props: any = {}) => Testing.synth(new ReferenceArchitecture(testApp(), 'env', props)) as Manifest[];
 
 describe('ReferenceArchitecture', () => {
   test('works with no props at all', () => {
