@@ -256,6 +256,7 @@ export function namespaceFor(scope: Construct, field: string, given: string | un
  * and nothing depends on a node's default registry.
  */
 export function validateProductionImage(field: string, value: string): string {
+  if (typeof value !== 'string') validateImage(field, value);
   const slash = value.indexOf('/');
   const first = slash > 0 ? value.slice(0, slash) : '';
   const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';

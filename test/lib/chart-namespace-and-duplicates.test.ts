@@ -43,6 +43,15 @@ describe('namespace', () => {
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}: ${m.metadata.namespace}`).filter((s) => !s.endsWith(': shop'))).toEqual([]);
   });
 
+  test('RestrictedNamespace is named after the Chart\'s namespace unless given a name; default "refarch"', () => {
+    const app = newApp();
+    new RestrictedNamespace(new Chart(app, 'shop', { namespace: 'shop' }), 'ns');
+    new RestrictedNamespace(new Chart(app, 'plain'), 'ns');
+    new RestrictedNamespace(new Chart(app, 'named', { namespace: 'shop2' }), 'ns', { name: 'mine' });
+    expect(synthAll(app).map((m) => m.metadata.name)).toEqual(['shop', 'refarch', 'mine']);
+    expect(() => new RestrictedNamespace(new Chart(newApp(), 'sys', { namespace: 'kube-system' }), 'ns')).toThrow(/sys\/ns: name: "kube-system"\. Must not be a namespace the cluster owns/);
+  });
+
   test('the namespace prop wins over the Chart\'s; with neither it is "default"', () => {
     const app = newApp();
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
