@@ -5,7 +5,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, namespaceFor, validatePort } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateCidr, validatePort } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link NetworkPolicies}. */
@@ -63,11 +63,7 @@ export class NetworkPolicies extends Construct {
       throw new ValidationError(f('externalDatabaseCidrs'), props.externalDatabaseCidrs,
         'Conflicts with databaseSelector: the database is either in the cluster (databaseSelector) or outside it (externalDatabaseCidrs).');
     }
-    for (const cidr of props.externalDatabaseCidrs ?? []) {
-      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-        throw new ValidationError(f('externalDatabaseCidrs'), cidr, 'Each entry must be a CIDR such as "10.20.0.0/16".');
-      }
-    }
+    for (const cidr of props.externalDatabaseCidrs ?? []) validateCidr(f('externalDatabaseCidrs'), cidr);
     const meta = (name: string) => ({ name, namespace, labels: props.labels });
     const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 

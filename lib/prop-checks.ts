@@ -218,6 +218,16 @@ export function validatePostgresIdentifier(field: string, value: string, kind: '
   return value;
 }
 
+/** A CIDR such as `10.20.0.0/16` or `2001:db8::/32`: a real address and a prefix length that fits it. */
+export function validateCidr(field: string, value: string): string {
+  const [address, prefix, ...rest] = typeof value === 'string' ? value.split('/') : [];
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefix ?? '') || Number(prefix) > (family === 4 ? 32 : 128)) {
+    throw new ValidationError(field, value, 'Must be a CIDR: an IPv4 or IPv6 address and a prefix length (0-32 or 0-128), e.g. "10.20.0.0/16" or "2001:db8::/32".');
+  }
+  return value;
+}
+
 /** libpq's sslmode values (https://www.postgresql.org/docs/current/libpq-ssl.html). */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 

@@ -17,7 +17,7 @@ import { NetworkPolicies } from './network-policies';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import { isIP } from 'net';
 import {
-  SSL_MODES, ValidationError, validateDnsLabel, validateDnsSubdomain, validateOneOf, validateOwnNamespace, validatePostgresIdentifier,
+  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateOneOf, validateOwnNamespace, validatePostgresIdentifier,
   validateProductionImage,
 } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -130,7 +130,11 @@ export class ReferenceArchitecture extends Chart {
     }
 
     const webImage = web.image ?? 'refarch-guestbook:0.1.0';
+    // WebTier checks the image; a non-string would break versionFromImage before it gets there.
+    if (typeof webImage !== 'string') validateImage(`${id}: web.image`, webImage);
     checkProduction(id, props, webImage, mode);
+    const title = web.title ?? 'Guestbook';
+    if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
     const appVersion = versionFromImage(webImage);
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
@@ -150,7 +154,7 @@ export class ReferenceArchitecture extends Chart {
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
         LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
-        APP_TITLE: web.title ?? 'Guestbook',
+        APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
@@ -269,5 +273,11 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
         'Must be a DNS name: the database is reached through an ExternalName Service, which cannot point at an IP address.');
     }
     validateDnsSubdomain(`${id}: database.externalHost`, db.externalHost!);
+    if (db.externalCidrs !== undefined) {
+      if (!Array.isArray(db.externalCidrs)) {
+        throw new ValidationError(`${id}: database.externalCidrs`, db.externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
+      }
+      db.externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
+    }
   }
 }

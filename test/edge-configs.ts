@@ -34,7 +34,7 @@ const labelPart = edge(['dev', 'prod', 'x', 'a'.repeat(30), 'a'.repeat(31)], ['a
 const IMAGES_PINNED = [`registry.example.com/team/app:1.2.3@sha256:${hex('a')}`, `localhost:5000/app@sha256:${hex('b')}`,
   `docker.io/library/postgres:16.4-bookworm@sha256:${hex('c')}`, `localhost/app:1@sha256:${hex('d')}`];
 const image = edge(['refarch-guestbook:0.1.0', 'postgres:16.4-bookworm', 'ghcr.io/o/app:v1', 'app:1', ...IMAGES_PINNED],
-  ['app', 'app:latest', 'App:1.0', 'app:', ' app:1', `app@sha256:${hex('z')}`, '', `app@sha256:${hex('a').slice(1)}`]);
+  ['app', 'app:latest', 'App:1.0', 'app:', ' app:1', `app@sha256:${hex('z')}`, '', `app@sha256:${hex('a').slice(1)}`, 5 as unknown as string, null as unknown as string]);
 // Ordered, so a request drawn at or below its limit's index is valid.
 const SIZES = ['0', '0m', '1m', '.5', '1', '1.', '250m', '1Ki', '64Mi', '100M', '1Gi', '1e3', '20Gi'];
 const BAD_QUANTITIES = ['-1', '-1Gi', '1GB', 'big', '', ' 1Gi', '1.5.5'];
@@ -43,6 +43,7 @@ const resources = fc.oneof(
   { arbitrary: fc.tuple(pair, pair, pair).map(([c, m, e]) => ({
     cpuRequest: c[0], cpuLimit: c[1], memoryRequest: m[0], memoryLimit: m[1], ephemeralStorageRequest: e[0], ephemeralStorageLimit: e[1],
   })), weight: 10 },
+  { arbitrary: fc.constantFrom('big', null, {}) as fc.Arbitrary<any>, weight: 1 },
   { arbitrary: fc.record({
     cpuRequest: fc.constantFrom(...SIZES, ...BAD_QUANTITIES), cpuLimit: fc.constantFrom(...SIZES, ...BAD_QUANTITIES),
     memoryRequest: fc.constantFrom(...SIZES), memoryLimit: fc.constantFrom(...SIZES),
@@ -50,7 +51,8 @@ const resources = fc.oneof(
   }), weight: 1 },
 );
 const storage = edge(['1m', '.5', '1', '1Ki', '64Mi', '1Gi', '1e3', '20Gi', '1.5Ti'], ['0', '0m', '0Gi', '0.0Mi', '+0e3', ...BAD_QUANTITIES]);
-const port = edge([1, 80, 1024, 5432, 8080, 65535], [-1, 0, 65536, 1.5]);
+// Wrong types too: `--set` parses JSON, so a number, string or null can reach any setting.
+const port = edge([1, 80, 1024, 5432, 8080, 65535], [-1, 0, 65536, 1.5, '80' as unknown as number]);
 const highPort = edge([1024, 5432, 8080, 65535], [1, 80, 1023, 0, 65536]);
 const host = edge(
   ['refarch.localtest.me', 'guestbook.example.com', '*.example.com', 'a.b', 'xn--bcher-kva.example', `${'a'.repeat(63)}.example.com`],
@@ -58,10 +60,10 @@ const host = edge(
     'example.com:80', 'https://example.com', '*.*.example.com', '', `${'a'.repeat(64)}.example.com`],
 );
 const pgIdentifier = edge(['guestbook', 'postgres', '_app', 'app_1', 'a'.repeat(63), 'x'], ['pg_admin', 'a'.repeat(64), 'My', 'my db;drop', '', '1abc', 'app-1']);
-const sslMode = edge(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], ['on', '', 'REQUIRE']);
+const sslMode = edge(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], ['on', '', 'REQUIRE', 1 as unknown as string]);
 
 const scaling = fc.oneof(
-  { arbitrary: fc.record({ replicas: edge([1, 2, 3, 1000], [-1, 0, 1001, 2.5]) }), weight: 5 },
+  { arbitrary: fc.record({ replicas: edge([1, 2, 3, 1000], [-1, 0, 1001, 2.5, '2' as unknown as number]) }), weight: 5 },
   { arbitrary: fc.record({ autoscaling: fc.record({
     minReplicas: edge([1, 3, 1000], [0, 1001]),
     maxReplicas: edge([10, 1000], [0, 2, 1001]),
@@ -83,7 +85,7 @@ const web = fc.tuple(fc.record({
   resources,
   maxUnavailable: edge([1, 2, 1000], [0, 1001]),
   logLevel: edge(['debug', 'info', 'warn', 'error'], ['verbose']),
-  title: fc.constantFrom('Guestbook', '', 'ünïcödé ✓', 'a: b\n- c'),
+  title: edge(['Guestbook', '', 'ünïcödé ✓', 'a: b\n- c'], [5 as unknown as string]),
 }, { requiredKeys: [] }), scaling, exposure).map(([w, s, e]) => ({ ...w, ...s, ...e }));
 
 const database = fc.oneof(
@@ -99,7 +101,8 @@ const database = fc.oneof(
     mode: fc.constant('external'),
     externalHost: edge(['db.example.com', 'mydb.abc123.eu-west-1.rds.amazonaws.com', 'db'], ['10.0.0.1', '::1', 'DB.example.com', '']),
     name: pgIdentifier, user: pgIdentifier, port, sslMode,
-    externalCidrs: edge([['10.0.0.0/8'], ['2001:db8::/32']], [['10.0.0.1']]),
+    externalCidrs: edge([['10.0.0.0/8'], ['2001:db8::/32'], ['192.168.1.0/24', '10.0.0.0/8']],
+      [['10.0.0.1'], ['999.1.1.1/8'], ['10.0.0.0/33'], [''], '10.0.0.0/8' as unknown as string[]]),
   }, { requiredKeys: ['mode', 'externalHost'] }), weight: 3 },
   { arbitrary: fc.constantFrom({ mode: 'external' }, { externalHost: 'db.example.com' }, { mode: 'external', externalHost: 'db.example.com', storage: '1Gi' }), weight: 1 },
 );

@@ -36,7 +36,10 @@ describe('NetworkPolicies', () => {
     [{ webSelector: {} }, /webSelector: \{\}\. Must hold at least one label/],
     [{ webPort: 0 }, /webPort: 0\. Must be an integer from 1 to 65535/],
     [{ databaseSelector: db, externalDatabaseCidrs: ['10.0.0.0/8'] }, /externalDatabaseCidrs: \["10\.0\.0\.0\/8"\]\. Conflicts with databaseSelector/],
-    [{ externalDatabaseCidrs: ['10.0.0.0'] }, /externalDatabaseCidrs: "10\.0\.0\.0"\. Each entry must be a CIDR/],
+    [{ externalDatabaseCidrs: ['10.0.0.0'] }, /externalDatabaseCidrs: "10\.0\.0\.0"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['999.1.1.1/8'] }, /externalDatabaseCidrs: "999\.1\.1\.1\/8"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['10.0.0.0/33'] }, /externalDatabaseCidrs: "10\.0\.0\.0\/33"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['2001:db8::/129'] }, /externalDatabaseCidrs: "2001:db8::\/129"\. Must be a CIDR/],
   ])('rejects %j', (props, message) => {
     expect(() => synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, ...props } as any))).toThrow(message);
   });

@@ -73,6 +73,11 @@ describe('ReferenceArchitecture', () => {
     [{ ingress: { host: '192.168.1.10' } }, /env\/Ingress: host: "192\.168\.1\.10"\. Must be a hostname, not an IP address/],
     [{ credentials: { secretName: 'DB creds' } }, /env: credentials\.secretName: "DB creds"\. Must be a DNS-1123 subdomain/],
     [{ production: 'yes' }, /env: production: "yes"\. Must be true or false/],
+    [{ web: { image: 5 } }, /env: web\.image: 5\. Must be an image reference pinned/],
+    [{ web: { image: 'app:latest' } }, /env\/Web: image: "app:latest"\. Must be an image reference pinned/],
+    [{ web: { title: 5 } }, /env: web\.title: 5\. Must be a string/],
+    [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: '10.0.0.0/8' } }, /env: database\.externalCidrs: "10\.0\.0\.0\/8"\. Must be a list of CIDRs/],
+    [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: ['10.0.0.0/8', '999.1.1.1/8'] } }, /env: database\.externalCidrs\[1\]: "999\.1\.1\.1\/8"\. Must be a CIDR/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
