@@ -101,6 +101,12 @@ export interface ReferenceArchitectureProps {
 export class ReferenceArchitecture extends Chart {
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
+    for (const section of ['web', 'ingress', 'database', 'credentials'] as const) {
+      const value: unknown = props[section];
+      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new ValidationError(`${id}: ${section}`, value, `Must be an object of ${section} settings, e.g. ${SECTION_EXAMPLE[section]}.`);
+      }
+    }
     const web = props.web ?? {};
     const db = props.database ?? {};
     const ingress = props.ingress ?? {};
@@ -236,6 +242,8 @@ export class ReferenceArchitecture extends Chart {
     });
   }
 }
+
+const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
 
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;

@@ -49,3 +49,25 @@ test(`${RUNS} edge configurations: refused with a named field, or valid for ever
   expect(seen.refused).toBeGreaterThan(RUNS / 10);
   expect(seen.fields.size).toBeGreaterThan(15);
 });
+
+/** Every setting `--set` can reach (JSON-parsed, so any type). */
+const SETTING_PATHS = [
+  'namespace', 'environment', 'partOf', 'production', 'web', 'web.image', 'web.replicas', 'web.autoscaling', 'web.autoscaling.minReplicas',
+  'web.autoscaling.maxReplicas', 'web.autoscaling.targetCpuUtilization', 'web.containerPort', 'web.servicePort', 'web.serviceType', 'web.nodePort',
+  'web.resources', 'web.resources.cpuRequest', 'web.maxUnavailable', 'web.logLevel', 'web.title', 'ingress', 'ingress.enabled', 'ingress.className',
+  'ingress.host', 'ingress.path', 'ingress.tlsSecretName', 'database', 'database.mode', 'database.name', 'database.user', 'database.port',
+  'database.sslMode', 'database.image', 'database.storage', 'database.storageClassName', 'database.accessMode', 'database.retainOnDelete',
+  'database.retainOnScaleDown', 'database.resources', 'database.resources.memoryLimit', 'database.externalHost', 'database.externalCidrs',
+  'credentials', 'credentials.secretName', 'credentials.password',
+];
+
+test.each(SETTING_PATHS)('%s of any JSON type is refused with a ValidationError or synthesizes, never crashes', (setting) => {
+  for (const value of [5, 'x', null, ['a'], {}, true]) {
+    const props: any = { web: { resources: { cpuRequest: '1', cpuLimit: '1', memoryRequest: '1', memoryLimit: '1', ephemeralStorageRequest: '1', ephemeralStorageLimit: '1' } } };
+    const parts = setting.split('.');
+    let target = props;
+    for (const key of parts.slice(0, -1)) target = (target[key] ??= {});
+    target[parts[parts.length - 1]] = value;
+    expect(() => synthEdge(props)).not.toThrow(); // synthEdge returns ValidationErrors and rethrows anything else
+  }
+});
