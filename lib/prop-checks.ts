@@ -205,12 +205,13 @@ export function validateHttpPath(field: string, value: string): string {
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * A PostgreSQL database or role name that every client can use unquoted. Role names
+ * A PostgreSQL database or role name in the plain form every client spells the same way
+ * (no quoting, no case folding surprises). Role names
  * starting with `pg_` are reserved by PostgreSQL (`CREATE ROLE pg_x` fails), so `role`
  * refuses them; `postgres` is allowed (the image's own superuser name).
  */
 export function validatePostgresIdentifier(field: string, value: string, kind: 'database' | 'role'): string {
-  const what = 'Must be a PostgreSQL identifier usable unquoted: 1-63 lowercase letters, digits or \'_\', starting with a letter or \'_\' (e.g. "guestbook")';
+  const what = 'Must be a plain PostgreSQL identifier: 1-63 lowercase letters, digits or \'_\', starting with a letter or \'_\' (e.g. "guestbook")';
   if (typeof value !== 'string' || !PG_IDENTIFIER.test(value)) throw new ValidationError(field, value, `${what}.`);
   if (kind === 'role' && value.startsWith('pg_')) {
     throw new ValidationError(field, value, `${what}; role names starting with "pg_" are reserved by PostgreSQL.`);

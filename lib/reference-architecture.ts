@@ -7,6 +7,7 @@
  * This file only wires the constructs of this folder together; each of them validates
  * its own props.
  */
+import { isIP } from 'net';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
@@ -15,7 +16,6 @@ import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
-import { isIP } from 'net';
 import {
   SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateOneOf, validateOwnNamespace, validatePostgresIdentifier,
   validateProductionImage,
@@ -248,7 +248,6 @@ const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.exa
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
 
-/** Refuses settings that the chosen database mode would silently ignore. */
 /** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
 function checkProduction(id: string, props: ReferenceArchitectureProps, webImage: string, mode: 'in-cluster' | 'external'): void {
   const production = props.production ?? false;
@@ -263,6 +262,7 @@ function checkProduction(id: string, props: ReferenceArchitectureProps, webImage
   if (mode === 'in-cluster') validateProductionImage(`${id}: database.image`, props.database?.image ?? 'postgres:16.4-bookworm');
 }
 
+/** Refuses settings that the chosen database mode would silently ignore. */
 function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', db: DatabaseSettings): void {
   const ignored = mode === 'external' ? IN_CLUSTER_ONLY : EXTERNAL_ONLY;
   for (const key of ignored) {

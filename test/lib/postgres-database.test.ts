@@ -97,9 +97,9 @@ describe('PostgresDatabase', () => {
 
   test.each([
     ['DB_USER', 'pg_monitor', /db: config setting DB_USER: "pg_monitor"\. .*reserved by PostgreSQL/],
-    ['DB_USER', 'Guestbook', /db: config setting DB_USER: "Guestbook"\. Must be a PostgreSQL identifier/],
-    ['DB_NAME', 'my db;drop', /db: config setting DB_NAME: "my db;drop"\. Must be a PostgreSQL identifier/],
-    ['DB_NAME', '', /db: config setting DB_NAME: ""\. Must be a PostgreSQL identifier/],
+    ['DB_USER', 'Guestbook', /db: config setting DB_USER: "Guestbook"\. Must be a plain PostgreSQL identifier/],
+    ['DB_NAME', 'my db;drop', /db: config setting DB_NAME: "my db;drop"\. Must be a plain PostgreSQL identifier/],
+    ['DB_NAME', '', /db: config setting DB_NAME: ""\. Must be a plain PostgreSQL identifier/],
   ])('refuses %s %j from its config: the database would refuse or misread it', (key, value, message) => {
     expect(() => synthIn((c) => {
       const config = new AppConfig(c, 'cfg', { settings: { DB_USER: 'app', DB_NAME: 'app', [key]: value } });
