@@ -206,9 +206,9 @@ const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A PostgreSQL database or role name in the plain form every client spells the same way
- * (no quoting, no case folding surprises). Role names
- * starting with `pg_` are reserved by PostgreSQL (`CREATE ROLE pg_x` fails), so `role`
- * refuses them; `postgres` is allowed (the image's own superuser name).
+ * (no quoting, no case folding). Role names starting with `pg_` are reserved by
+ * PostgreSQL (`CREATE ROLE pg_x` fails), so `role` refuses them; `postgres` is allowed
+ * (the image's own superuser name).
  */
 export function validatePostgresIdentifier(field: string, value: string, kind: 'database' | 'role'): string {
   const what = 'Must be a plain PostgreSQL identifier: 1-63 lowercase letters, digits or \'_\', starting with a letter or \'_\' (e.g. "guestbook")';
