@@ -6,7 +6,8 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
-import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /**
  * Workload annotation listing, comma-separated, the Secrets the workload reads that are
@@ -20,7 +21,7 @@ export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets
 export interface AppConfigProps {
   /**
    * Namespace of the ConfigMap and Secret.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -115,7 +116,8 @@ export class AppConfig extends Construct {
 
   constructor(scope: Construct, id: string, props: AppConfigProps = {}) {
     super(scope, id);
-    this.namespace = validateDnsLabel(fieldOf(this, 'namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, fieldOf(this, 'namespace'), props.namespace);
     this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? 'app-config');
     this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? 'app-credentials');
     if (props.secretStringData && props.existingSecretKeys) {

@@ -5,13 +5,14 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateCidr, validatePort } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
   /**
    * Namespace the policies govern.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /** Labels selecting the web pods. */
@@ -69,7 +70,8 @@ export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    const namespace = namespaceFor(this, f('namespace'), props.namespace);
     if (!props.webSelector || Object.keys(props.webSelector).length === 0) {
       throw new ValidationError(f('webSelector'), props.webSelector, 'Must hold at least one label: an empty selector would open the web rules to every pod.');
     }
@@ -79,11 +81,7 @@ export class NetworkPolicies extends Construct {
       throw new ValidationError(f('externalDatabaseCidrs'), props.externalDatabaseCidrs,
         'Conflicts with databaseSelector: the database is either in the cluster (databaseSelector) or outside it (externalDatabaseCidrs).');
     }
-    for (const cidr of props.externalDatabaseCidrs ?? []) {
-      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-        throw new ValidationError(f('externalDatabaseCidrs'), cidr, 'Each entry must be a CIDR such as "10.20.0.0/16".');
-      }
-    }
+    for (const cidr of props.externalDatabaseCidrs ?? []) validateCidr(f('externalDatabaseCidrs'), cidr);
     const webIngressFrom = checkPeers(f('webIngressFrom'), props.webIngressFrom ?? [namespacePeer(DEFAULT_INGRESS_CONTROLLER_NAMESPACE)]);
     const dnsTo = checkPeers(f('dnsTo'), props.dnsTo ?? DEFAULT_DNS_PEERS);
     const meta = (name: string) => ({ name, namespace, labels: props.labels });

@@ -17,8 +17,10 @@ import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
+import { checkUniqueObjects } from './unique-objects';
 import {
-  ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateImage, validateOneOf, validatePort, validateQuantity,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf,
+  validatePositiveQuantity, validatePostgresIdentifier,
 } from './prop-checks';
 
 /** What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down. */
@@ -28,7 +30,7 @@ export type ClaimRetention = 'Retain' | 'Delete';
 export interface PostgresDatabaseProps {
   /**
    * Namespace of every object.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -48,7 +50,7 @@ export interface PostgresDatabaseProps {
    */
   readonly identity?: Partial<AppIdentity>;
   /**
-   * TCP port of the server and of both Services.
+   * TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).
    * @default 5432
    */
   readonly port?: number;
@@ -134,7 +136,8 @@ export class PostgresDatabase extends Construct {
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres', 52);
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
@@ -144,8 +147,9 @@ export class PostgresDatabase extends Construct {
     });
     const labels = recommendedLabels(identity);
     this.selector = selectorLabels(identity);
-    this.port = validatePort(f('port'), props.port ?? 5432);
-    const storage = validateQuantity(f('storage'), props.storage ?? '1Gi');
+    // uid 999 without capabilities cannot bind a port below 1024.
+    this.port = validateInteger(f('port'), props.port ?? 5432, 1024, 65535);
+    const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);
     const accessMode = validateOneOf(f('accessMode'), props.accessMode ?? 'ReadWriteOnce', ['ReadWriteOnce', 'ReadWriteOncePod'] as const);
     const retention = ['Retain', 'Delete'] as const;
@@ -160,6 +164,8 @@ export class PostgresDatabase extends Construct {
     const userKey = props.userKey ?? 'DB_USER';
     const databaseKey = props.databaseKey ?? 'DB_NAME';
     const passwordKey = props.passwordKey ?? 'password';
+    validatePostgresIdentifier(f(`config setting ${userKey}`), config.setting(userKey), 'role');
+    validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const user = { uid: POSTGRES_UID, gid: POSTGRES_UID, fsGroup: POSTGRES_UID };
     // pg_isready needs no credentials: it only asks whether the server accepts connections.
     // TCP on 127.0.0.1 rather than the socket, so the probe fails while the image's

@@ -7,6 +7,7 @@
  * This file only wires the constructs of this folder together; each of them validates
  * its own props.
  */
+import { isIP } from 'net';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
@@ -15,7 +16,10 @@ import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, namespacePeer } from './network-policies';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
-import { ValidationError, validateDnsLabel, validateLabelValue, validateOneOf } from './prop-checks';
+import {
+  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
+  validatePostgresIdentifier, validateProductionImage,
+} from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
 import { WebTier, WebTierProps } from './web-tier';
 
@@ -108,23 +112,58 @@ export interface ReferenceArchitectureProps {
   readonly credentials?: CredentialsSettings;
   /** @default - defaults of NetworkPolicySettings */
   readonly networkPolicies?: NetworkPolicySettings;
+  /**
+   * Marks a production environment, which refuses what is fine on a laptop: a rendered
+   * password (`credentials.password`), and images without a registry host or a digest.
+   * @default false
+   */
+  readonly production?: boolean;
 }
 
 /** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
 export class ReferenceArchitecture extends Chart {
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
+    for (const section of ['web', 'ingress', 'database', 'credentials'] as const) {
+      const value: unknown = props[section];
+      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new ValidationError(`${id}: ${section}`, value, `Must be an object of ${section} settings, e.g. ${SECTION_EXAMPLE[section]}.`);
+      }
+    }
     const web = props.web ?? {};
     const db = props.database ?? {};
     const ingress = props.ingress ?? {};
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
-    const namespace = validateDnsLabel(`${id}: namespace`, props.namespace ?? 'refarch');
-    const instance = validateDnsLabel(`${id}: environment`, `${partOf}-${environment}`);
+    const namespace = validateOwnNamespace(`${id}: namespace`, props.namespace ?? 'refarch');
+    validateDnsLabel(`${id}: partOf`, partOf);
+    validateDnsLabel(`${id}: environment`, environment);
+    const instance = `${partOf}-${environment}`;
+    if (instance.length > 63) {
+      throw new ValidationError(`${id}: partOf + environment`, instance,
+        `Together at most 62 characters (${partOf.length} + ${environment.length} given): the instance label "<partOf>-<environment>" is at most 63.`);
+    }
     const mode = validateOneOf(`${id}: database.mode`, db.mode ?? 'in-cluster', ['in-cluster', 'external'] as const);
     checkModeSpecificSettings(id, mode, db);
+    const sslMode = validateOneOf(`${id}: database.sslMode`, db.sslMode ?? (mode === 'external' ? 'require' : 'disable'), SSL_MODES);
+    const dbName = validatePostgresIdentifier(`${id}: database.name`, db.name ?? 'guestbook', 'database');
+    const dbUser = validatePostgresIdentifier(`${id}: database.user`, db.user ?? 'guestbook', 'role');
+    const ingressEnabled = ingress.enabled ?? true;
+    if (typeof ingressEnabled !== 'boolean') {
+      throw new ValidationError(`${id}: ingress.enabled`, ingress.enabled, 'Must be true or false.');
+    }
+    if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
+    const password = props.credentials?.password;
+    if (password !== undefined && (typeof password !== 'string' || password.length === 0)) {
+      throw new ValidationError(`${id}: credentials.password`, typeof password === 'string' ? password : typeof password, 'Must be a non-empty string, or unset to create the Secret out of band.');
+    }
 
     const webImage = web.image ?? 'refarch-guestbook:0.1.0';
+    // WebTier checks the image; a non-string would break versionFromImage before it gets there.
+    if (typeof webImage !== 'string') validateImage(`${id}: web.image`, webImage);
+    checkProduction(id, props, webImage, mode);
+    const title = web.title ?? 'Guestbook';
+    if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
     const appVersion = versionFromImage(webImage);
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
@@ -140,11 +179,11 @@ export class ReferenceArchitecture extends Chart {
         // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
         DB_HOST: `${dbServiceName}.${namespace}.svc.cluster.local`,
         DB_PORT: String(dbPort),
-        DB_NAME: db.name ?? 'guestbook',
-        DB_USER: db.user ?? 'guestbook',
-        DB_SSLMODE: db.sslMode ?? (mode === 'external' ? 'require' : 'disable'),
+        DB_NAME: dbName,
+        DB_USER: dbUser,
+        DB_SSLMODE: sslMode,
         LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
-        APP_TITLE: web.title ?? 'Guestbook',
+        APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
@@ -169,7 +208,7 @@ export class ReferenceArchitecture extends Chart {
       secretFiles: { DB_PASSWORD_FILE: 'password' },
     });
 
-    if (ingress.enabled ?? true) {
+    if (ingressEnabled) {
       new WebIngress(this, 'Ingress', {
         namespace,
         name: 'guestbook',
@@ -181,8 +220,12 @@ export class ReferenceArchitecture extends Chart {
         tlsSecretName: ingress.tlsSecretName,
         labels: shared('web'),
       });
-    } else if (ingress.host !== undefined || ingress.tlsSecretName !== undefined) {
-      throw new ValidationError(`${id}: ingress.enabled`, false, 'Conflicts with ingress.host/ingress.tlsSecretName: enable the Ingress or remove its settings.');
+    } else {
+      for (const key of ['className', 'host', 'path', 'tlsSecretName'] as const) {
+        if (ingress[key] !== undefined) {
+          throw new ValidationError(`${id}: ingress.${key}`, ingress[key], 'Only applies with ingress.enabled true (it is false): enable the Ingress or remove the setting.');
+        }
+      }
     }
 
     let databaseSelector: Record<string, string> | undefined;
@@ -258,8 +301,24 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: 
   return { webIngressFrom, dnsTo: [namespacePeer(dnsNamespace, dnsPodLabels)] };
 }
 
+const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
+
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
+
+/** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
+function checkProduction(id: string, props: ReferenceArchitectureProps, webImage: string, mode: 'in-cluster' | 'external'): void {
+  const production = props.production ?? false;
+  if (typeof production !== 'boolean') throw new ValidationError(`${id}: production`, props.production, 'Must be true or false.');
+  if (!production) return;
+  if (props.credentials?.password !== undefined) {
+    throw new ValidationError(`${id}: credentials.password`, '<redacted>',
+      'Must not be set in a production environment: a rendered password ends up in the YAML and in git. Create the Secret out of band '
+      + '(`kubectl create secret generic <credentials.secretName> --from-literal=password=...`, or an external secrets operator) and remove credentials.password.');
+  }
+  validateProductionImage(`${id}: web.image`, webImage);
+  if (mode === 'in-cluster') validateProductionImage(`${id}: database.image`, props.database?.image ?? 'postgres:16.4-bookworm');
+}
 
 /** Refuses settings that the chosen database mode would silently ignore. */
 function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', db: DatabaseSettings): void {
@@ -272,5 +331,19 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   }
   if (mode === 'external' && db.externalHost === undefined) {
     throw new ValidationError(`${id}: database.externalHost`, undefined, 'Required with database.mode "external": the DNS name of the database server, e.g. "db.example.com".');
+  }
+  if (mode === 'external') {
+    // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
+    if (typeof db.externalHost === 'string' && isIP(db.externalHost) !== 0) {
+      throw new ValidationError(`${id}: database.externalHost`, db.externalHost,
+        'Must be a DNS name: the database is reached through an ExternalName Service, which cannot point at an IP address.');
+    }
+    validateDnsSubdomain(`${id}: database.externalHost`, db.externalHost!);
+    if (db.externalCidrs !== undefined) {
+      if (!Array.isArray(db.externalCidrs)) {
+        throw new ValidationError(`${id}: database.externalCidrs`, db.externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
+      }
+      db.externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
+    }
   }
 }

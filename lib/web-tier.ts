@@ -14,8 +14,9 @@ import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { PodUser, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
+import { checkUniqueObjects } from './unique-objects';
 import {
-  ValidationError, fieldOf, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
   validateInteger, validateOneOf, validatePort,
 } from './prop-checks';
 
@@ -39,7 +40,7 @@ export interface WebAutoscaling {
 export interface WebTierProps {
   /**
    * Namespace of every object.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -165,7 +166,8 @@ export class WebTier extends Construct {
   constructor(scope: Construct, id: string, props: WebTierProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.name = validateDnsLabel(f('name'), props.name ?? 'web');
     this.serviceName = this.name;
     const image = validateImage(f('image'), props.image ?? 'refarch-guestbook:0.1.0');

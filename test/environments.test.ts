@@ -63,6 +63,14 @@ describe('prod', () => {
     }
   });
 
+  test('is marked production: images from a named registry, pinned by digest; a password is refused', () => {
+    expect(committedEnvironments().prod.production).toBe(true);
+    for (const kind of ['Deployment', 'StatefulSet']) {
+      expect(find(manifests, kind).spec.template.spec.containers[0].image).toMatch(/^[^/]*[.:][^/]*\/.+@sha256:[0-9a-f]{64}$/);
+    }
+    expect(() => synthEnvironment('prod', (p) => ({ ...p, credentials: { ...p.credentials, password: 'x' } }))).toThrow(/prod: credentials\.password/);
+  });
+
   test('asks for more storage than dev', () => {
     const claim = (m: typeof manifests) => find(m, 'StatefulSet', 'postgres').spec.volumeClaimTemplates[0].spec.resources.requests.storage;
     expect(claim(manifests)).toBe('20Gi');

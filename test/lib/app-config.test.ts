@@ -32,12 +32,13 @@ describe('AppConfig', () => {
   });
 
   test('the hash changes with any setting or secret value, and only then', () => {
+    // One namespace each: the same ConfigMap name twice in one namespace is refused as a duplicate.
     let a = '', b = '', c2 = '', d = '';
     synthIn((c) => {
-      a = new AppConfig(c, 'a', { settings: { X: '1' }, secretStringData: { p: 'one' } }).hash;
-      b = new AppConfig(c, 'b', { settings: { X: '1' }, secretStringData: { p: 'one' } }).hash;
-      c2 = new AppConfig(c, 'c', { settings: { X: '2' }, secretStringData: { p: 'one' } }).hash;
-      d = new AppConfig(c, 'd', { settings: { X: '1' }, secretStringData: { p: 'two' } }).hash;
+      a = new AppConfig(c, 'a', { namespace: 'a', settings: { X: '1' }, secretStringData: { p: 'one' } }).hash;
+      b = new AppConfig(c, 'b', { namespace: 'b', settings: { X: '1' }, secretStringData: { p: 'one' } }).hash;
+      c2 = new AppConfig(c, 'c', { namespace: 'c', settings: { X: '2' }, secretStringData: { p: 'one' } }).hash;
+      d = new AppConfig(c, 'd', { namespace: 'd', settings: { X: '1' }, secretStringData: { p: 'two' } }).hash;
     });
     expect(a).toBe(b);
     expect(new Set([a, c2, d]).size).toBe(3);

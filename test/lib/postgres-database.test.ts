@@ -99,7 +99,13 @@ describe('PostgresDatabase', () => {
   test.each([
     [{ storage: '1GB' }, /storage: "1GB"\. Must be a non-negative Kubernetes quantity/],
     [{ storage: '-1Gi' }, /storage: "-1Gi"\. Must be a non-negative Kubernetes quantity/],
-    [{ port: 0 }, /port: 0\. Must be an integer from 1 to 65535/],
+    [{ port: 0 }, /port: 0\. Must be an integer from 1024 to 65535/],
+    [{ port: 543 }, /port: 543\. Must be an integer from 1024 to 65535/],
+    [{ port: 65536 }, /port: 65536\. Must be an integer from 1024 to 65535/],
+    [{ storage: '0' }, /storage: "0"\. Must be greater than zero/],
+    [{ storage: '0Gi' }, /storage: "0Gi"\. Must be greater than zero/],
+    [{ storage: '0.0Mi' }, /storage: "0\.0Mi"\. Must be greater than zero/],
+    [{ storage: '+0e3' }, /storage: "\+0e3"\. Must be greater than zero/],
     [{ accessMode: 'ReadWriteMany' }, /accessMode: "ReadWriteMany"\. Must be one of: "ReadWriteOnce", "ReadWriteOncePod"/],
     [{ retainOnDelete: 'Keep' }, /retainOnDelete: "Keep"\. Must be one of: "Retain", "Delete"/],
     [{ storageClassName: 'Fast SSD' }, /storageClassName: "Fast SSD"\. Must be a DNS-1123 subdomain/],
@@ -113,6 +119,34 @@ describe('PostgresDatabase', () => {
       const config = new AppConfig(c, 'cfg', { existingSecretKeys: ['token'] });
       new PostgresDatabase(c, 'db', { config });
     })).toThrow(/secret key: "password"\. No such key; the Secret "app-credentials" has: token/);
+  });
+
+  test.each([
+    ['DB_USER', 'pg_monitor', /db: config setting DB_USER: "pg_monitor"\. .*reserved by PostgreSQL/],
+    ['DB_USER', 'Guestbook', /db: config setting DB_USER: "Guestbook"\. Must be a plain PostgreSQL identifier/],
+    ['DB_NAME', 'my db;drop', /db: config setting DB_NAME: "my db;drop"\. Must be a plain PostgreSQL identifier/],
+    ['DB_NAME', '', /db: config setting DB_NAME: ""\. Must be a plain PostgreSQL identifier/],
+  ])('refuses %s %j from its config: the database would refuse or misread it', (key, value, message) => {
+    expect(() => synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { settings: { DB_USER: 'app', DB_NAME: 'app', [key]: value } });
+      new PostgresDatabase(c, 'db', { config });
+    })).toThrow(message);
+  });
+
+  test('a database name may start with pg_ and the user may be postgres (the image allows both)', () => {
+    const m = synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { settings: { DB_USER: 'postgres', DB_NAME: 'pg_data' } });
+      new PostgresDatabase(c, 'db', { config });
+    });
+    expect(find(m, 'ConfigMap').data).toEqual({ DB_NAME: 'pg_data', DB_USER: 'postgres' });
+  });
+
+  test('claim template labels carry no version: they are immutable, the image tag is not', () => {
+    const sts = find(synthIn((c) => new PostgresDatabase(c, 'db', { image: 'postgres:16.4-bookworm' })), 'StatefulSet');
+    expect(sts.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('16.4-bookworm');
+    expect(Object.keys(sts.spec.volumeClaimTemplates[0].metadata.labels).sort()).toEqual([
+      'app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/name', 'app.kubernetes.io/part-of',
+    ]);
   });
 
   test('rejects a config key that does not exist', () => {
