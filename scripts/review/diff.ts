@@ -1,0 +1,158 @@
+/**
+ * `npm run diff`: what a change does to the synthesized objects, object by object and
+ * field by field.
+ *
+ *   npm run diff                         committed dist/ of HEAD -> working-tree dist/ (run `npm run synth` first)
+ *   npm run diff -- main                 committed dist/ of main -> working-tree dist/
+ *   npm run diff -- --from a.yaml --to b.yaml   two files
+ *   npm run diff -- --format markdown    for a pull request description
+ *   npm run diff -- --env prod           only some environments (repeatable)
+ *   npm run diff -- --exit-code          exit 1 when there are differences (like git diff)
+ *   npm run diff -- --cluster [-- KUBECTL ARGS]   live cluster vs working-tree dist/ via `kubectl diff --server-side`
+ *
+ * The old side is read with `git show REV:dist/<env>.k8s.yaml` rather than synthesized
+ * from REV's sources: dist/ is committed, so it is exact and takes milliseconds.
+ * Exit status: 0 (or 1 with --exit-code and differences), 2 on bad usage or errors.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { distEnvironments, parseManifests, readManifests } from './manifests';
+import { FileDiff, diffManifests, formatMarkdown, formatText } from './semantic-diff';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const USAGE = 'usage: npm run diff -- [REV] [--env NAME]... [--format text|markdown] [--exit-code]\n'
+  + '       npm run diff -- --from OLD.yaml --to NEW.yaml [--format text|markdown] [--exit-code]\n'
+  + '       npm run diff -- --cluster [--env NAME]... [--format text|markdown] [-- KUBECTL_ARGS...]';
+
+export class UsageError extends Error {}
+
+export interface DiffOptions {
+  readonly rev: string;
+  readonly envs: readonly string[];
+  readonly format: 'text' | 'markdown';
+  readonly exitCode: boolean;
+  readonly cluster: boolean;
+  readonly from?: string;
+  readonly to?: string;
+  readonly kubectlArgs: readonly string[];
+}
+
+export function parseArgs(argv: readonly string[]): DiffOptions {
+  let rev: string | undefined;
+  const envs: string[] = [];
+  let format: DiffOptions['format'] = 'text';
+  let exitCode = false;
+  let cluster = false;
+  let from: string | undefined;
+  let to: string | undefined;
+  let kubectlArgs: string[] = [];
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') { kubectlArgs = argv.slice(i + 1) as string[]; break; }
+    if (a === '--format') {
+      const v = value(i++, a);
+      if (v !== 'text' && v !== 'markdown') throw new UsageError(`--format: ${JSON.stringify(v)}. Allowed: text, markdown`);
+      format = v;
+    } else if (a === '--env') envs.push(value(i++, a));
+    else if (a === '--from') from = value(i++, a);
+    else if (a === '--to') to = value(i++, a);
+    else if (a === '--exit-code') exitCode = true;
+    else if (a === '--cluster') cluster = true;
+    else if (a === '-h' || a === '--help') throw new UsageError('');
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${JSON.stringify(a)}`);
+    else if (rev === undefined) rev = a;
+    else throw new UsageError(`only one revision may be given (got ${JSON.stringify(rev)} and ${JSON.stringify(a)})`);
+  }
+  if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together');
+  if (from !== undefined && (rev !== undefined || cluster || envs.length)) throw new UsageError('--from/--to compare two files: no REV, --env or --cluster with them');
+  if (cluster && rev !== undefined) throw new UsageError(`--cluster compares the live cluster with the working-tree dist/: no REV (got ${JSON.stringify(rev)})`);
+  if (kubectlArgs.length && !cluster) throw new UsageError('arguments after -- are for kubectl and need --cluster');
+  return { rev: rev ?? 'HEAD', envs, format, exitCode, cluster, from, to, kubectlArgs };
+}
+
+function git(args: string[]): { ok: boolean; out: string; err: string } {
+  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? '').trim() };
+}
+
+function selectEnvs(available: readonly string[], wanted: readonly string[]): string[] {
+  for (const e of wanted) if (!available.includes(e)) throw new UsageError(`--env ${JSON.stringify(e)}: no dist/${e}.k8s.yaml. Environments: ${available.join(', ')}`);
+  return wanted.length ? [...wanted] : [...available];
+}
+
+/** Diffs REV's committed dist/ against the working tree's dist/, one FileDiff per environment file. */
+export function diffAgainstRevision(rev: string, envs: readonly string[]): FileDiff[] {
+  const commit = git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  if (!commit.ok) throw new UsageError(`${JSON.stringify(rev)} is not a revision of this repository`);
+  const tree = git(['ls-tree', '--name-only', `${rev}:dist`]);
+  const old = tree.ok ? tree.out.split('\n').filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, -'.k8s.yaml'.length)) : [];
+  const distDir = path.join(ROOT, 'dist');
+  const now = fs.existsSync(distDir) ? distEnvironments(distDir) : [];
+  return selectEnvs([...new Set([...old, ...now])].sort(), envs).map((env) => {
+    const file = `dist/${env}.k8s.yaml`;
+    const before = old.includes(env) ? parseManifests(git(['show', `${rev}:${file}`]).out, `${rev}:${file}`) : [];
+    const after = now.includes(env) ? readManifests(path.join(ROOT, file)) : [];
+    return { name: file, objects: diffManifests(before, after) };
+  });
+}
+
+/** `kubectl diff --server-side` of each environment file; kubectl masks Secret values itself. */
+export function diffAgainstCluster(envs: readonly string[], kubectlArgs: readonly string[], format: DiffOptions['format']): { text: string; differs: boolean } {
+  const distDir = path.join(ROOT, 'dist');
+  const kubectl = process.env.KUBECTL || 'kubectl';
+  const parts: string[] = [];
+  let differs = false;
+  for (const env of selectEnvs(distEnvironments(distDir), envs)) {
+    const file = `dist/${env}.k8s.yaml`;
+    const r = spawnSync(kubectl, ['diff', '--server-side', '--force-conflicts', ...kubectlArgs, '-f', path.join(ROOT, file)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+    if (r.error) throw new Error(`could not run ${kubectl}: ${r.error.message}`);
+    // kubectl diff: 0 no differences, 1 differences, anything else an error.
+    if (r.status !== 0 && r.status !== 1) throw new Error(`kubectl diff of ${file} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
+    const body = r.stdout.trimEnd();
+    differs ||= r.status === 1;
+    if (format === 'markdown') {
+      const run = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
+      const fence = '`'.repeat(run + 1);
+      parts.push(`#### \`${file}\` vs the cluster`, '', r.status === 0 ? 'No differences.' : `${fence}diff\n${body}\n${fence}`, '');
+    } else {
+      parts.push(`--- cluster vs ${file}`, r.status === 0 ? 'No differences.' : body);
+    }
+  }
+  const text = format === 'markdown' ? `### Cluster changes\n\n${parts.join('\n')}` : `${parts.join('\n')}\n`;
+  return { text, differs };
+}
+
+export function main(argv: readonly string[]): number {
+  let opts: DiffOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(e.message ? `diff: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
+    return e.message ? 2 : 0;
+  }
+  try {
+    if (opts.cluster) {
+      const { text, differs } = diffAgainstCluster(opts.envs, opts.kubectlArgs, opts.format);
+      process.stdout.write(text);
+      return opts.exitCode && differs ? 1 : 0;
+    }
+    const files: FileDiff[] = opts.from !== undefined
+      ? [{ name: `${opts.from} -> ${opts.to}`, objects: diffManifests(readManifests(opts.from), readManifests(opts.to!)) }]
+      : diffAgainstRevision(opts.rev, opts.envs);
+    const title = opts.from !== undefined ? 'Manifest changes' : `Manifest changes (${opts.rev} -> working tree)`;
+    process.stdout.write(opts.format === 'markdown' ? formatMarkdown(files, title) : formatText(files));
+    return opts.exitCode && files.some((f) => f.objects.length > 0) ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(`diff: ${e instanceof Error ? e.message : String(e)}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
