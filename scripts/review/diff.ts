@@ -20,7 +20,11 @@ import * as path from 'path';
 import { distEnvironments, parseManifests, readManifests } from './manifests';
 import { FileDiff, diffManifests, formatMarkdown, formatText } from './semantic-diff';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+// The repository is the one the command runs in (npm runs scripts at the package root), like git.
+function repoRoot(cwd: string): string {
+  const r = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : cwd;
+}
 const USAGE = 'usage: npm run diff -- [REV] [--env NAME]... [--format text|markdown] [--exit-code]\n'
   + '       npm run diff -- --from OLD.yaml --to NEW.yaml [--format text|markdown] [--exit-code]\n'
   + '       npm run diff -- --cluster [--env NAME]... [--format text|markdown] [-- KUBECTL_ARGS...]';
@@ -76,8 +80,8 @@ export function parseArgs(argv: readonly string[]): DiffOptions {
   return { rev: rev ?? 'HEAD', envs, format, exitCode, cluster, from, to, kubectlArgs };
 }
 
-function git(args: string[]): { ok: boolean; out: string; err: string } {
-  const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+function git(root: string, args: string[]): { ok: boolean; out: string; err: string } {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? '').trim() };
 }
 
@@ -87,30 +91,29 @@ function selectEnvs(available: readonly string[], wanted: readonly string[]): st
 }
 
 /** Diffs REV's committed dist/ against the working tree's dist/, one FileDiff per environment file. */
-export function diffAgainstRevision(rev: string, envs: readonly string[]): FileDiff[] {
-  const commit = git(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+export function diffAgainstRevision(root: string, rev: string, envs: readonly string[]): FileDiff[] {
+  const commit = git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   if (!commit.ok) throw new UsageError(`${JSON.stringify(rev)} is not a revision of this repository`);
-  const tree = git(['ls-tree', '--name-only', `${rev}:dist`]);
+  const tree = git(root, ['ls-tree', '--name-only', `${rev}:dist`]);
   const old = tree.ok ? tree.out.split('\n').filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, -'.k8s.yaml'.length)) : [];
-  const distDir = path.join(ROOT, 'dist');
+  const distDir = path.join(root, 'dist');
   const now = fs.existsSync(distDir) ? distEnvironments(distDir) : [];
   return selectEnvs([...new Set([...old, ...now])].sort(), envs).map((env) => {
     const file = `dist/${env}.k8s.yaml`;
-    const before = old.includes(env) ? parseManifests(git(['show', `${rev}:${file}`]).out, `${rev}:${file}`) : [];
-    const after = now.includes(env) ? readManifests(path.join(ROOT, file)) : [];
+    const before = old.includes(env) ? parseManifests(git(root, ['show', `${rev}:${file}`]).out, `${rev}:${file}`) : [];
+    const after = now.includes(env) ? readManifests(path.join(root, file)) : [];
     return { name: file, objects: diffManifests(before, after) };
   });
 }
 
 /** `kubectl diff --server-side` of each environment file; kubectl masks Secret values itself. */
-export function diffAgainstCluster(envs: readonly string[], kubectlArgs: readonly string[], format: DiffOptions['format']): { text: string; differs: boolean } {
-  const distDir = path.join(ROOT, 'dist');
-  const kubectl = process.env.KUBECTL || 'kubectl';
+export function diffAgainstCluster(root: string, envs: readonly string[], kubectlArgs: readonly string[], format: DiffOptions['format'], kubectl = process.env.KUBECTL || 'kubectl'): { text: string; differs: boolean } {
+  const distDir = path.join(root, 'dist');
   const parts: string[] = [];
   let differs = false;
   for (const env of selectEnvs(distEnvironments(distDir), envs)) {
     const file = `dist/${env}.k8s.yaml`;
-    const r = spawnSync(kubectl, ['diff', '--server-side', '--force-conflicts', ...kubectlArgs, '-f', path.join(ROOT, file)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+    const r = spawnSync(kubectl, ['diff', '--server-side', '--force-conflicts', ...kubectlArgs, '-f', path.join(root, file)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
     if (r.error) throw new Error(`could not run ${kubectl}: ${r.error.message}`);
     // kubectl diff: 0 no differences, 1 differences, anything else an error.
     if (r.status !== 0 && r.status !== 1) throw new Error(`kubectl diff of ${file} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
@@ -128,29 +131,39 @@ export function diffAgainstCluster(envs: readonly string[], kubectlArgs: readonl
   return { text, differs };
 }
 
-export function main(argv: readonly string[]): number {
+export interface Io {
+  readonly cwd: string;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  /** The kubectl to run for --cluster; default $KUBECTL or kubectl on PATH. */
+  readonly kubectl?: string;
+}
+
+const processIo: Io = { cwd: process.cwd(), out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export function main(argv: readonly string[], io: Io = processIo): number {
   let opts: DiffOptions;
   try {
     opts = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(e.message ? `diff: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
+    io.err(e.message ? `diff: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
     return e.message ? 2 : 0;
   }
   try {
     if (opts.cluster) {
-      const { text, differs } = diffAgainstCluster(opts.envs, opts.kubectlArgs, opts.format);
-      process.stdout.write(text);
+      const { text, differs } = diffAgainstCluster(repoRoot(io.cwd), opts.envs, opts.kubectlArgs, opts.format, io.kubectl);
+      io.out(text);
       return opts.exitCode && differs ? 1 : 0;
     }
     const files: FileDiff[] = opts.from !== undefined
-      ? [{ name: `${opts.from} -> ${opts.to}`, objects: diffManifests(readManifests(opts.from), readManifests(opts.to!)) }]
-      : diffAgainstRevision(opts.rev, opts.envs);
+      ? [{ name: `${opts.from} -> ${opts.to}`, objects: diffManifests(readManifests(path.resolve(io.cwd, opts.from)), readManifests(path.resolve(io.cwd, opts.to!))) }]
+      : diffAgainstRevision(repoRoot(io.cwd), opts.rev, opts.envs);
     const title = opts.from !== undefined ? 'Manifest changes' : `Manifest changes (${opts.rev} -> working tree)`;
-    process.stdout.write(opts.format === 'markdown' ? formatMarkdown(files, title) : formatText(files));
+    io.out(opts.format === 'markdown' ? formatMarkdown(files, title) : formatText(files));
     return opts.exitCode && files.some((f) => f.objects.length > 0) ? 1 : 0;
   } catch (e) {
-    process.stderr.write(`diff: ${e instanceof Error ? e.message : String(e)}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
+    io.err(`diff: ${e instanceof Error ? e.message : String(e)}${e instanceof UsageError ? `\n${USAGE}` : ''}\n`);
     return 2;
   }
 }
