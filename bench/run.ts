@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RENDERED, renderAll, renderCommands, tools } from './render';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -32,6 +33,11 @@ function runOnce(command: string): Sample {
   return { seconds, peakMiB: kib / 1024 };
 }
 
+function goVersion(): string {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(' ')[2] : 'Go';
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -50,8 +56,51 @@ function measure(name: string, command: string, runs = RUNS): Row {
   return { name, command, runs, median: median(secs), min: Math.min(...secs), max: Math.max(...secs), peakMiB: Math.max(...samples.map((s) => s.peakMiB)), samples };
 }
 
+interface Comparison { versions: string; rows: Row[]; renderCheck: string; breakdown: Row[]; synthCommand: Row; helmOne: Row; helmBoth: Row; kustomizeBoth: Row; floor: Row; fast: Row; fastAll: Row }
+
+/**
+ * Issue 12: the same objects from Helm and Kustomize (bench/helm, bench/kustomize), how
+ * long each takes to render both environments, and where the synth command's time goes.
+ */
+function helmKustomize(): Comparison {
+  const t = tools();
+  // The committed renders (compared with dist/ by npm test) must be what the real binaries produce now.
+  const fresh = renderAll(t);
+  const stale = [...fresh].filter(([f, text]) => fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);
+  const renderCheck = stale.length ? `STALE: ${stale.join(', ')} differ from a fresh render (run \`npm run bench:render\` and commit)` : `bench/rendered/ equals a fresh render (${fresh.size} files)`;
+  console.log(renderCheck);
+  const sh = (argv: string[]) => argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const dev = renderCommands(t, 'dev');
+  const prod = renderCommands(t, 'prod');
+  const helmEnv = 'HELM_CACHE_HOME=/nonexistent HELM_CONFIG_HOME=/nonexistent HELM_DATA_HOME=/nonexistent';
+  const floor = measure('floor: node -e 0', 'node -e 0');
+  const helmOne = measure('helm template (dev)', `${helmEnv} ${sh(dev.helm)} >/dev/null`);
+  const helmBoth = measure('helm template (dev, then prod)', `${helmEnv} ${sh(dev.helm)} >/dev/null && ${helmEnv} ${sh(prod.helm)} >/dev/null`);
+  const kustomizeBoth = measure('kustomize build (dev, then prod)', `${sh(dev.kustomize)} >/dev/null && ${sh(prod.kustomize)} >/dev/null`);
+  const synthCommand = measure('synth command: node --import tsx scripts/synth.ts (both)', 'node --import tsx scripts/synth.ts --out $OUT >/dev/null');
+  const npmSynth = measure('npm run synth (both)', 'npm run --silent synth -- --out $OUT >/dev/null');
+  const cdk8sSynth = measure('cdk8s synth (both)', `${CDK8S} synth --check-upgrade=false -o $OUT >/dev/null`);
+  // The prototype (bench/fast/synth.js): the warm-up run fills its cache, the timed runs hit it.
+  const fast = measure('prototype: node bench/fast/synth.js (cached bundle, both)', 'node bench/fast/synth.js --out $OUT >/dev/null');
+  const fastAll = measure('prototype, node_modules bundled too (FAST_SYNTH_BUNDLE_DEPS=1)', 'FAST_SYNTH_BUNDLE_DEPS=1 node bench/fast/synth.js --out $OUT >/dev/null');
+  // Where the synth command's time goes: each row adds one piece to the one above.
+  const breakdown = [
+    floor,
+    measure('+ tsx loader: node --import tsx -e 0', 'node --import tsx -e 0'),
+    measure('node -e "require(\'cdk8s\')" (no tsx)', 'node -e "require(\'cdk8s\')"'),
+    measure('tsx + load imports/k8s.ts (1.2 MB of TS)', 'node --import tsx -e "require(\'./imports/k8s\')"'),
+    measure('tsx + load main.ts (cdk8s, imports, lib, config)', 'node --import tsx -e "require(\'./main\')"'),
+    measure('tsx + load main.ts and the policy plugin', 'node --import tsx -e "require(\'./main\'); require(\'./plugins/refarch-policy\')"'),
+    synthCommand,
+  ];
+  const version = (bin: string, ...args: string[]) => spawnSync(bin, args, { encoding: 'utf8' }).stdout.trim();
+  const versions = `helm ${version(t.helm, 'version', '--short')} and kustomize ${version(t.kustomize, 'version')}`;
+  return { versions, rows: [floor, helmOne, helmBoth, kustomizeBoth, synthCommand, npmSynth, cdk8sSynth, fast, fastAll], renderCheck, breakdown, synthCommand, helmOne, helmBoth, kustomizeBoth, floor, fast, fastAll };
+}
+
 function main(): void {
   if (!fs.existsSync(TIME)) throw new Error('GNU time is needed: apt-get install -y time');
+  const cmp = helmKustomize();
   const stock = measure('stock: cdk8s synth, app `npx ts-node main.ts`', `${CDK8S} synth --check-upgrade=false -o $OUT --app "npx ts-node main.ts"`, Math.min(RUNS, 3));
   const rows: Row[] = [
     measure('cdk8s synth (all environments)', `${CDK8S} synth --check-upgrade=false -o $OUT`),
@@ -74,6 +123,7 @@ function main(): void {
   const maxResidual = Math.max(...xs.map((x, i) => Math.abs(ys[i] - (intercept + slope * x))));
 
   const f = (n: number) => n.toFixed(2);
+  const ratio = (a: Row, b: Row) => `${(a.median / b.median).toFixed(2)}x`;
   const synthRows = new Set(rows.slice(0, 4));
   const table = (rs: Row[], withRatio: boolean) => [
     `| Measurement | Runs | Median (s) | Min (s) | Max (s) | Peak memory (MiB) |${withRatio ? ' Speed-up vs stock |' : ''}`,
@@ -93,6 +143,29 @@ memory (largest resident set in the process tree) from GNU \`time\`.
 ${table(rows, true)}
 
 Targets (issue #6): \`cdk8s synth\` ≤ 1.3 s median and ≥ 3x faster than the stock app command, peak ≤ 200 MiB; \`npm test\` ≤ 20 s.
+
+## Helm and Kustomize
+
+The same objects as \`dist/\`, written as a Helm chart ([bench/helm](../bench/helm)) and as
+Kustomize base and overlays ([bench/kustomize](../bench/kustomize)); \`npm test\` proves
+their committed renders equal \`dist/\` ([bench/README.md](../bench/README.md)). Render check in this run: ${cmp.renderCheck}.
+${cmp.versions}, built from their Go modules with ${goVersion()}.
+
+${table(cmp.rows, false)}
+
+Ratios of medians (wall time; the floor, starting Node.js, is ${f(cmp.floor.median)} s):
+
+| | vs one \`helm template\` | vs \`helm template\` of both environments | vs \`kustomize build\` of both |
+|---|---|---|---|
+| synth command (tsx) | ${ratio(cmp.synthCommand, cmp.helmOne)} | ${ratio(cmp.synthCommand, cmp.helmBoth)} | ${ratio(cmp.synthCommand, cmp.kustomizeBoth)} |
+| prototype, cached bundle | ${ratio(cmp.fast, cmp.helmOne)} | ${ratio(cmp.fast, cmp.helmBoth)} | ${ratio(cmp.fast, cmp.kustomizeBoth)} |
+| prototype, dependencies bundled too | ${ratio(cmp.fastAll, cmp.helmOne)} | ${ratio(cmp.fastAll, cmp.helmBoth)} | ${ratio(cmp.fastAll, cmp.kustomizeBoth)} |
+
+Target (issue 12): the synth command ≤ 2x \`helm template\`.
+
+### Where the synth command's time goes
+
+${table(cmp.breakdown, false)}
 
 ## Scaling: N copies of WebTier in one chart
 

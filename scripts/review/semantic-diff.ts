@@ -161,16 +161,36 @@ function summary(files: readonly FileDiff[]): string {
   return all.length === 0 ? 'No differences.' : `${n('changed')} changed, ${n('added')} added, ${n('removed')} removed object(s).`;
 }
 
-/** Plain text, one line per field: `Deployment refarch-prod/guestbook: spec.replicas: 2 -> 3`. */
+/** Objects that must share a change before it is printed once for all of them (a version label bump touches every object). */
+export const GROUP_AT = 3;
+
+/** Splits a file's field changes into those repeated in GROUP_AT or more objects (printed once) and the rest. */
+function grouped(f: FileDiff): { perObject: Map<string, Change[]>; shared: Array<{ change: Change; ids: string[] }> } {
+  const key = (c: Change) => changeLine(c, (x) => x);
+  const ids = new Map<string, { change: Change; ids: string[] }>();
+  for (const o of f.objects) for (const c of o.changes) {
+    const g = ids.get(key(c)) ?? { change: c, ids: [] };
+    g.ids.push(o.id);
+    ids.set(key(c), g);
+  }
+  const shared = [...ids.values()].filter((g) => g.ids.length >= GROUP_AT);
+  const sharedKeys = new Set(shared.map((g) => key(g.change)));
+  const perObject = new Map(f.objects.map((o) => [o.id, o.changes.filter((c) => !sharedKeys.has(key(c)))]));
+  return { perObject, shared };
+}
+
+/** Plain text, one line per field: `Deployment refarch-prod/guestbook: spec.replicas: 2 -> 3`; a change shared by many objects once, with their names. */
 export function formatText(files: readonly FileDiff[]): string {
   const lines: string[] = [];
   for (const f of files) {
     if (f.objects.length === 0) continue;
     lines.push(`--- ${f.name}`);
+    const { perObject, shared } = grouped(f);
     for (const o of f.objects) {
       if (o.status !== 'changed') lines.push(`${o.status === 'added' ? '+' : '-'} ${o.id}: ${o.status}`);
-      for (const c of o.changes) lines.push(`~ ${o.id}: ${changeLine(c, (s) => s)}`);
+      for (const c of perObject.get(o.id)!) lines.push(`~ ${o.id}: ${changeLine(c, (s) => s)}`);
     }
+    for (const g of shared) lines.push(`~ ${g.ids.length} objects: ${changeLine(g.change, (s) => s)} (${g.ids.join(', ')})`);
   }
   lines.push(summary(files));
   return `${lines.join('\n')}\n`;
@@ -188,10 +208,14 @@ export function formatMarkdown(files: readonly FileDiff[], title = 'Manifest cha
   for (const f of files) {
     if (f.objects.length === 0) continue;
     lines.push('', `#### ${code(f.name)}`, '');
+    const { perObject, shared } = grouped(f);
     for (const o of f.objects) {
+      const own = perObject.get(o.id)!;
+      if (o.status === 'changed' && own.length === 0) continue;
       lines.push(`- **${o.status}** ${code(o.id)}`);
-      for (const c of o.changes) lines.push(`  - ${changeLine(c, code)}`);
+      for (const c of own) lines.push(`  - ${changeLine(c, code)}`);
     }
+    for (const g of shared) lines.push(`- **changed in ${g.ids.length} objects**: ${changeLine(g.change, code)}`, `  <details><summary>objects</summary>${g.ids.map(code).join(', ')}</details>`);
   }
   return `${lines.join('\n')}\n`;
 }

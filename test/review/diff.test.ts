@@ -64,6 +64,15 @@ test('markdown: a heading per file, a bullet per object, code spans that survive
   expect(tricky).toContain('`` "a`b" ``');
 });
 
+test('a change shared by three or more objects is printed once, with their names', () => {
+  const cms = ['a', 'b', 'c'].map((n) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'x', labels: { v: '1' } }, data: { k: n } }));
+  const bumped = cms.map((c) => ({ ...c, metadata: { ...c.metadata, labels: { v: '2' } }, data: c.metadata.name === 'b' ? { k: 'B' } : c.data }));
+  const f = [{ name: 'f', objects: diffManifests(cms, bumped) }];
+  expect(formatText(f)).toBe('--- f\n~ ConfigMap x/b: data.k: b -> B\n~ 3 objects: metadata.labels.v: 1 -> 2 (ConfigMap x/a, ConfigMap x/b, ConfigMap x/c)\n3 changed, 0 added, 0 removed object(s).\n');
+  expect(formatMarkdown(f)).toContain('- **changed** `ConfigMap x/b`\n  - `data.k`: `b` -> `B`\n- **changed in 3 objects**: `metadata.labels.v`: `1` -> `2`\n  <details><summary>objects</summary>`ConfigMap x/a`, `ConfigMap x/b`, `ConfigMap x/c`</details>\n');
+  expect(formatText([{ name: 'f', objects: diffManifests(cms.slice(0, 2), bumped.slice(0, 2)) }])).toContain('~ ConfigMap x/a: metadata.labels.v: 1 -> 2\n');
+});
+
 test('npm run diff: identical inputs give "No differences." and exit 0 even with --exit-code', () => {
   // The one real process start: the script's entry point and npm wiring.
   const r = spawnSync('npm', ['run', '--silent', 'diff', '--', '--from', fixture('old.yaml'), '--to', fixture('old.yaml'), '--exit-code'], { cwd: root, encoding: 'utf8' });
