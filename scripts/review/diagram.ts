@@ -49,8 +49,8 @@ async function main(args: readonly string[]): Promise<number> {
   fs.mkdirSync(docs, { recursive: true });
   const svgs = await renderAll(distDir);
   if (argv.includes('--check')) {
-    const stale = [...svgs].filter(([f, svg]) => !fs.existsSync(path.join(docs, f)) || fs.readFileSync(path.join(docs, f), 'utf8') !== svg).map(([f]) => `docs/${f}`);
-    const orphans = fs.readdirSync(docs).filter((f) => /^architecture-.*\.svg$/.test(f) && !svgs.has(f)).map((f) => `docs/${f}`);
+    const stale = [...svgs].filter(([f, svg]) => !fs.existsSync(path.join(docs, f)) || fs.readFileSync(path.join(docs, f), 'utf8') !== svg).map(([f]) => shown(docs, f));
+    const orphans = fs.readdirSync(docs).filter((f) => /^architecture-.*\.svg$/.test(f) && !svgs.has(f)).map((f) => shown(docs, f));
     if (stale.length || orphans.length) {
       process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run diagram\` and commit.\n`);
       return 1;
@@ -60,8 +60,13 @@ async function main(args: readonly string[]): Promise<number> {
   }
   for (const f of fs.readdirSync(docs).filter((x) => /^architecture-.*\.svg$/.test(x) && !svgs.has(x))) fs.rmSync(path.join(docs, f));
   for (const [f, svg] of svgs) fs.writeFileSync(path.join(docs, f), svg);
-  process.stdout.write(`diagram: wrote ${[...svgs.keys()].map((f) => `docs/${f}`).join(', ')}\n`);
+  process.stdout.write(`diagram: wrote ${[...svgs.keys()].map((f) => shown(docs, f)).join(', ')}\n`);
   return 0;
+}
+
+/** A written file as the user would type it: relative to where the command runs. */
+function shown(dir: string, file: string): string {
+  return path.relative(process.cwd(), path.join(dir, file));
 }
 
 function usage(message: string): number {

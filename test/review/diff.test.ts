@@ -139,7 +139,15 @@ case "$*" in
   *) exit 0;;
 esac
 `, { mode: 0o755 });
-        const r = run(['--cluster', '--format', 'markdown', '--exit-code', '--', '--context', 'kind-refarch'], { cwd: tmp, kubectl: path.join(bin, 'kubectl') });
+        // The fake is found on PATH, as the real one would be.
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    let r: ReturnType<typeof run>;
+    try {
+      r = run(['--cluster', '--format', 'markdown', '--exit-code', '--', '--context', 'kind-refarch'], { cwd: tmp });
+    } finally {
+      process.env.PATH = savedPath;
+    }
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
     expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual(['new', 'same', 'shop'].map((e) => `diff --server-side --force-conflicts --context kind-refarch -f ${path.join(tmp, 'dist', `${e}.k8s.yaml`)}`));
