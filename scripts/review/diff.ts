@@ -113,7 +113,8 @@ export function diffAgainstCluster(root: string, envs: readonly string[], kubect
   let differs = false;
   for (const env of selectEnvs(distEnvironments(distDir), envs)) {
     const file = `dist/${env}.k8s.yaml`;
-    const r = spawnSync(kubectl, ['diff', '--server-side', '--force-conflicts', ...kubectlArgs, '-f', path.join(root, file)], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+    // env given explicitly: PATH is looked up in it (and in tests process.env is not the real environment).
+    const r = spawnSync(kubectl, ['diff', '--server-side', '--force-conflicts', ...kubectlArgs, '-f', path.join(root, file)], { encoding: 'utf8', env: process.env, maxBuffer: 256 * 2 ** 20 });
     if (r.error) throw new Error(`could not run ${kubectl}: ${r.error.message}`);
     // kubectl diff: 0 no differences, 1 differences, anything else an error.
     if (r.status !== 0 && r.status !== 1) throw new Error(`kubectl diff of ${file} failed (exit ${r.status}):\n${(r.stderr || r.stdout).trim()}`);
