@@ -59,7 +59,7 @@ function measure(name: string, command: string, runs = RUNS): Row {
   return { name, command, runs, median: median(secs), min: Math.min(...secs), max: Math.max(...secs), cpu: median(samples.map((x) => x.cpu)), peakMiB: Math.max(...samples.map((s) => s.peakMiB)), samples };
 }
 
-interface Comparison { versions: string; rows: Row[]; renderCheck: string; breakdown: Row[]; synthCommand: Row; helmOne: Row; helmBoth: Row; kustomizeBoth: Row; floor: Row; fast: Row; fastAll: Row }
+interface Comparison { versions: string; rows: Row[]; renderCheck: string; breakdown: Row[]; synthCommand: Row; helmOne: Row; helmBoth: Row; kustomizeBoth: Row; floor: Row; fast: Row; fastAll: Row; fastCodeCache: Row }
 
 /**
  * Issue 12: the same objects from Helm and Kustomize (bench/helm, bench/kustomize), how
@@ -86,6 +86,7 @@ function helmKustomize(): Comparison {
   // The prototype (bench/fast/synth.js): the warm-up run fills its cache, the timed runs hit it.
   const fast = measure('prototype: node bench/fast/synth.js (cached bundle, both)', 'node bench/fast/synth.js --out $OUT >/dev/null');
   const fastAll = measure('prototype, node_modules bundled too (FAST_SYNTH_BUNDLE_DEPS=1)', 'FAST_SYNTH_BUNDLE_DEPS=1 node bench/fast/synth.js --out $OUT >/dev/null');
+  const fastCodeCache = measure('prototype, dependencies bundled, V8 code cache (FAST_SYNTH_CODE_CACHE=1)', 'FAST_SYNTH_BUNDLE_DEPS=1 FAST_SYNTH_CODE_CACHE=1 node bench/fast/synth.js --out $OUT >/dev/null');
   // Where the synth command's time goes: each row adds one piece to the one above.
   const breakdown = [
     floor,
@@ -98,7 +99,7 @@ function helmKustomize(): Comparison {
   ];
   const version = (bin: string, ...args: string[]) => spawnSync(bin, args, { encoding: 'utf8' }).stdout.trim();
   const versions = `helm ${version(t.helm, 'version', '--short')} and kustomize ${version(t.kustomize, 'version')}`;
-  return { versions, rows: [floor, helmOne, helmBoth, kustomizeBoth, synthCommand, npmSynth, cdk8sSynth, fast, fastAll], renderCheck, breakdown, synthCommand, helmOne, helmBoth, kustomizeBoth, floor, fast, fastAll };
+  return { versions, rows: [floor, helmOne, helmBoth, kustomizeBoth, synthCommand, npmSynth, cdk8sSynth, fast, fastAll, fastCodeCache], renderCheck, breakdown, synthCommand, helmOne, helmBoth, kustomizeBoth, floor, fast, fastAll, fastCodeCache };
 }
 
 function main(): void {
@@ -164,7 +165,7 @@ Ratios of medians, wall time / CPU time (the floor, starting Node.js, is ${f(cmp
 
 | | vs one \`helm template\` | vs \`helm template\` of both environments | vs \`kustomize build\` of both |
 |---|---|---|---|
-${([['synth command (tsx)', cmp.synthCommand], ['prototype, cached bundle', cmp.fast], ['prototype, dependencies bundled too', cmp.fastAll]] as Array<[string, Row]>)
+${([['synth command (tsx)', cmp.synthCommand], ['prototype, cached bundle', cmp.fast], ['prototype, dependencies bundled too', cmp.fastAll], ['prototype, bundled, V8 code cache', cmp.fastCodeCache]] as Array<[string, Row]>)
     .map(([n, r]) => `| ${n} | ${ratio(r, cmp.helmOne)} | ${ratio(r, cmp.helmBoth)} | ${ratio(r, cmp.kustomizeBoth)} |`).join('\n')}
 
 Target (issue 12): the synth command ≤ 2x \`helm template\`.
