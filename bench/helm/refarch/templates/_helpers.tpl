@@ -19,6 +19,8 @@ app.kubernetes.io/name: {{ .name }}
 {{- define "refarch.webSelector" -}}{{ include "refarch.selectorLabels" (dict "ctx" . "name" .Values.web.name "component" "web") }}{{- end }}
 {{- define "refarch.dbLabels" -}}{{ include "refarch.labels" (dict "ctx" . "name" "postgresql" "component" "database" "version" .Values.database.version) }}{{- end }}
 {{- define "refarch.dbSelector" -}}{{ include "refarch.selectorLabels" (dict "ctx" . "name" "postgresql" "component" "database") }}{{- end }}
+{{/* Claim templates are immutable: their labels leave out version, so an image upgrade does not change them. */}}
+{{- define "refarch.dbClaimLabels" -}}{{ omit (include "refarch.dbLabels" . | fromYaml) "app.kubernetes.io/version" | toYaml }}{{- end }}
 {{- define "refarch.platformLabels" -}}{{ include "refarch.labels" (dict "ctx" .ctx "name" .ctx.Values.partOf "component" .component) }}{{- end }}
 
 {{/* Pod Security restricted: pod level. Call with (dict "uid" 999 "fsGroup" true). */}}
@@ -67,3 +69,19 @@ seccompProfile:
 {{- end }}
 
 {{- define "refarch.dbHost" -}}postgres.{{ .Release.Namespace }}.svc.cluster.local{{- end }}
+
+{{/* The database password as a read-only file (0440, group = the pod's fsGroup), never an env var. */}}
+{{- define "refarch.passwordFile" -}}/etc/secrets/{{ .Values.credentials.secretName }}/password{{- end }}
+{{- define "refarch.passwordMount" -}}
+- name: secret-{{ .Values.credentials.secretName }}
+  mountPath: /etc/secrets/{{ .Values.credentials.secretName }}
+  readOnly: true
+{{- end }}
+{{- define "refarch.passwordVolume" -}}
+- name: secret-{{ .Values.credentials.secretName }}
+  secret:
+    secretName: {{ .Values.credentials.secretName }}
+    defaultMode: 288  # 0440 in decimal: YAML 1.1 and 1.2 readers disagree on a leading zero
+    items:
+      - { key: password, path: password }
+{{- end }}
