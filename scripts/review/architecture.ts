@@ -30,6 +30,11 @@ function esc(s: string): string {
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const nodeId = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/** A digest's first 8 hex digits identify it for a reader (as `docker images` shows 12); the full 64 make the box too wide. */
+export function shortDigest(image: string): string {
+  return image.replace(/@(sha256:[0-9a-f]{8})[0-9a-f]{56}$/, '@$1…');
+}
+
 /** An HTML-like label: a bold title, then small lines. */
 function htmlLabel(title: string, lines: readonly string[]): string {
   // "Kind name": the kind on a small line of its own, the name in bold, so boxes stay narrow.
@@ -100,7 +105,7 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     for (const c of containers) {
       const cports = (c.ports ?? []).map((p: any) => `:${p.containerPort}${p.name ? ` ${p.name}` : ''}`);
       // One container (the usual case) needs no name; image and ports on their own lines keep the box narrow.
-      lines.push(`${containers.length > 1 ? `${c.name}: ` : ''}${c.image}`);
+      lines.push(`${containers.length > 1 ? `${c.name}: ` : ''}${shortDigest(String(c.image))}`);
       if (cports.length) lines.push(`${containers.length > 1 ? `${c.name} ` : 'port '}${cports.join(', ')}`);
     }
     addNode(nodeId(w), w.metadata.namespace, htmlLabel(`${w.kind} ${w.metadata.name}`, lines), COLORS.workload);
@@ -256,7 +261,7 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
 
   const out: string[] = [
     'digraph architecture {',
-    `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label=${q(title)}, nodesep=0.2, ranksep=0.35, newrank=true, pad=0.25];`,
+    `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label=${q(title)}, nodesep=0.2, ranksep=0.35, newrank=true, pad=0.25, forcelabels=true];`,
     '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, margin="0.16,0.05"];',
     '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
   ];
@@ -285,7 +290,9 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     const label = [...e.labels].sort().join('\n');
     // Pod-to-pod policy edges do not push the peer a rank further: workloads stay in one column, which keeps the picture narrow.
     const sideways = e.kind === 'allowed' && workloadIds.has(e.from) && workloadIds.has(e.to);
-    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${sideways ? ', constraint=false' : ''}${label ? `, label=${q(label)}` : ''}];`);
+    // dot reserves no room for the label of an edge outside the ranking (constraint=false), so it
+    // would land on a node: an xlabel is placed after layout, where it overlaps nothing.
+    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${sideways ? ', constraint=false' : ''}${label ? `, ${sideways ? 'xlabel' : 'label'}=${q(label)}` : ''}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;
