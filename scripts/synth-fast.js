@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// @ts-check
+'use strict';
+/**
+ * What `npm run synth` runs: scripts/synth.ts, but from a cached esbuild bundle instead of
+ * transpiling the TypeScript on every run (tsx spends ~0.4 s of a 0.5 s synth compiling
+ * imports/k8s.ts and friends; see bench/README.md). Same arguments, output, messages and
+ * exit codes as `node --import tsx scripts/synth.ts`: the bundle runs the same runCli().
+ *
+ * The cache (.cache/synth/, git-ignored) is keyed by the content of every file esbuild
+ * read to build it. A stale bundle is never run: each input's size, mtime, ctime and inode
+ * must equal what was recorded, and any input whose recorded ctime is within a second of
+ * the recording (a "racy" entry, as git calls it: it could have been edited again in the
+ * same clock tick) is hashed and compared instead. ctime cannot be set back by tools that
+ * restore mtimes (tar, cp -p, touch -d), so an edited file always fails the check.
+ * Anything that goes wrong with bundling or the cache (esbuild missing, a syntax error, a
+ * read-only checkout) falls back to running scripts/synth.ts through tsx in this process,
+ * so the errors are exactly the TypeScript entry's.
+ */
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+
+// A synth runs for a fraction of a second: TurboFan's optimizing compiles (on background
+// threads) cost more CPU than they save; measured 0.23 -> 0.18 s CPU per synth of both
+// environments. Set before the bundle is compiled, so the V8 code cache matches the flags.
+if (require.main === module) require('v8').setFlagsFromString('--no-opt');
+
+const ROOT = path.resolve(__dirname, '..');
+const ENTRY = path.join(ROOT, 'scripts', 'synth.ts');
+const CACHE = path.join(ROOT, '.cache', 'synth');
+const MANIFEST = path.join(CACHE, 'manifest.json');
+/** An input whose ctime is this close to the recording is re-hashed (clock ticks of coarse file systems). */
+const RACY_MS = 1000;
+
+/**
+ * esbuild options shared with the watch loop (scripts/watch.ts), so both run the same code.
+ * @param {{ bundlePackages: boolean }} options bundle node_modules too (fewer files to load at start) or require() them
+ * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
+ */
+function bundleOptions({ bundlePackages }) {
+  /** @type {import('esbuild').Plugin} */
+  const projectPaths = {
+    name: 'project-paths',
+    setup(build) {
+      // The policy plugin loads its rule files from its own folder at run time
+      // (fs.readdirSync(__dirname/rules)): required from where it is, never bundled.
+      build.onResolve({ filter: /plugins[\\/]refarch-policy$/ }, (args) => ({ path: path.resolve(args.resolveDir, args.path), external: true }));
+      // The bundle lives in .cache/: project files that locate themselves get their real folder.
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = fs.readFileSync(args.path, 'utf8');
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || !text.includes('__dirname')) return { contents: text, loader: 'ts' };
+        return { contents: text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))), loader: 'ts' };
+      });
+    },
+  };
+  return {
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    packages: bundlePackages ? 'bundle' : 'external',
+    // Packages resolve from the project, wherever the bundle is.
+    nodePaths: [path.join(ROOT, 'node_modules')],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [projectPaths],
+    absWorkingDir: ROOT,
+  };
+}
+
+/** @param {string} file */
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/**
+ * @typedef {{ file: string, sha256: string, size: number, mtimeMs: number, ctimeMs: number, ino: number }} Input
+ * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
+ */
+
+/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher and where the project is. */
+function baseKey() {
+  let esbuildVersion = 'none';
+  try {
+    // Its package.json, not require('esbuild'): loading the API costs more than the check.
+    esbuildVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
+  } catch { /* no esbuild: the build fails and tsx runs the synth */ }
+  return `${process.version}\0${esbuildVersion}\0${ROOT}\0${sha256(__filename)}`;
+}
+
+/** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
+function keyOf(base, inputs) {
+  const h = crypto.createHash('sha256').update(base);
+  for (const i of inputs) h.update(`\0${i.file}\0${i.sha256}`);
+  return h.digest('hex').slice(0, 24);
+}
+
+/**
+ * The cached bundle, if every input is unchanged; undefined otherwise.
+ * @param {string} base
+ * @returns {string | undefined}
+ */
+function cachedBundle(base) {
+  /** @type {Manifest} */
+  let manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const bundle = path.join(CACHE, `bundle-${manifest.key}.js`);
+  if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
+  let rehashed = false;
+  for (const i of manifest.inputs) {
+    let s;
+    try {
+      s = fs.statSync(path.join(ROOT, i.file));
+    } catch {
+      return undefined;
+    }
+    const same = s.size === i.size && s.mtimeMs === i.mtimeMs && s.ctimeMs === i.ctimeMs && s.ino === i.ino;
+    if (same && i.ctimeMs < manifest.recordedAt - RACY_MS) continue;
+    // Touched, or racy: only the content decides.
+    if (s.size !== i.size || sha256(path.join(ROOT, i.file)) !== i.sha256) return undefined;
+    rehashed = true;
+  }
+  if (keyOf(base, manifest.inputs) !== manifest.key) return undefined;
+  if (rehashed) writeManifest(manifest.key, manifest.inputs.map((i) => ({ file: i.file, sha256: i.sha256 })));
+  return bundle;
+}
+
+/**
+ * @param {string} key
+ * @param {Array<{ file: string, sha256: string }>} hashed
+ */
+function writeManifest(key, hashed) {
+  const recordedAt = Date.now();
+  const inputs = hashed.map(({ file, sha256: digest }) => {
+    const s = fs.statSync(path.join(ROOT, file));
+    return { file, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+  });
+  writeAtomic(MANIFEST, JSON.stringify({ key, recordedAt, inputs }));
+}
+
+/** @param {string} file @param {string | Buffer} data */
+function writeAtomic(file, data) {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Bundles scripts/synth.ts and stores it under its content key.
+ * @param {string} base
+ * @returns {Promise<string>} the bundle's path
+ */
+async function build(base) {
+  const esbuild = require('esbuild');
+  const result = await esbuild.build(bundleOptions({ bundlePackages: true }));
+  // Hash the inputs as read now; a file edited during the build then fails the next check.
+  const hashed = Object.keys(result.metafile.inputs).sort().map((file) => ({ file, sha256: sha256(path.join(ROOT, file)) }));
+  const key = keyOf(base, hashed);
+  fs.mkdirSync(CACHE, { recursive: true });
+  const bundle = path.join(CACHE, `bundle-${key}.js`);
+  writeAtomic(bundle, result.outputFiles[0].text);
+  writeManifest(key, hashed);
+  // Bundles (and code caches) of earlier sources are never used again.
+  for (const f of fs.readdirSync(CACHE)) {
+    if (f.startsWith('bundle-') && !f.startsWith(path.basename(bundle))) fs.rmSync(path.join(CACHE, f), { force: true });
+  }
+  return bundle;
+}
+
+/**
+ * Loads the bundle as a CommonJS module with V8's compiled code cached beside it (Node 20
+ * has no module.enableCompileCache), written at exit of the first run so that the
+ * functions the synth ran are in it.
+ * @param {string} bundle
+ * @returns {{ runCli: typeof import('./synth').runCli }}
+ */
+function load(bundle) {
+  const vm = require('vm');
+  const Module = require('module');
+  const codeCache = `${bundle}.v8`;
+  /** @type {Buffer | undefined} */
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(codeCache);
+  } catch { /* first run */ }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${bundle}, code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}\n`);
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        writeAtomic(codeCache, script.createCachedData());
+      } catch { /* a cache, not a result */ }
+    });
+  }
+  const m = new Module(bundle, module);
+  m.filename = bundle;
+  // @ts-ignore: Module._nodeModulePaths is internal but stable: where the bundle's require() looks
+  m.paths = Module._nodeModulePaths(ROOT);
+  script.runInThisContext()(m.exports, Module.createRequire(path.join(ROOT, 'package.json')), m, bundle, path.dirname(bundle));
+  return m.exports;
+}
+
+/** The TypeScript entry through tsx, in this process: what runs when the bundle cannot. */
+function loadTypeScript() {
+  require('tsx/cjs');
+  return require(ENTRY);
+}
+
+/** @param {{ runCli: typeof import('./synth').runCli }} synth */
+function run(synth) {
+  process.exitCode = synth.runCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}
+
+async function main() {
+  let synth;
+  try {
+    const base = baseKey();
+    const bundle = cachedBundle(base) ?? await build(base);
+    synth = load(bundle);
+  } catch (err) {
+    if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: falling back to tsx: ${/** @type {Error} */ (err).message}\n`);
+    synth = loadTypeScript();
+  }
+  run(synth);
+}
+
+module.exports = { bundleOptions, ROOT, CACHE, MANIFEST };
+
+if (require.main === module) main();

@@ -1,0 +1,113 @@
+/**
+ * `npm run synth` runs scripts/synth-fast.js, a cached esbuild bundle of scripts/synth.ts:
+ * it must write the same bytes and fail with the same messages as the TypeScript entry,
+ * and never run a bundle built from older sources.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import Ajv from 'ajv';
+import { SETTINGS_SCHEMA } from '../config/settings';
+
+const root = path.resolve(__dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-fast-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
+delete env.DB_PASSWORD;
+delete env.INIT_CWD;
+
+function fast(args: string[], projectRoot = root) {
+  return spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'synth-fast.js'), ...args], { cwd: projectRoot, env, encoding: 'utf8' });
+}
+function typescript(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'synth.ts'), ...args], { cwd: root, env, encoding: 'utf8' });
+}
+const filesOf = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+
+test('the fast entry writes the same files, byte for byte, and prints the same lines as the TypeScript entry', () => {
+  const a = fast(['--out', path.join(tmp, 'fast')]);
+  const b = typescript(['--out', path.join(tmp, 'ts')]);
+  expect([a.status, a.stderr]).toEqual([0, '']);
+  expect([b.status, b.stderr]).toEqual([0, '']);
+  const fastFiles = filesOf(path.join(tmp, 'fast'));
+  expect(Object.keys(fastFiles)).toEqual(['.refarch-synth.manifest', 'dev.k8s.yaml', 'prod.k8s.yaml']);
+  expect(fastFiles).toEqual(filesOf(path.join(tmp, 'ts')));
+  expect(fastFiles['prod.k8s.yaml']).toContain('kind: StatefulSet');
+  expect(a.stdout.replaceAll(path.join(tmp, 'fast'), 'OUT')).toBe(b.stdout.replaceAll(path.join(tmp, 'ts'), 'OUT'));
+});
+
+test.each([
+  ['a bad --set', ['--set', 'dev.web.replicas=many', '--out', 'unused']],
+  ['an unknown option', ['--outt', 'x']],
+])('%s: the same message and exit code from both entries', (_name, args) => {
+  const a = fast(args);
+  const b = typescript(args);
+  expect(b.status).toBe(1);
+  expect(b.stderr).toMatch(/^synth failed: /);
+  expect({ status: a.status, stdout: a.stdout, stderr: a.stderr }).toEqual({ status: b.status, stdout: b.stdout, stderr: b.stderr });
+});
+
+describe('the bundle cache', () => {
+  // A copy of everything the synth is built from, so that editing it leaves the project alone.
+  const proj = path.join(tmp, 'proj');
+  const webTier = path.join(proj, 'lib', 'web-tier.ts');
+  const manifestKey = () => (JSON.parse(fs.readFileSync(path.join(proj, '.cache', 'synth', 'manifest.json'), 'utf8')) as { key: string }).key;
+  beforeAll(() => {
+    for (const p of ['main.ts', 'package.json', 'lib', 'config', 'imports', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/src']) {
+      fs.cpSync(path.join(root, p), path.join(proj, p), { recursive: true });
+    }
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(proj, 'node_modules'));
+  });
+
+  test('an edited input rebuilds the bundle, even with its size and mtime unchanged', () => {
+    // A whole-second mtime, so that it can be restored exactly after the edit.
+    const mtime = new Date('2026-01-01T00:00:00Z');
+    fs.utimesSync(webTier, mtime, mtime);
+    const first = fast(['--stdout', '--env', 'dev'], proj);
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    const key = manifestKey();
+    const bundle = path.join(proj, '.cache', 'synth', `bundle-${key}.js`);
+    const builtAt = fs.statSync(bundle).mtimeMs;
+
+    // Unchanged sources: the cached bundle is used as is.
+    const again = fast(['--stdout', '--env', 'dev'], proj);
+    expect(again.stdout).toBe(first.stdout);
+    expect(manifestKey()).toBe(key);
+    expect(fs.statSync(bundle).mtimeMs).toBe(builtAt);
+
+    // Same size, mtime restored (as tar or cp -p would): only the content differs.
+    const before = fs.statSync(webTier);
+    expect(before.mtimeMs).toBe(mtime.getTime());
+    const text = fs.readFileSync(webTier, 'utf8');
+    expect(text).toContain('revisionHistoryLimit: 5,');
+    fs.writeFileSync(webTier, text.replace('revisionHistoryLimit: 5,', 'revisionHistoryLimit: 7,'));
+    fs.utimesSync(webTier, mtime, mtime);
+    expect([fs.statSync(webTier).size, fs.statSync(webTier).mtimeMs]).toEqual([before.size, before.mtimeMs]);
+
+    const edited = fast(['--stdout', '--env', 'dev'], proj);
+    expect([edited.status, edited.stderr]).toEqual([0, '']);
+    expect(manifestKey()).not.toBe(key);
+    expect(fs.existsSync(bundle)).toBe(false); // the stale bundle is gone
+    const deployment = edited.stdout.split('\n---\n').find((doc) => doc.includes('kind: Deployment'))!;
+    expect(deployment).toContain('revisionHistoryLimit: 7');
+    expect(first.stdout.split('\n---\n').find((doc) => doc.includes('kind: Deployment'))).toContain('revisionHistoryLimit: 5');
+  });
+
+  test('a source that does not bundle falls back to the TypeScript entry and its error', () => {
+    fs.writeFileSync(path.join(proj, 'lib', 'broken-import.ts'), '');
+    fs.appendFileSync(webTier, '\nexport const broken = ;\n');
+    const r = fast(['--stdout', '--env', 'dev'], proj);
+    expect(r.status).toBe(1);
+    // tsx's own transform error, naming the file: what `node --import tsx scripts/synth.ts` prints.
+    expect(r.stderr).toContain('web-tier.ts');
+    expect(r.stderr).toMatch(/Transform failed|Unexpected ";"/);
+  });
+});
+
+test('the committed settings schema is valid JSON Schema (config/settings.ts compiles it without the meta-schema check)', () => {
+  const ajv = new Ajv({ strict: true, strictTypes: false });
+  expect(ajv.validateSchema(SETTINGS_SCHEMA)).toBe(true);
+  expect(ajv.errors ?? null).toBeNull();
+});
