@@ -35,10 +35,11 @@ const RACY_MS = 1000;
 
 /**
  * esbuild options shared with the watch loop (scripts/watch.ts), so both run the same code.
- * @param {{ bundlePackages: boolean }} options bundle node_modules too (fewer files to load at start) or require() them
+ * @param {{ bundlePackages: boolean, root?: string }} options bundle node_modules too (fewer files to load at
+ *   start) or require() them; root: the project (default: this file's), e.g. a copy in a test
  * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
  */
-function bundleOptions({ bundlePackages }) {
+function bundleOptions({ bundlePackages, root = ROOT }) {
   /** @type {import('esbuild').Plugin} */
   const projectPaths = {
     name: 'project-paths',
@@ -55,19 +56,19 @@ function bundleOptions({ bundlePackages }) {
     },
   };
   return {
-    entryPoints: [ENTRY],
+    entryPoints: [path.join(root, 'scripts', 'synth.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: `node${process.versions.node.split('.')[0]}`,
     packages: bundlePackages ? 'bundle' : 'external',
     // Packages resolve from the project, wherever the bundle is.
-    nodePaths: [path.join(ROOT, 'node_modules')],
+    nodePaths: [path.join(root, 'node_modules')],
     write: false,
     metafile: true,
     logLevel: 'silent',
     plugins: [projectPaths],
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
   };
 }
 
@@ -203,16 +204,41 @@ function load(bundle) {
       } catch { /* a cache, not a result */ }
     });
   }
-  const m = new Module(bundle, module);
-  m.filename = bundle;
+  return evaluate(script, bundle, ROOT);
+}
+
+/**
+ * Runs a compiled bundle as a CommonJS module whose packages resolve from `root`.
+ * @param {import('vm').Script} script the bundle wrapped by Module.wrap
+ * @param {string} filename
+ * @param {string} root
+ * @returns {{ runCli: typeof import('./synth').runCli }}
+ */
+function evaluate(script, filename, root) {
+  const Module = nodeModule();
+  // @ts-ignore: `module` is this file's Module (checkJs types it by its exports)
+  const m = new Module(filename, module);
+  m.filename = filename;
   // @ts-ignore: Module._nodeModulePaths is internal but stable: where the bundle's require() looks
-  m.paths = Module._nodeModulePaths(ROOT);
-  script.runInThisContext()(m.exports, Module.createRequire(path.join(ROOT, 'package.json')), m, bundle, path.dirname(bundle));
+  m.paths = Module._nodeModulePaths(root);
+  script.runInThisContext()(m.exports, Module.createRequire(path.join(root, 'package.json')), m, filename, path.dirname(filename));
   return m.exports;
+}
+
+/**
+ * Node's own Module class. A test runner may hand out its own require('module') (jest does),
+ * whose require() loads packages into another realm than the one vm.Script runs the bundle
+ * in: cdk8s's `value.constructor == Object` checks would then fail.
+ * @returns {typeof import('module')}
+ */
+function nodeModule() {
+  // @ts-ignore: process.getBuiltinModule is in Node >= 20.16, newer than this project's @types/node
+  return typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('module') : require('module');
 }
 
 /** The TypeScript entry through tsx, in this process: what runs when the bundle cannot. */
 function loadTypeScript() {
+  // @ts-ignore: tsx/cjs has no type declarations; requiring it registers the loader
   require('tsx/cjs');
   return require(ENTRY);
 }
@@ -240,6 +266,6 @@ async function main() {
   run(synth);
 }
 
-module.exports = { bundleOptions, ROOT, CACHE, MANIFEST };
+module.exports = { bundleOptions, evaluate, nodeModule, ROOT, CACHE, MANIFEST };
 
 if (require.main === module) main();
