@@ -44,6 +44,8 @@ export interface RebuildResult {
   readonly ok: boolean;
   /** From the start of the rebuild to the files written (or the failure). */
   readonly ms: number;
+  /** performance.now() when the files were written (or the failure was known). */
+  readonly at: number;
   /** The semantic diff of the written files (empty when nothing was written). */
   readonly diff: string;
 }
@@ -74,7 +76,7 @@ export class Rebuilder {
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
     const fail = (what: string, message: string): RebuildResult => {
       this.io.stderr(`watch: ${what} failed: ${message.trimEnd()}\nwatch: ${path.relative(this.io.cwd, this.outDir) || '.'} kept its previous files; fix the error and save again.\n`);
-      return { ok: false, ms: elapsed(), diff: '' };
+      return { ok: false, ms: elapsed(), at: performance.now(), diff: '' };
     };
 
     // The policy plugin is required from its folder (not bundled): forget its old modules.
@@ -117,6 +119,7 @@ export class Rebuilder {
     }
     if (status !== 0) return fail('synth', stderr.replace(/^synth failed: /, ''));
     const ms = elapsed();
+    const at = performance.now();
     if (stderr) this.io.stderr(stderr); // the policy plugin's report of rules switched off
 
     const after = this.readOutput();
@@ -130,7 +133,7 @@ export class Rebuilder {
     const diff = files.length === 0 ? 'No changes in the manifests.\n' : formatText(files);
     const where = path.relative(this.io.cwd, this.outDir) || '.';
     this.io.stdout(`watch: ${where} updated in ${Math.round(ms)} ms${changed.length ? ` (${changed.join(', ')})` : ''}\n${diff}`);
-    return { ok: true, ms, diff };
+    return { ok: true, ms, at, diff };
   }
 
   private readOutput(): Map<string, string> {
