@@ -22,6 +22,8 @@ export function generateSettingsSchema(): string {
   const schema = createGenerator({
     path: path.join(root, 'lib', 'reference-architecture.ts'),
     type: 'ReferenceArchitectureProps',
+    // The generator's default compiler options with only the libraries lib/ needs (see the file).
+    tsconfig: path.join(root, 'scripts', 'settings-schema.tsconfig.json'),
     // tsc --noEmit type-checks the project; skipping it here halves the generation time.
     skipTypeCheck: true,
     // `extended` keeps @default as `default` and the TSDoc text as `description`.

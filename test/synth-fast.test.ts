@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { SETTINGS_SCHEMA } from '../config/settings';
+import { runCli } from '../scripts/synth';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-fast-'));
@@ -21,8 +22,12 @@ delete env.INIT_CWD;
 function fast(args: string[], projectRoot = root) {
   return spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'synth-fast.js'), ...args], { cwd: projectRoot, env, encoding: 'utf8' });
 }
+/** The TypeScript entry, in this process (what `node --import tsx scripts/synth.ts` runs, without a second Node.js start). */
 function typescript(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'synth.ts'), ...args], { cwd: root, env, encoding: 'utf8' });
+  let stdout = '';
+  let stderr = '';
+  const status = runCli(args, { env, cwd: root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  return { status, stdout, stderr };
 }
 const filesOf = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 
