@@ -1,6 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // jest's default (cores - 1) is one worker on a 2-core machine, which runs the files one
+  // by one while the main process idles; the slow files mostly wait on child processes.
+  maxWorkers: '100%',
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/app/', '/cluster/'],
   testMatch: ['**/*.test.ts'],

@@ -216,8 +216,9 @@ function load(bundle) {
  */
 function evaluate(script, filename, root) {
   const Module = nodeModule();
-  // @ts-ignore: `module` is this file's Module (checkJs types it by its exports)
-  const m = new Module(filename, module);
+  // No parent: a parent keeps each child in its `children`, and the watch loop evaluates a
+  // new bundle on every save.
+  const m = new Module(filename);
   m.filename = filename;
   // @ts-ignore: Module._nodeModulePaths is internal but stable: where the bundle's require() looks
   m.paths = Module._nodeModulePaths(root);
