@@ -7,13 +7,15 @@
  * This file only wires the constructs of this folder together; each of them validates
  * its own props.
  */
-import { Chart } from 'cdk8s';
+import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { ExternalDatabase } from './external-database';
+import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
+import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import { ValidationError, validateDnsLabel, validateOneOf } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -42,7 +44,13 @@ export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'ho
  * listed here (same meaning and defaults); external mode takes `externalHost`.
  */
 export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
-'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'> {
+'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'
+| 'replicas' | 'replicationUser' | 'tls'> {
+  /**
+   * Scheduled pg_dump backups and the restore job ({@link PostgresBackup}); in-cluster only.
+   * @default - no backups
+   */
+  readonly backup?: BackupSettings;
   /** `in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`. @default 'in-cluster' */
   readonly mode?: 'in-cluster' | 'external';
   /** Database name (DB_NAME, POSTGRES_DB). @default 'guestbook' */
@@ -57,6 +65,15 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
   readonly externalCidrs?: string[];
 }
 
+/** Settings of the backups: the {@link PostgresBackupProps} an environment may set. */
+export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | 'timeZone' | 'keep' | 'storage' | 'storageClassName' | 'resources'> {
+  /** @default true */
+  readonly enabled?: boolean;
+}
+
+/** Where the web pods find the CA of the database's TLS certificate. */
+export const DB_CA_DIR = '/etc/refarch-db-ca';
+
 /** Where the database password comes from. */
 export interface CredentialsSettings {
   /** Name of the Secret with key `password`. @default 'guestbook-db-credentials' */
@@ -67,6 +84,13 @@ export interface CredentialsSettings {
    * @default - not rendered
    */
   readonly password?: string;
+  /**
+   * With `password` and `database.replicas` above 1: the replication role's password,
+   * rendered as key `replication-password` (development only). An out-of-band Secret
+   * needs that key instead.
+   * @default - not rendered
+   */
+  readonly replicationPassword?: string;
 }
 
 /** Props of {@link ReferenceArchitecture}: one environment. */
@@ -106,6 +130,9 @@ export class ReferenceArchitecture extends Chart {
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
     const dbServiceName = 'postgres';
+    const replicated = mode === 'in-cluster' && (db.replicas ?? 1) > 1;
+    const tls = mode === 'in-cluster' && db.tls !== undefined;
+    const secretData = renderedSecretData(id, props.credentials, replicated);
 
     new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
 
@@ -119,13 +146,16 @@ export class ReferenceArchitecture extends Chart {
         DB_PORT: String(dbPort),
         DB_NAME: db.name ?? 'guestbook',
         DB_USER: db.user ?? 'guestbook',
-        DB_SSLMODE: db.sslMode ?? (mode === 'external' ? 'require' : 'disable'),
+        // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
+        DB_SSLMODE: db.sslMode ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'),
+        ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
         LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
         APP_TITLE: web.title ?? 'Guestbook',
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
-      secretStringData: props.credentials?.password !== undefined ? { password: props.credentials.password } : undefined,
+      secretStringData: secretData,
+      existingSecretKeys: secretData === undefined && replicated ? ['password', 'replication-password'] : undefined,
     });
 
     const webTier = new WebTier(this, 'Web', {
@@ -144,6 +174,15 @@ export class ReferenceArchitecture extends Chart {
       config,
       secretEnv: { DB_PASSWORD: 'password' },
     });
+    if (tls) {
+      // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
+      // prop, so WebTier stays about the web tier.
+      webTier.deployment.addJsonPatch(
+        JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true }),
+        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: db.tls!.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } }),
+      );
+      declareExternalSecret(webTier.deployment, db.tls!.secretName);
+    }
 
     if (ingress.enabled ?? true) {
       new WebIngress(this, 'Ingress', {
@@ -176,8 +215,36 @@ export class ReferenceArchitecture extends Chart {
         retainOnDelete: db.retainOnDelete,
         retainOnScaleDown: db.retainOnScaleDown,
         resources: db.resources,
+        replicas: db.replicas,
+        replicationUser: db.replicationUser,
+        replicationPasswordKey: replicated ? 'replication-password' : undefined,
+        tls: db.tls,
       });
       databaseSelector = postgres.selector;
+      const backup = db.backup ?? { enabled: false };
+      if (backup.enabled ?? true) {
+        new PostgresBackup(this, 'Backup', {
+          namespace,
+          name: 'postgres-backup',
+          image: db.image,
+          identity: { instance, partOf },
+          config,
+          host: postgres.readServiceName ?? postgres.serviceName,
+          primaryHost: postgres.serviceName,
+          port: dbPort,
+          sourceSelector: postgres.standbySelector ?? postgres.selector,
+          primarySelector: postgres.selector,
+          schedule: backup.schedule,
+          timeZone: backup.timeZone,
+          keep: backup.keep,
+          storage: backup.storage,
+          storageClassName: backup.storageClassName,
+          resources: backup.resources,
+          tlsSecretName: postgres.tlsSecretName,
+        });
+      } else if (Object.keys(backup).some((k) => k !== 'enabled')) {
+        throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
+      }
     } else {
       new ExternalDatabase(this, 'Database', {
         namespace,
@@ -200,7 +267,8 @@ export class ReferenceArchitecture extends Chart {
   }
 }
 
-const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
+const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources',
+  'replicas', 'replicationUser', 'tls', 'backup'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
 
 /** Refuses settings that the chosen database mode would silently ignore. */
@@ -215,4 +283,20 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   if (mode === 'external' && db.externalHost === undefined) {
     throw new ValidationError(`${id}: database.externalHost`, undefined, 'Required with database.mode "external": the DNS name of the database server, e.g. "db.example.com".');
   }
+}
+
+/** The Secret data to render (dev), with the replication password when standbys need it. */
+function renderedSecretData(id: string, credentials: CredentialsSettings | undefined, replicated: boolean): Record<string, string> | undefined {
+  const replicationPassword = credentials?.replicationPassword;
+  if (replicationPassword !== undefined && !(replicated && credentials?.password !== undefined)) {
+    throw new ValidationError(`${id}: credentials.replicationPassword`, '<redacted>',
+      'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
+  }
+  if (credentials?.password === undefined) return undefined;
+  if (!replicated) return { password: credentials.password };
+  if (replicationPassword === undefined || replicationPassword === '') {
+    throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
+      'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
+  }
+  return { 'password': credentials.password, 'replication-password': replicationPassword };
 }
