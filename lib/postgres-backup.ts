@@ -131,7 +131,6 @@ export const DEFAULT_BACKUP_RESOURCES: ResourceRequirements = {
 
 const POSTGRES_UID = 999;
 const TIME_ZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
-const PROBES_SKIP = 'refarch.example.com/skip-container-probes';
 
 /** A backup CronJob, its volume, and a suspended restore CronJob. */
 export class PostgresBackup extends Construct {
@@ -261,10 +260,7 @@ export class PostgresBackup extends Construct {
         ],
       },
     });
-    const workloadAnnotations = {
-      ...config.workloadAnnotations(),
-      [PROBES_SKIP]: 'A run-to-completion Job: nothing to route traffic to (readiness), and activeDeadlineSeconds bounds a hung run (liveness).',
-    };
+    const workloadAnnotations = config.workloadAnnotations();
 
     const backupCronJob = new k8s.KubeCronJob(this, 'CronJob', {
       metadata: { name, namespace: this.namespace, labels, annotations: workloadAnnotations },

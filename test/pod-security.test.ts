@@ -2,7 +2,7 @@
  * Every pod of every environment meets the Pod Security Standards `restricted`
  * profile and the hardening list of the architecture.
  */
-import { WORKLOAD_KINDS, allVariants, podTemplate, find } from './support';
+import { RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, allVariants, podTemplate, find } from './support';
 
 describe.each(allVariants())('%s', (_variant, manifests) => {
   const workloads = manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
@@ -27,7 +27,10 @@ describe.each(allVariants())('%s', (_variant, manifests) => {
       expect(spec.securityContext.runAsGroup).toBeGreaterThan(0);
       expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) expect(spec[key]).toBeFalsy();
-      for (const v of spec.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual(['emptyDir']);
+      // The volume types restricted allows that this architecture uses.
+      for (const v of spec.volumes ?? []) {
+        expect(['emptyDir', 'configMap', 'secret', 'persistentVolumeClaim']).toContain(Object.keys(v).filter((k) => k !== 'name')[0]);
+      }
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
         const sc = c.securityContext;
         expect({ where, container: c.name, sc: {
@@ -51,6 +54,7 @@ describe.each(allVariants())('%s', (_variant, manifests) => {
           expect(c.resources.requests[key]).toBeDefined();
           expect(c.resources.limits[key]).toBeDefined();
         }
+        if (RUN_TO_COMPLETION_KINDS.includes(w.kind)) continue;
         expect(c.readinessProbe).toBeDefined();
         expect(c.livenessProbe).toBeDefined();
         expect(c.startupProbe).toBeDefined();

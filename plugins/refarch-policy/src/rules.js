@@ -45,7 +45,7 @@ const RULES = [
 
   // Workload hygiene.
   { id: 'container-resources', group: HYGIENE, reason: 'Without requests the scheduler overcommits nodes; without limits one pod can starve its neighbours.', fix: 'Set resources.requests and resources.limits for cpu and memory on every container.' },
-  { id: 'container-probes', group: HYGIENE, reason: 'Without a readiness probe traffic reaches pods that cannot serve; without a liveness probe a hung pod is never restarted.', fix: 'Add a readinessProbe and a livenessProbe to every container.' },
+  { id: 'container-probes', group: HYGIENE, reason: 'Without a readiness probe traffic reaches pods that cannot serve; without a liveness probe a hung pod is never restarted.', fix: 'Add a readinessProbe and a livenessProbe to every container (Job and CronJob pods, which run to completion, need neither).' },
   { id: 'probe-port', group: HYGIENE, reason: 'A probe on a port the container does not declare fails (named) or probes the wrong thing (numbered).', fix: 'Point the probe at a port listed in the container\'s ports, preferably by name.' },
   { id: 'image-tag', group: HYGIENE, reason: 'A missing or `latest` tag makes a rollout depend on when each node pulled the image.', fix: 'Pin the image to a version tag or a digest, e.g. postgres:16.4-bookworm or app@sha256:<digest>.' },
   { id: 'read-only-root-filesystem', group: HYGIENE, reason: 'A writable root filesystem lets an attacker change the container\'s binaries.', fix: 'Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the app writes.' },

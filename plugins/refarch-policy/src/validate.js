@@ -239,7 +239,10 @@ function checkHygiene(entry, t, index, report) {
     }
 
     if (type !== 'containers') continue; // init containers may not have probes
-    for (const probe of ['readinessProbe', 'livenessProbe']) {
+    // Job and CronJob pods run to completion: no traffic to gate, and activeDeadlineSeconds
+    // (not a liveness probe) bounds a hung run. Probes they do declare are still checked below.
+    const runsToCompletion = entry.kind === 'Job' || entry.kind === 'CronJob';
+    for (const probe of runsToCompletion ? [] : ['readinessProbe', 'livenessProbe']) {
       if (!c[probe]) report('container-probes', `${path}.${probe}`, `${who} has no ${probe}.`);
     }
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
