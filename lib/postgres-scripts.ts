@@ -157,6 +157,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # A standby stays a standby: promotion is a manual, documented step (README).
 touch "$PGDATA/standby.signal"
+# The clone carries the primary's pg_hba.conf; bring the managed block up to date
+# (e.g. TLS turned on since the clone).
+refarch_write_hba
 exec docker-entrypoint.sh postgres -c "primary_conninfo=$conninfo" -c hot_standby=on -c hot_standby_feedback=on "$@"
 `;
 

@@ -10,7 +10,9 @@
 # refused; readiness reflects the role; backups keep the newest N dumps with checksums
 # and a failed pg_dump fails; a restore brings dropped data back and refuses a dump
 # whose checksum does not match; a primary restart on existing data (the upgrade path)
-# re-creates the replication role with a rotated password.
+# re-creates the replication role with a rotated password; a database that ran as a
+# plain single instance (no scripts) restarts as a replication primary that a new
+# standby clones (the upgrade from replicas 1 to 2).
 #
 # Needs root (servers run as the postgres user via setpriv; the TLS key is owned by
 # root and group-readable, as a Secret volume with fsGroup gives it) and Debian's
@@ -73,7 +75,7 @@ free_port() {
 }
 
 # ---- the scripts, as shipped, with the pod paths mapped into $T
-mkdir -p "$T"/{scripts,bin,initdb.d,run,tmp,tls,backups,secrets,primary,standby}
+mkdir -p "$T"/{scripts,bin,initdb.d,run,tmp,tls,backups,secrets,primary,standby,legacy,standby2}
 node --import tsx test/data-scripts/export-scripts.ts "$T/scripts" "$T/tls"
 mapfile -t TLS_ARGS <"$T/scripts/tls-args"
 map_paths() { sed -e "s#/tmp/refarch#$T/tmp/refarch#g" -e "s#/opt/refarch-backup#$T/scripts#g" -e "s#/opt/refarch#$T/scripts#g" -e "s#/var/run/postgresql#$T/run#g" \
@@ -201,8 +203,32 @@ start_standby
 if within 60 ready standby "$P2" standby; then ok "standby resumes streaming with the rotated replication password"; else not_ok "standby restart"; logs standby; fi
 sql "$P1" "INSERT INTO entries (message) VALUES ('after restart')" >/dev/null
 if within 5 rows_are "$P2" 102; then ok "… and replicates new writes"; else not_ok "replication after restart"; logs standby; fi
-check "pg_hba.conf holds exactly one refarch block" equals 1 "$(grep -c '^# BEGIN refarch' "$T/primary/pgdata/pg_hba.conf")"
+check "pg_hba.conf holds exactly one refarch block (primary)" equals 1 "$(grep -c "^# BEGIN refarch" "$T/primary/pgdata/pg_hba.conf")"
+check "… and on the standby, with the TLS rules" equals "1 1" "$(grep -c "^# BEGIN refarch" "$T/standby/pgdata/pg_hba.conf") $(grep -c "^hostnossl all" "$T/standby/pgdata/pg_hba.conf")"
 
 stop standby; stop primary
+
+# ---- upgrade: a database that ran as a plain single instance (no scripts) gets replication and TLS
+P3=$(free_port); P4=$(free_port)
+( exec_as_pg PGDATA="$T/legacy/pgdata" PGPORT="$P3" POSTGRES_USER=guestbook POSTGRES_DB=guestbook POSTGRES_PASSWORD_FILE="$T/secrets/password" \
+    docker-entrypoint.sh postgres -c listen_addresses=127.0.0.1 -c "unix_socket_directories=$T/run" ) >>"$T/legacy.log" 2>&1 &
+PIDS[legacy]=$!
+legacy_up() { as_pg pg_isready -q -h 127.0.0.1 -p "$P3"; }
+if within 60 legacy_up; then
+  as_pg PGPASSWORD=app-password psql -X -q "host=127.0.0.1 port=$P3 dbname=guestbook user=guestbook" \
+    -c "CREATE TABLE entries (id serial, message text); INSERT INTO entries (message) VALUES ('from the single instance')"
+fi
+stop legacy
+# shellcheck disable=SC2046
+( exec_as_pg $(server_env legacy "$P3") bash "$T/scripts/primary.sh" "${SERVER_ARGS[@]}" -c wal_keep_size=64MB ) >>"$T/legacy.log" 2>&1 &
+PIDS[legacy]=$!
+if within 60 ready legacy "$P3" primary; then ok "a plain single-instance database restarts as a replication primary with TLS (role created in single-user mode)"; else not_ok "upgraded primary ready"; logs legacy; fi
+# shellcheck disable=SC2046
+( exec_as_pg $(server_env standby2 "$P4") REFARCH_PRIMARY_HOST=localhost REFARCH_PRIMARY_PORT="$P3" \
+    bash "$T/scripts/standby.sh" "${SERVER_ARGS[@]}" ) >>"$T/standby2.log" 2>&1 &
+PIDS[standby2]=$!
+if within 60 ready standby2 "$P4" standby; then ok "… and a new standby clones it and streams"; else not_ok "standby of the upgraded primary"; logs standby2; fi
+check "… with the data of the single instance" equals 'from the single instance' "$(sql "$P4" 'SELECT message FROM entries')"
+stop standby2; stop legacy
 echo "data-scripts: $passed passed, $failed failed"
 [ "$failed" = 0 ]
