@@ -291,6 +291,7 @@ export class PostgresBackup extends Construct {
         schedule,
         timeZone,
         concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
         jobTemplate: {
