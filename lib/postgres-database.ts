@@ -371,6 +371,8 @@ export class PostgresDatabase extends Construct {
           'Required with tls: a kubernetes.io/tls Secret in the namespace holding tls.crt, tls.key and ca.crt (e.g. "postgres-tls").');
       }
       validateDnsSubdomain(f('tls.secretName'), props.tls.secretName);
+      const unknown = Object.keys(props.tls).filter((k) => k !== 'secretName');
+      if (unknown.length > 0) throw new ValidationError(f(`tls.${unknown[0]}`), (props.tls as unknown as Record<string, unknown>)[unknown[0]], 'Unknown setting: tls takes only secretName.');
     }
     const tls = props.tls !== undefined;
 

@@ -130,7 +130,8 @@ export class ReferenceArchitecture extends Chart {
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
     const dbServiceName = 'postgres';
-    const replicated = mode === 'in-cluster' && (db.replicas ?? 1) > 1;
+    // Only a valid count counts here; PostgresDatabase reports a bad one, naming the field.
+    const replicated = mode === 'in-cluster' && typeof db.replicas === 'number' && db.replicas > 1;
     const tls = mode === 'in-cluster' && db.tls !== undefined;
     const secretData = renderedSecretData(id, props.credentials, replicated);
 
@@ -222,6 +223,11 @@ export class ReferenceArchitecture extends Chart {
       });
       databaseSelector = postgres.selector;
       const backup = db.backup ?? { enabled: false };
+      const unknownBackupKey = Object.keys(backup).find((k) => !BACKUP_KEYS.includes(k));
+      if (unknownBackupKey !== undefined) {
+        throw new ValidationError(`${id}: database.backup.${unknownBackupKey}`, (backup as Record<string, unknown>)[unknownBackupKey],
+          `Unknown setting. database.backup takes: ${BACKUP_KEYS.join(', ')}.`);
+      }
       if (backup.enabled ?? true) {
         new PostgresBackup(this, 'Backup', {
           namespace,
@@ -266,6 +272,8 @@ export class ReferenceArchitecture extends Chart {
     });
   }
 }
+
+const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'];
 
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources',
   'replicas', 'replicationUser', 'tls', 'backup'] as const;
