@@ -231,7 +231,7 @@ echo "$sum  $name" >".tmp-$name.sha256"
 mv ".tmp-$name" "$name"
 mv ".tmp-$name.sha256" "$name.sha256"
 sha256sum --check --quiet "$name.sha256"
-ls -1 -- *.dump | sort | head -n "-$keep" | while read -r old; do
+printf '%s\n' *.dump | sort | head -n "-$keep" | while read -r old; do
   echo "backup: removing $old (keeping the newest $keep)"
   rm -f -- "$old" "$old.sha256"
 done

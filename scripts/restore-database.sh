@@ -7,8 +7,10 @@
 # kubectl only: records the dump name in the ConfigMap <backup>-restore-request, creates
 # a Job from the suspended CronJob <backup>-restore (restore.sh in lib/postgres-scripts.ts),
 # waits for it and prints its log. Exit status: 0 when the Job succeeded.
-# Settings: BACKUP_NAME (default postgres-backup), RESTORE_TIMEOUT seconds (default 900).
+# Settings: BACKUP_NAME (default postgres-backup), RESTORE_TIMEOUT seconds (default 900),
+# KUBECTL (default kubectl).
 set -euo pipefail
+kubectl() { command "${KUBECTL:-kubectl}" "$@"; }
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage

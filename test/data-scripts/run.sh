@@ -159,8 +159,8 @@ check_fails "verify-full refuses a host name the certificate does not hold" 'doe
   as_pg PGPASSWORD=app-password psql -X -At "host=not-in-the-certificate.invalid hostaddr=127.0.0.1 port=$P1 dbname=guestbook user=guestbook sslmode=verify-full sslrootcert=$T/tls/ca.crt" -c 'SELECT 1'
 
 # ---- backups (from the standby, as the CronJob does when one exists)
-backup() { # [PORT]: one backup run against the standby
-  as_pg PGHOST=localhost PGPORT="${1:-$P2}" PGUSER=guestbook PGDATABASE=guestbook PGSSLMODE=verify-full PGSSLROOTCERT="$T/tls/ca.crt" \
+backup() { # PORT: one backup run (the standby's port, as the CronJob does when one exists)
+  as_pg PGHOST=localhost PGPORT="$1" PGUSER=guestbook PGDATABASE=guestbook PGSSLMODE=verify-full PGSSLROOTCERT="$T/tls/ca.crt" \
     REFARCH_PASSWORD_FILE="$T/secrets/password" REFARCH_BACKUP_DIR="$T/backups" REFARCH_KEEP=2 bash "$T/scripts/backup.sh"
 }
 restore() { # DUMP: restore into the primary
@@ -169,7 +169,7 @@ restore() { # DUMP: restore into the primary
 }
 backups_ok=1
 for i in 1 2 3; do
-  backup >>"$T/backup.log" 2>&1 || { backups_ok=0; tail -20 "$T/backup.log"; }
+  backup "$P2" >>"$T/backup.log" 2>&1 || { backups_ok=0; tail -20 "$T/backup.log"; }
   [ "$i" = 3 ] || sleep 1.1   # dump names have second resolution
 done
 dumps=$(cd "$T/backups" && ls -1 -- *.dump 2>/dev/null | wc -l)
