@@ -32,7 +32,7 @@ export function quantityValue(quantity: string): number {
   const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([eE][+-]?\d+|[a-zA-Z]*)$/.exec(quantity);
   if (!match) return NaN;
   const [, number, suffix] = match;
-  if (/^[eE]/.test(suffix)) return Number(number + suffix);
+  if (/^[eE][+-]?\d/.test(suffix)) return Number(number + suffix);
   return Number(number) * (SUFFIX[suffix] ?? NaN);
 }
 

@@ -16,6 +16,7 @@
  * string must parse as a Kubernetes quantity ("512MB" is refused), and `format: int32`
  * integers must fit in 32 bits. Descriptions and `x-kubernetes-*` extensions are dropped.
  */
+import { isQuantity } from '../plugins/refarch-policy/src/k8s/quantity';
 import { GVK, INT_OR_STRING, OpenApiV2, QUANTITY } from './schemas';
 
 /** JSON Schema keywords kept from the server's schemas; anything else is dropped. */
@@ -79,9 +80,6 @@ export function definitionsByGvk(doc: OpenApiV2): Map<string, string> {
   return byGvk;
 }
 
-// k8s.io/apimachinery/pkg/api/resource: <signedNumber><suffix>, suffix one of the binary
-// SI (Ki..Ei), decimal SI (n, u, m, "", k, M..E) or a decimal exponent (e3, E-2).
-const QUANTITY_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?(?:\d+(?:\.\d*)?|\.\d+))?$/;
 // encoding/base64 StdEncoding (what the API server decodes `format: byte` with).
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // RFC 3339 date-time (metav1.Time).
@@ -93,7 +91,7 @@ export const KUBERNETES_FORMATS = {
   'int64': { type: 'number' as const, validate: (n: number) => Number.isInteger(n) },
   'double': { type: 'number' as const, validate: () => true },
   'int-or-string': { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 },
-  'quantity': { type: 'string' as const, validate: (s: string) => QUANTITY_RE.test(s) },
+  'quantity': { type: 'string' as const, validate: (s: string) => isQuantity(s) },
   'byte': { type: 'string' as const, validate: (s: string) => BASE64_RE.test(s) },
   'date-time': { type: 'string' as const, validate: (s: string) => DATE_TIME_RE.test(s) },
 };

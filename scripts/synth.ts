@@ -19,7 +19,7 @@ import { parseArgs } from 'util';
 import { environments } from '../config/environments';
 import { compose, newApp } from '../main';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
-import { formatResult, validateFolder } from '../plugins/refarch-policy';
+import { checkPolicyFolder, formatResult } from '../plugins/refarch-policy';
 
 /** Options of {@link synthesize}. */
 export interface SynthOptions {
@@ -52,7 +52,7 @@ export function synthesize(options: SynthOptions): string[] {
     compose(newApp(staging), selected).synth();
     // Manifest quality gates (plugins/refarch-policy, also run by `cdk8s synth`):
     // a violation fails here, before the swap, so dist/ keeps the previous output.
-    const checks = validateFolder(staging, options.outdir);
+    const checks = checkPolicyFolder(staging, options.outdir);
     if (checks.violations.length > 0) throw new Error(`manifest checks failed:\n${formatResult(checks)}`);
     if (checks.skipped.length > 0) console.log(formatResult(checks));
     const files = fs.readdirSync(staging).sort();

@@ -3,8 +3,14 @@
  * lib/ files it needs. This keeps that list true: it must equal the file's transitive
  * relative imports, so a user who copies exactly those files gets code that compiles.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import * as ts from 'typescript';
+import * as YAML from 'yaml';
+import { formatIssue, validateYaml } from '../schema-check/validator';
+import { checkPolicy, formatResult } from '../plugins/refarch-policy';
 
 const root = path.resolve(__dirname, '..');
 const libDir = path.join(root, 'lib');
@@ -44,4 +50,193 @@ test('constructs import nothing outside lib/ but imports/k8s, cdk8s and construc
       expect({ file, spec, ok: spec.startsWith('./') || ['../imports/k8s', 'cdk8s', 'constructs', 'crypto', 'net'].includes(spec) }).toEqual({ file, spec, ok: true });
     }
   }
+});
+
+/*
+ * The guide, followed literally in throwaway projects. Offline: `npm install` becomes a
+ * symlink to this checkout's node_modules, and REFARCH points at this checkout; every
+ * other line of the README's sh block runs as written, in `sh`.
+ */
+const shBlock = /```sh\n([\s\S]*?)```/.exec(section)![1];
+const chartBlock = /```ts\n([\s\S]*?)```/.exec(section)![1];
+
+function guideScript(): string {
+  let refarch = 0;
+  let installs = 0;
+  const script = shBlock.split('\n').map((line) => {
+    if (/^REFARCH=/.test(line)) { refarch++; return `REFARCH='${root}'`; }
+    if (/^npm install /.test(line)) { installs++; return `[ -e node_modules ] || ln -s '${path.join(root, 'node_modules')}' node_modules`; }
+    return line;
+  }).join('\n');
+  expect({ refarch, installs }).toEqual({ refarch: 1, installs: 2 });
+  return script;
+}
+
+test('the sh block copies exactly the files of the table', () => {
+  const loop = /for f in ([^;]*); do/.exec(shBlock);
+  expect(loop).not.toBeNull();
+  const copied = loop![1].replace(/\\\n/g, ' ').trim().split(/\s+/).map((f) => `${f}.ts`).sort();
+  expect(copied).toEqual([...new Set(rows.flatMap((r) => [r.file, ...r.also]))].sort());
+});
+
+test('the sh block is plain sh: no brace expansion, arrays or [[', () => {
+  expect(shBlock).not.toMatch(/\{[\w-]+,[\w-]+/);
+  expect(shBlock).not.toMatch(/\[\[|\bdeclare\b|\blocal\b|\$\{[A-Za-z_]+\[/);
+});
+
+const templateDir = path.join(root, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app');
+let tmp: string;
+beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'copy-guide-')); });
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * What `cdk8s init typescript-app` leaves behind: cdk8s-cli's own template (this
+ * checkout's pinned cdk8s-cli), placeholders filled, and the imports/k8s.ts its post
+ * hook's `cdk8s import` writes; for 1.27 that is byte for byte our imports/k8s.ts
+ * (test/imports.test.ts regenerates it with the same importer).
+ */
+function cdk8sInitProject(dir: string): void {
+  for (const file of fs.readdirSync(templateDir, { withFileTypes: true })) {
+    if (!file.isFile()) continue;
+    const text = fs.readFileSync(path.join(templateDir, file.name), 'utf8')
+      .replace(/\{\{ \$base \}\}/g, 'my-project').replace(/\{\{ \w+ \}\}/g, '0.0.0');
+    fs.writeFileSync(path.join(dir, file.name.replace('{{}}', '')), text);
+  }
+  fs.mkdirSync(path.join(dir, 'imports'));
+  fs.copyFileSync(path.join(root, 'imports', 'k8s.ts'), path.join(dir, 'imports', 'k8s.ts'));
+}
+
+/** A hand-made project: a comment in tsconfig.json, "types" listed without node, no imports/. */
+function minimalProject(dir: string): void {
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "minimal", "private": true }\n');
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), [
+    '{',
+    '  // hand-made',
+    '  "compilerOptions": { "strict": true, "target": "ES2020", "module": "commonjs", "types": [] },',
+    '  "include": ["*.ts", "lib/*.ts", "imports/*.ts"]',
+    '}',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'main.ts'), "import { App } from 'cdk8s';\n\nconst app = new App();\napp.synth();\n");
+}
+
+/** Runs the README's commands in `dir`, adds shop.ts and the two main.ts lines. */
+function followGuide(dir: string): void {
+  const run = spawnSync('sh', ['-e', '-c', guideScript()], { cwd: dir, encoding: 'utf8' });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  fs.writeFileSync(path.join(dir, 'shop.ts'), chartBlock);
+  const main = fs.readFileSync(path.join(dir, 'main.ts'), 'utf8');
+  expect(main.split('app.synth();')).toHaveLength(2);
+  fs.writeFileSync(path.join(dir, 'main.ts'),
+    `import { ShopChart } from './shop';\n${main.replace('app.synth();', "new ShopChart(app, 'shop');\napp.synth();")}`);
+}
+
+// Parsed library files (cdk8s, constructs, @types, TypeScript's lib) shared by both
+// projects: node_modules is a symlink, so they resolve to the same real paths.
+const sourceFiles = new Map<string, ts.SourceFile | undefined>();
+
+/**
+ * Type-checks the project with its own tsconfig.json and TypeScript 5.9, reporting
+ * errors in the project's own files (main.ts, shop.ts, lib/; what they use of
+ * imports/k8s.ts is checked through them). Two changes to keep it fast: skipLibCheck
+ * (the libraries are this checkout's, checked by its own build), and the body of the
+ * 1.7 MB generated imports/k8s.ts is not checked on its own (test/imports.test.ts and
+ * the repository's tsc cover it).
+ */
+function typeCheck(dir: string, withTypesNode14 = false): string[] {
+  const overrides: ts.CompilerOptions = withTypesNode14 ? { skipLibCheck: true, noEmit: true, types: ['jest'] } : { skipLibCheck: true, noEmit: true };
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(dir, 'tsconfig.json'), overrides, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
+  })!;
+  expect(parsed.fileNames.map((f) => path.relative(dir, f))).toEqual(expect.arrayContaining(['main.ts', 'shop.ts', 'lib/web-tier.ts', 'lib/postgres-database.ts']));
+  const roots = withTypesNode14 ? [...parsed.fileNames, typesNode14Stub(path.dirname(dir))] : parsed.fileNames; // beside the project, not in it
+  return check(dir, roots, parsed.options, parsed.errors);
+}
+
+/** Diagnostics of the program's own files, with library files parsed once per test file. */
+function check(dir: string, rootNames: string[], options: ts.CompilerOptions, configErrors: readonly ts.Diagnostic[] = []): string[] {
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError) => {
+    if (fileName.startsWith(os.tmpdir())) return getSourceFile(fileName, languageVersion, onError);
+    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    if (!sourceFiles.has(key)) sourceFiles.set(key, getSourceFile(fileName, languageVersion, onError));
+    return sourceFiles.get(key);
+  };
+  const program = ts.createProgram({ rootNames, options, host });
+  if (options.types && !options.types.includes('node')) {
+    // Honest emulation: nothing may pull this checkout's @types/node back in.
+    expect(program.getSourceFiles().filter((f) => f.fileName.includes('/@types/node/')).length).toBe(0);
+  }
+  const own = program.getSourceFiles().filter((f) => !program.isSourceFileFromExternalLibrary(f) && !f.isDeclarationFile && !f.fileName.endsWith('/imports/k8s.ts'));
+  expect(own.length).toBeGreaterThan(0);
+  const diagnostics = [
+    ...configErrors, ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
+    ...own.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ];
+  return diagnostics.map((d) => `${d.file ? path.relative(dir, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+}
+
+/** Runs main.ts the way `cdk8s synth` does (ts-node there; tsx, which only transpiles, here). */
+function synthesize(dir: string): string {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  return fs.readFileSync(path.join(dir, 'dist', 'shop.k8s.yaml'), 'utf8');
+}
+
+function expectValidShop(yaml: string): void {
+  const objects = YAML.parseAllDocuments(yaml).map((d) => d.toJS());
+  expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+    'ConfigMap/app-config', 'Deployment/shop', 'NetworkPolicy/allow-dns-egress', 'NetworkPolicy/allow-web-ingress',
+    'NetworkPolicy/allow-web-to-database-egress', 'NetworkPolicy/allow-web-to-database-ingress', 'NetworkPolicy/default-deny-all',
+    'PodDisruptionBudget/postgres', 'PodDisruptionBudget/shop', 'Service/postgres', 'Service/postgres-headless', 'Service/shop', 'StatefulSet/postgres',
+  ]);
+  expect(formatResult(checkPolicy([{ file: 'shop.k8s.yaml', objects }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
+  expect(validateYaml('shop.k8s.yaml', yaml, { minors: ['1.27'] }).map(formatIssue)).toEqual([]);
+}
+
+/**
+ * cdk8s init installs @types/node ^14, which brings lib es2018 and no more; this
+ * checkout's @types/node 20 brings es2020 and would hide a too-old "lib". A stand-in for
+ * what the constructs use of @types/node 14, written into `dir`.
+ */
+function typesNode14Stub(dir: string): string {
+  const stub = path.join(dir, 'types-node-14-stub.d.ts');
+  fs.writeFileSync(stub, [
+    '/// <reference lib="es2018" />',
+    "declare module 'crypto' { export function createHash(algorithm: string): { update(data: string): any; digest(encoding: 'hex'): string }; }",
+    "declare module 'net' { export function isIP(input: string): number; }",
+    'declare class Buffer { static from(data: string, encoding: string): { toString(encoding: string): string } }',
+  ].join('\n'));
+  return stub;
+}
+
+test('cdk8s init\'s lib es2016 (with the es2018 of @types/node 14) is too old for the constructs', () => {
+  const options: ts.CompilerOptions = { lib: ['lib.es2016.d.ts'], types: [], target: ts.ScriptTarget.ES2017, module: ts.ModuleKind.CommonJS, strict: true, noEmit: true, skipLibCheck: true };
+  const errors = check(root, [path.join(libDir, 'app-config.ts'), typesNode14Stub(tmp)], options);
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.filter((d) => !/^lib\/app-config\.ts: Property 'fromEntries' does not exist on type 'ObjectConstructor'/.test(d))).toEqual([]);
+});
+
+test('a project made by `cdk8s init typescript-app`: the guide runs in sh, type-checks, synthesizes valid manifests', () => {
+  const project = path.join(tmp, 'project');
+  fs.mkdirSync(project);
+  cdk8sInitProject(project);
+  const before = fs.readFileSync(path.join(project, 'imports', 'k8s.ts'));
+  followGuide(project);
+  expect(fs.readFileSync(path.join(project, 'imports', 'k8s.ts')).equals(before)).toBe(true); // its own import is kept
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8'));
+  expect(tsconfig.compilerOptions.lib).toEqual(['es2022']); // was ["es2016"]
+  expect(typeCheck(project, true)).toEqual([]);
+  expectValidShop(synthesize(project));
+});
+
+test('a hand-made minimal project: the guide copies imports/, adds "node" to types, and the result synthesizes', () => {
+  const project = path.join(tmp, 'project');
+  fs.mkdirSync(project);
+  minimalProject(project);
+  followGuide(project);
+  expect(fs.readFileSync(path.join(project, 'imports', 'k8s.ts'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8'));
+  expect(JSON.parse(fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8')).compilerOptions).toMatchObject({ lib: ['es2022'], types: ['node'] });
+  expect(typeCheck(project)).toEqual([]);
+  expectValidShop(synthesize(project));
 });

@@ -1,12 +1,22 @@
 /**
  * Helpers for tests: synthesize charts to plain manifest objects and look them up.
  */
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { environments } from '../config/environments';
 import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
 
 /** A synthesized Kubernetes object, as it appears in the YAML. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+
+/**
+ * A cdk8s app for tests. Testing.app() makes a fresh temporary output folder per call and
+ * never removes it; Testing.synth() writes nothing, so the folder named here is never created.
+ */
+export function testApp(): App {
+  return Testing.app({ outdir: path.join(os.tmpdir(), 'refarch-tests-never-written') });
+}
 
 /** Environments as committed, independent of the caller's DB_PASSWORD. */
 export function committedEnvironments(): Record<string, ReferenceArchitectureProps> {
@@ -17,14 +27,12 @@ export function committedEnvironments(): Record<string, ReferenceArchitecturePro
 export function synthEnvironment(name: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps = (p) => p): Manifest[] {
   const props = committedEnvironments()[name];
   if (!props) throw new Error(`no environment ${name}`);
-  const app = Testing.app();
-  return Testing.synth(new ReferenceArchitecture(app, name, change(props))) as Manifest[];
+  return Testing.synth(new ReferenceArchitecture(testApp(), name, change(props))) as Manifest[];
 }
 
 /** Synthesizes whatever a test builds inside a fresh chart. */
 export function synthIn(build: (chart: Chart) => void): Manifest[] {
-  const app: App = Testing.app();
-  const chart = new Chart(app, 'test');
+  const chart = new Chart(testApp(), 'test');
   build(chart);
   return Testing.synth(chart) as Manifest[];
 }
@@ -57,16 +65,21 @@ export function fullDataTier(p: ReferenceArchitectureProps): ReferenceArchitectu
   };
 }
 
-/** Every environment plus the external-database variant of dev, so the checks cover both modes. */
+/**
+ * Variants of an environment that exercise other modes of the constructs: each is checked
+ * by every whole-output test (policy plugin, schema check, integrity). One line each.
+ */
+const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps]> = [
+  ['dev (external database)', 'dev', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
+  ['prod (external database)', 'prod', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
+  ['dev (3 replicas, TLS, backups)', 'dev', fullDataTier],
+  ['dev (NodePort, no ingress)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false } })],
+];
+
+/** Every committed environment, then every variant of {@link VARIANTS}, synthesized. */
 export function allVariants(): Array<[string, Manifest[]]> {
-  const variants: Array<[string, Manifest[]]> = Object.keys(committedEnvironments()).map((n) => [n, synthEnvironment(n)]);
-  variants.push(['dev (external database)', synthEnvironment('dev', (p) => ({
-    ...p,
-    database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' },
-  }))]);
-  variants.push(['dev (3 replicas, TLS, backups)', synthEnvironment('dev', fullDataTier)]);
-  variants.push(['dev (NodePort, no ingress)', synthEnvironment('dev', (p) => ({
-    ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false },
-  }))]);
-  return variants;
+  return [
+    ...Object.keys(committedEnvironments()).map((n): [string, Manifest[]] => [n, synthEnvironment(n)]),
+    ...VARIANTS.map(([name, env, change]): [string, Manifest[]] => [name, synthEnvironment(env, change)]),
+  ];
 }

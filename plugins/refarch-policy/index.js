@@ -1,16 +1,18 @@
 // @ts-check
 'use strict';
 /**
- * refarch-policy: manifest checks for the reference architecture, as a cdk8s
+ * refarch-policy: manifest policy checks for the reference architecture, as a cdk8s
  * validation plugin (`RefArchPolicy`, named in cdk8s.yaml) and as a pure function
- * (`validateManifests`, called by `npm run synth` before it replaces dist/).
+ * (`checkPolicy`, and `checkPolicyFolder` which `npm run synth` calls before it replaces dist/).
  *
  * Plain CommonJS with JSDoc types (checked by the repository's `tsc`), so `cdk8s synth`
  * loads it with a plain require(), without a compiler or a build step.
  */
 module.exports = {
-  ...require('./src/rules'),
-  ...require('./src/validate'),
+  ...require('./src/annotations'),
+  ...require('./src/registry'),
+  ...require('./src/engine'),
   ...require('./src/files'),
   ...require('./src/plugin'),
+  ...require('./src/readme-tables'),
 };

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Installs the manifest linters at pinned versions, built from their Go modules, into a
-# cache outside the repository:
-#   ${REFARCH_CACHE:-/var/cache/refarch}/linters/<tool>-<version>/bin/<tool>
-# A tool already in the cache is not rebuilt, so only the first run on a machine pays for
-# the build. Builds go to a temporary folder that is renamed into place on success, so an
-# interrupted build never leaves a half-installed tool behind.
+# Installs the manifest linters at pinned versions into a cache outside the repository:
+#   ${REFARCH_CACHE:-/var/cache/refarch}/linters/<tool>-<key>/bin/<tool>
+# Go tools are built from their Go modules (key: the version); Python tools go into a venv
+# made from a fully pinned requirements file (key: version, Python minor and a hash of that
+# file). A tool already in the cache is not reinstalled, so only the first run on a machine
+# pays for it. Installs go to a temporary folder that is renamed into place on success, so
+# an interrupted install never leaves a half-installed tool behind.
 #
-# Usage: tools/linters/install.sh [--print-dir] [TOOL...]   (default: every tool)
-#   --print-dir   print the bin folder of each TOOL (installing nothing) and exit
-# Exit status: 0 all installed, 3 some module is not served by the Go module proxy
+# Usage: tools/linters/install.sh [--print-dir | --print-cache] [TOOL...]   (default: every tool)
+#   --print-dir     print the bin folder of each TOOL (installing nothing) and exit
+#   --print-cache   print the linters cache folder and exit
+# Exit status: 0 all installed, 3 some module or package is not served by the registry
 # reachable from this machine (reported as "unavailable"), 1 any other failure.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
-# tool | version | Go package to install. Bump a version here: the cache key changes
-# with it, so the next run builds just that tool.
+# tool | version | source: a Go package (go install <package>@<version>) or
+# pypi:<requirements file in this folder>. Bump a version here (and, for PyPI tools, the
+# pins in the requirements file): the cache key changes with it, so the next run installs
+# just that tool.
 TOOLS=(
   "kube-score|v1.20.0|github.com/zegl/kube-score/cmd/kube-score"
-  "kube-linter|v0.7.6|golang.stackrox.io/kube-linter/cmd/kube-linter"
+  "kubeconform|v0.8.0|github.com/yannh/kubeconform/cmd/kubeconform"
+  "checkov|3.3.30|pypi:checkov-requirements.txt"
 )
 
 cache_root() {
@@ -37,52 +43,115 @@ spec_of() {
   return 1
 }
 
-print_dir=false
-if [ "${1:-}" = "--print-dir" ]; then print_dir=true; shift; fi
+PYTHON=${REFARCH_PYTHON:-python3}
+
+# Cache folder name of a tool: <name>-<version>, plus for PyPI tools the Python minor the
+# venv is bound to and the hash of the pinned list.
+key_of() {  # name version source
+  case "$3" in
+    pypi:*)
+      local py sum
+      py=$("$PYTHON" -c 'import sys; print("py%d.%d" % sys.version_info[:2])') || return 1
+      sum=$(sha256sum "$here/${3#pypi:}" | cut -c1-12)
+      echo "$1-$2-$py-$sum" ;;
+    *) echo "$1-$2" ;;
+  esac
+}
+
+print_dir=false print_cache=false
+case "${1:-}" in
+  --print-dir) print_dir=true; shift ;;
+  --print-cache) print_cache=true; shift ;;
+esac
 if [ $# -eq 0 ]; then set -- $(for e in "${TOOLS[@]}"; do echo "${e%%|*}"; done); fi
 
 CACHE=$(cache_root)
+if $print_cache; then echo "$CACHE"; exit 0; fi
 if $print_dir; then
   for tool in "$@"; do
-    IFS='|' read -r name version _ < <(spec_of "$tool")
-    echo "$CACHE/$name-$version/bin"
+    IFS='|' read -r name version src < <(spec_of "$tool")
+    echo "$CACHE/$(key_of "$name" "$version" "$src")/bin"
   done
   exit 0
 fi
 
-GO=$(command -v go || echo /usr/local/go/bin/go)
-[ -x "$GO" ] || { echo "install.sh: Go is needed to build the linters (go not found)" >&2; exit 1; }
+install_go() {  # name version package tmp log
+  local go
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  [ -x "$go" ] || { echo "Go is needed to build $1 (go not found)" >"$5"; return 1; }
+  # GOTOOLCHAIN=local: build with the installed Go, never download another toolchain.
+  # -trimpath -s -w: smaller binaries, no build paths baked in.
+  GOTOOLCHAIN=local GOBIN="$4/bin" GOFLAGS="${GOFLAGS:-} -trimpath" \
+    "$go" install -ldflags="-s -w" "$3@$2" >"$5" 2>&1
+}
+
+install_pypi() {  # name version requirements-file tmp log
+  local req="$here/$3"
+  grep -qx "$1==$2" "$req" || { echo "$req does not pin $1==$2" >"$5"; return 1; }
+  # --no-deps: exactly the pinned list, nothing resolved on the fly; pip check then proves
+  # the list is complete and consistent.
+  "$PYTHON" -m venv "$4" >"$5" 2>&1 &&
+    "$4/bin/python" -m pip install --quiet --no-input --disable-pip-version-check --no-deps \
+      --requirement "$req" >>"$5" 2>&1 &&
+    "$4/bin/python" -m pip check >>"$5" 2>&1
+}
+
+# A Go tool is complete when its binary is there (it is renamed into place whole); a venv
+# cannot be renamed (its scripts embed their absolute path), so it is built at its final
+# path and complete only once the marker written after `pip check` exists.
+installed() {  # dir name source
+  [ -x "$1/bin/$2" ] && { [ "${3#pypi:}" = "$3" ] || [ -f "$1/.complete" ]; }
+}
 
 status=0
 for tool in "$@"; do
-  IFS='|' read -r name version pkg < <(spec_of "$tool")
-  dir="$CACHE/$name-$version"
-  if [ -x "$dir/bin/$name" ]; then
+  IFS='|' read -r name version src < <(spec_of "$tool")
+  key=$(key_of "$name" "$version" "$src")
+  dir="$CACHE/$key"
+  # One installer per tool at a time (two checkouts linting at once share the cache).
+  exec {lock}>"$CACHE/.$key.lock"
+  flock "$lock"
+  if installed "$dir" "$name" "$src"; then
     echo "$name $version: cached ($dir/bin/$name)"
+    exec {lock}>&-
     continue
   fi
-  echo "$name $version: building $pkg@$version (first run on this machine only)"
-  tmp=$(mktemp -d "$CACHE/.$name-$version.XXXXXX")
-  log="$tmp/build.log"
   start=$SECONDS
-  # GOTOOLCHAIN=local: build with the installed Go, never download another toolchain.
-  # -trimpath -s -w: smaller binaries, no build paths baked in.
-  if GOTOOLCHAIN=local GOBIN="$tmp/bin" GOFLAGS="${GOFLAGS:-} -trimpath" \
-      "$GO" install -ldflags="-s -w" "$pkg@$version" >"$log" 2>&1; then
+  tmp=$(mktemp -d "$CACHE/.$key.XXXXXX")
+  log="$tmp.log"
+  case "$src" in
+    pypi:*)
+      echo "$name $version: installing from PyPI (${src#pypi:}; first run on this machine only)"
+      rm -rf "$tmp" "$dir"   # a venv left by an interrupted install is not reused
+      if install_pypi "$name" "$version" "${src#pypi:}" "$dir" "$log"; then
+        touch "$dir/.complete"; ok=true
+      else
+        rm -rf "$dir"; ok=false
+      fi
+      ;;
+    *)
+      echo "$name $version: building $src@$version (first run on this machine only)"
+      if install_go "$name" "$version" "$src" "$tmp" "$log"; then
+        rm -rf "$dir"; mv "$tmp" "$dir"; ok=true
+      else
+        rm -rf "$tmp"; ok=false
+      fi
+      ;;
+  esac
+  if $ok; then
     rm -f "$log"
-    rm -rf "$dir"
-    mv "$tmp" "$dir"
     echo "$name $version: installed in $((SECONDS - start))s ($dir/bin/$name)"
-  elif grep -qE '403 Forbidden|not permitted|module version is not available|path is not available' "$log"; then
-    echo "$name $version: UNAVAILABLE: the Go module proxy reachable from this machine does not serve $pkg@$version:" >&2
+  elif grep -qE '403 Forbidden|not permitted|module version is not available|path is not available|No matching distribution found' "$log"; then
+    echo "$name $version: UNAVAILABLE: the registry reachable from this machine does not serve $src@$version:" >&2
     sed 's/^/    /' "$log" | head -5 >&2
-    rm -rf "$tmp"
+    rm -f "$log"
     [ "$status" -eq 0 ] && status=3
   else
-    echo "$name $version: BUILD FAILED after $((SECONDS - start))s:" >&2
+    echo "$name $version: INSTALL FAILED after $((SECONDS - start))s:" >&2
     sed 's/^/    /' "$log" | tail -30 >&2
-    rm -rf "$tmp"
+    rm -f "$log"
     status=1
   fi
+  exec {lock}>&-
 done
 exit "$status"

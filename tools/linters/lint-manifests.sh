@@ -1,71 +1,147 @@
 #!/usr/bin/env bash
-# `npm run lint:manifests`: runs the independent manifest linters over every environment
-# in dist/ (or the folder given as argument), installing any linter that is not cached yet
-# (tools/linters/install.sh).
+# `npm run lint:manifests`: runs the independent manifest linters (kube-score, kubeconform,
+# Checkov) over every environment in dist/ (or the folder given as argument), installing
+# any linter that is not cached yet (tools/linters/install.sh).
 #
-# Prints one line per linter, `lint:manifests: <tool> passed|failed|unavailable`, and exits
-# non-zero if any linter failed (a finding, a stale suppression, a failed build). A linter
-# whose Go module the machine's module proxy does not serve is reported as unavailable and
-# does not fail the run, unless REFARCH_REQUIRE_ALL_LINTERS=1.
+# Every linter runs in a fresh network namespace with no network at all (unshare --net:
+# only a loopback that is down), so not even a DNS lookup can leave the machine; where
+# strace works, any attempt to open an IP connection also fails the linter, so a tool
+# that would quietly degrade without its download is caught too.
+#
+# Prints one line per linter, `lint:manifests: <tool> passed|failed` (.ci/run counts
+# these), or `lint:manifests: <tool> unavailable (not counted)` when its registry does not
+# serve it here; exits non-zero if any linter failed (a finding, a stale suppression, a
+# failed install, a network attempt). An unavailable linter does not fail the run unless
+# REFARCH_REQUIRE_ALL_LINTERS=1.
 set -uo pipefail
-dir=$(realpath "${1:-$(dirname "$0")/../../dist}")
+dir=$(realpath -e "${1:-$(dirname "$0")/../../dist}") || { echo "lint:manifests: no such folder: ${1:-dist}" >&2; exit 1; }
 cd "$(dirname "$0")/../.."
 here=tools/linters
 shopt -s nullglob
 manifests=("$dir"/*.k8s.yaml)
 [ ${#manifests[@]} -gt 0 ] || { echo "lint:manifests: no $dir/*.k8s.yaml (run npm run synth)" >&2; exit 1; }
 
-# Kubernetes version the checks target: the namespaces pin Pod Security to v1.27 (cdk8s-plus-27).
+# Kubernetes version kube-score targets: the namespaces pin Pod Security to v1.27 (cdk8s-plus-27).
 K8S_VERSION=v1.27
 failed=0
 unavailable=0
+# Scratch space for reports and traces, and TMPDIR for the linters (Checkov writes a cache
+# under it): removed on exit, so a run leaves nothing behind.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TMPDIR="$work"
 
-# Installs one tool; sets $bin. Returns 0 installed, 3 unavailable, 1 failed.
-ensure() {
-  "$here/install.sh" "$1" || return $?
-  bin="$("$here/install.sh" --print-dir "$1")/$1"
+# Runs a command with no network. Root gets a plain network namespace; anyone else a user
+# namespace too (unprivileged unshare --net is refused). Traced when strace can trace here;
+# --seccomp-bpf stops the process only on connect(), so tracing costs next to nothing
+# (plain ptrace made Checkov 50% slower).
+TRACE=false
+if command -v strace >/dev/null && strace -f --seccomp-bpf -qq -e trace=connect -o /dev/null true 2>/dev/null; then TRACE=true; fi
+offline() {
+  local ns=(unshare --net --)
+  [ "$(id -u)" -eq 0 ] || ns=(unshare --user --map-root-user --net --)
+  if $TRACE; then
+    "${ns[@]}" strace -f --seccomp-bpf -qq -e trace=connect -o "$work/trace" "$@"
+  else
+    "${ns[@]}" "$@"
+  fi
+}
+# After an offline run: fails when the traced command tried to open an IP connection.
+no_network_attempts() {  # tool
+  $TRACE || return 0
+  local tries
+  tries=$(grep -E 'connect\([0-9]+, \{sa_family=AF_INET6?,' "$work/trace" 2>/dev/null)
+  rm -f "$work/trace"
+  [ -z "$tries" ] && return 0
+  echo "$1 tried to reach the network (blocked by the network namespace, but it must be configured not to try):"
+  sed 's/^/    /' <<<"$tries" | head -10
+  return 1
 }
 
 report() {  # tool result
-  echo "lint:manifests: $1 $2"
-  case "$2" in failed) failed=$((failed + 1)) ;; unavailable) unavailable=$((unavailable + 1)) ;; esac
+  case "$2" in
+    failed) failed=$((failed + 1)); echo "lint:manifests: $1 failed" ;;
+    unavailable) unavailable=$((unavailable + 1)); echo "lint:manifests: $1 unavailable (not counted)" ;;
+    *) echo "lint:manifests: $1 $2" ;;
+  esac
 }
 
 run() {  # tool: install, then lint with the tool's function below
-  local tool=$1 rc=0
+  local tool=$1 rc=0 start=$SECONDS
   echo
   echo "== $tool"
-  ensure "$tool" || rc=$?
+  "$here/install.sh" "$tool" || rc=$?
   if [ "$rc" -eq 3 ]; then report "$tool" unavailable; return; fi
   if [ "$rc" -ne 0 ]; then report "$tool" failed; return; fi
-  if "lint_${tool//-/_}"; then report "$tool" passed; else report "$tool" failed; fi
+  bin="$("$here/install.sh" --print-dir "$tool")/$tool"
+  if "lint_${tool//-/_}"; then rc=0; else rc=1; fi
+  no_network_attempts "$tool" || rc=1
+  echo "($tool: $((SECONDS - start))s)"
+  if [ "$rc" -eq 0 ]; then report "$tool" passed; else report "$tool" failed; fi
 }
 
 lint_kube_score() {
   # Optional checks that apply to this chart are switched on; the requests-equal-limits
   # family stays off (the chart sets Burstable QoS on purpose). Suppressions, with their
   # reasons: kube-score-suppressions.txt.
-  local json
-  json=$(mktemp)
-  "$bin" score --output-format json --kubernetes-version "$K8S_VERSION" \
+  local json="$work/kube-score.json" rc
+  offline "$bin" score --output-format json --kubernetes-version "$K8S_VERSION" \
     --enable-optional-test container-ports-check --enable-optional-test container-seccomp-profile \
     "${manifests[@]}" >"$json"
-  local rc=$?
-  # kube-score exits 1 when it has critical findings; anything else is a crash.
-  if [ "$rc" -gt 1 ] || [ ! -s "$json" ]; then echo "kube-score crashed (exit $rc)"; rm -f "$json"; return 1; fi
-  node "$here/kube-score-report.js" "$here/kube-score-suppressions.txt" <"$json"
   rc=$?
-  rm -f "$json"
+  # kube-score exits 1 when it has critical findings; anything else is a crash.
+  if [ "$rc" -gt 1 ] || [ ! -s "$json" ]; then echo "kube-score crashed (exit $rc)"; return 1; fi
+  node "$here/kube-score-report.js" "$here/kube-score-suppressions.txt" <"$json"
+}
+
+lint_kubeconform() {
+  # Strict schemas generated from the OpenAPI captured in schemas/ (one folder per minor,
+  # cached under a content key); only local schema locations are given, so kubeconform
+  # has nothing to download. Every manifest is checked against every captured minor.
+  local schemas versions=() v rc=0
+  schemas=$(offline node --import tsx "$here/kubeconform-schemas.ts" --out "$("$here/install.sh" --print-cache)/kubeconform-schemas") || return 1
+  no_network_attempts "kubeconform-schemas.ts" || return 1
+  for v in "$schemas"/v*-standalone-strict; do v=${v##*/v}; versions+=("${v%-standalone-strict}"); done
+  [ ${#versions[@]} -gt 0 ] || { echo "no schemas generated in $schemas"; return 1; }
+  for v in "${versions[@]}"; do
+    echo "Kubernetes $v (schemas/v${v%.*}):"
+    # No -ignore-missing-schemas: a kind without a schema (an apiVersion a default API
+    # server does not serve) is an error.
+    offline "$bin" -strict -summary -kubernetes-version "$v" \
+      -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+      "${manifests[@]}" || rc=1
+    no_network_attempts kubeconform || rc=1
+  done
   return $rc
 }
 
-lint_kube_linter() {
-  # Default checks plus the exclusions, with reasons, in .kube-linter.yaml.
-  "$bin" lint --config .kube-linter.yaml "${manifests[@]}"
+lint_checkov() {
+  # Kubernetes checks only, fully offline: --skip-download and BC_SKIP_MAPPING keep it from
+  # fetching guidelines, severities and check-id mappings from the Prisma Cloud platform,
+  # CKV_SKIP_PACKAGE_UPDATE_CHECK from asking PyPI for a newer release; there is no API key,
+  # so nothing is uploaded. Suppressions, with their reasons: checkov-suppressions.txt.
+  local json="$work/checkov.json" files=() m rc
+  for m in "${manifests[@]}"; do files+=(--file "$m"); done
+  BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true \
+    offline "$bin" --framework kubernetes --skip-download --skip-results-upload \
+    --output json --compact "${files[@]}" >"$json" 2>"$work/checkov.err"
+  rc=$?
+  # Checkov exits 1 when a check failed; anything else is a crash.
+  if [ "$rc" -gt 1 ]; then echo "checkov crashed (exit $rc):"; tail -20 "$work/checkov.err"; return 1; fi
+  node "$here/checkov-report.js" "$here/checkov-suppressions.txt" <"$json"
 }
 
+if ! offline true 2>"$work/unshare.err"; then
+  echo "lint:manifests: cannot create a network namespace, and no linter runs with network access:"
+  sed 's/^/    /' "$work/unshare.err"
+  for tool in kube-score kubeconform checkov; do report "$tool" failed; done
+  exit 1
+fi
+$TRACE || echo "(strace cannot trace here: linters run without network, but their attempts are not reported)"
+
 run kube-score
-run kube-linter
+run kubeconform
+run checkov
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -6,12 +6,12 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { validateManifests } = require('./validate');
+const { checkPolicy } = require('./engine');
 
-/** @typedef {import('./validate').ManifestFile} ManifestFile */
-/** @typedef {import('./validate').ValidationResult} ValidationResult */
-/** @typedef {import('./validate').Violation} Violation */
-/** @typedef {import('./validate').Skip} Skip */
+/** @typedef {import('./engine').ManifestFile} ManifestFile */
+/** @typedef {import('./engine').PolicyResult} PolicyResult */
+/** @typedef {import('./engine').Violation} Violation */
+/** @typedef {import('./engine').Skip} Skip */
 
 /** @type {((text: string, file: string) => unknown[]) | undefined} */
 let parser;
@@ -56,13 +56,13 @@ function readManifestFolder(dir, displayDir = dir) {
 }
 
 /**
- * Validates every manifest of a folder.
+ * Runs the policy rules over every manifest of a folder.
  * @param {string} dir
  * @param {string} [displayDir]
- * @returns {ValidationResult}
+ * @returns {PolicyResult}
  */
-function validateFolder(dir, displayDir = dir) {
-  return validateManifests(readManifestFolder(dir, displayDir));
+function checkPolicyFolder(dir, displayDir = dir) {
+  return checkPolicy(readManifestFolder(dir, displayDir));
 }
 
 /** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. @param {{ kind: string, namespace: string, name: string }} o */
@@ -81,7 +81,7 @@ function formatSkip(s) {
   return `${s.file}: ${objectName(s)}: ${s.rule} switched off (${effect}): ${s.reason}`;
 }
 
-/** Violations, then switched-off rules, then a summary line. @param {ValidationResult} result */
+/** Violations, then switched-off rules, then a summary line. @param {PolicyResult} result */
 function formatResult(result) {
   const n = result.violations.length;
   const k = result.skipped.length;
@@ -92,4 +92,4 @@ function formatResult(result) {
   ].join('\n');
 }
 
-module.exports = { objectName, parseManifestText, readManifestFolder, validateFolder, formatViolation, formatSkip, formatResult };
+module.exports = { objectName, parseManifestText, readManifestFolder, checkPolicyFolder, formatViolation, formatSkip, formatResult };

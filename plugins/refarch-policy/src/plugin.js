@@ -9,8 +9,8 @@
  * plugin depends on the CLI's plugin API, not on the CLI's file layout.
  */
 const fs = require('fs');
-const { RULE_BY_ID } = require('./rules');
-const { validateManifests } = require('./validate');
+const { RULE_BY_ID } = require('./registry');
+const { checkPolicy } = require('./engine');
 const { objectName, parseManifestText } = require('./files');
 
 /**
@@ -35,10 +35,10 @@ class RefArchPolicy {
   /** @param {ValidationContextLike} context */
   async validate(context) {
     const files = context.manifests.map((file) => ({ file, objects: parseManifestText(fs.readFileSync(file, 'utf8'), file) }));
-    const result = validateManifests(files);
+    const result = checkPolicy(files);
 
     // One report entry per rule, one violating resource per object, one location per field.
-    /** @type {Map<string, Map<string, import('./validate').Violation[]>>} */
+    /** @type {Map<string, Map<string, import('./engine').Violation[]>>} */
     const byRule = new Map();
     for (const v of result.violations) {
       const resources = byRule.get(v.rule) ?? new Map();
@@ -47,7 +47,7 @@ class RefArchPolicy {
       byRule.set(v.rule, resources);
     }
     for (const [ruleId, resources] of byRule) {
-      const rule = /** @type {import('./rules').Rule} */ (RULE_BY_ID.get(ruleId));
+      const rule = /** @type {import('./registry').Rule} */ (RULE_BY_ID.get(ruleId));
       context.report.addViolation({
         ruleName: ruleId,
         recommendation: rule.reason,

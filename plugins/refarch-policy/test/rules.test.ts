@@ -3,8 +3,10 @@
  * and fix), and a good variant passes. The base set is a small but complete app that
  * passes every rule; each case changes one thing.
  */
-import { RULES, validateManifests } from '..';
-import type { K8sObject, Violation } from '../src/validate';
+import fc from 'fast-check';
+import { RULES, checkPolicy } from '..';
+import type { Violation } from '../src/engine';
+import type { K8sObject } from '../src/objects';
 
 type Objects = K8sObject[];
 type Change = (o: Objects) => void;
@@ -26,6 +28,7 @@ function base(): Objects {
       { name: 'PASSWORD_FILE', value: '/var/run/secrets/password' },
     ],
     envFrom: [{ configMapRef: { name: 'web-config' } }],
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' } },
     readinessProbe: { httpGet: { path: '/readyz', port: port.name } },
     livenessProbe: { httpGet: { path: '/healthz', port: port.name } },
@@ -75,7 +78,7 @@ const webPod = (o: Objects) => web(o).spec.template.spec;
 const webC = (o: Objects) => webPod(o).containers[0];
 const remove = (o: Objects, kind: string, name: string) => o.splice(o.indexOf(find(o, kind, name)), 1);
 
-const check = (o: Objects): Violation[] => validateManifests([{ file: 'app.k8s.yaml', objects: o }]).violations;
+const check = (o: Objects): Violation[] => checkPolicy([{ file: 'app.k8s.yaml', objects: o }]).violations;
 const run = (change: Change) => {
   const o = base();
   change(o);
@@ -173,8 +176,13 @@ const CASES: Record<string, RuleCases> = {
     bad: [
       { what: 'no memory limit', bad: (o) => { delete webC(o).resources.limits.memory; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources'] },
       { what: 'no resources', bad: (o) => { delete webC(o).resources; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources'] },
+      { what: 'a request above its limit', bad: (o) => { webC(o).resources.requests.memory = '0.5Gi'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources.requests.memory'] },
+      { what: 'a request above its limit, in exponent notation', bad: (o) => { webC(o).resources.requests.cpu = '3e-1'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].resources.requests.cpu'] },
     ],
-    good: [['extra resources (ephemeral-storage)', (o) => { webC(o).resources.limits['ephemeral-storage'] = '1Gi'; }]],
+    good: [
+      ['extra resources (ephemeral-storage)', (o) => { webC(o).resources.limits['ephemeral-storage'] = '1Gi'; }],
+      ['a request equal to its limit in other units, and numbers', (o) => { webC(o).resources.requests = { cpu: 0.25, memory: '131072Ki' }; }],
+    ],
   },
   'container-probes': {
     bad: [
@@ -195,8 +203,14 @@ const CASES: Record<string, RuleCases> = {
       { what: 'no tag', bad: (o) => { webC(o).image = 'nginx'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
       { what: 'latest', bad: (o) => { webC(o).image = 'nginx:latest'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
       { what: 'a registry port but no tag', bad: (o) => { webC(o).image = 'registry:5000/team/web'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
+      { what: 'an invalid reference (upper case repository)', bad: (o) => { webC(o).image = 'Team/Web:1.0'; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
+      { what: 'no image', bad: (o) => { delete webC(o).image; }, at: ['Deployment/web', 'spec.template.spec.containers[0].image'] },
     ],
-    good: [['a digest', (o) => { webC(o).image = `nginx@${DIGEST}`; }], ['tag and digest', (o) => { webC(o).image = `nginx:latest@${DIGEST}`; }]],
+    good: [
+      ['a digest', (o) => { webC(o).image = `nginx@${DIGEST}`; }],
+      ['tag and digest', (o) => { webC(o).image = `nginx:latest@${DIGEST}`; }],
+      ['an IPv6 registry with a port', (o) => { webC(o).image = '[fd00::1]:5000/team/web:1.2.3'; }],
+    ],
   },
   'read-only-root-filesystem': {
     bad: [{ what: 'a writable root filesystem', bad: (o) => { webC(o).securityContext.readOnlyRootFilesystem = false; }, at: ['Deployment/web', 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem'] }],
@@ -308,6 +322,37 @@ const CASES: Record<string, RuleCases> = {
       ['an empty or boolean value', (o) => { webC(o).env.push({ name: 'REQUIRE_PASSWORD', value: 'true' }, { name: 'TOKEN', value: '' }); }],
     ],
   },
+  'workload-selector': {
+    bad: [
+      { what: 'a selector for other pods', bad: (o) => { web(o).spec.selector = { matchLabels: dbLabels }; }, at: ['Deployment/web', 'spec.selector'] },
+      { what: 'no selector', bad: (o) => { delete find(o, 'StatefulSet', 'db').spec.selector; }, at: ['StatefulSet/db', 'spec.selector'] },
+    ],
+    good: [['a matchExpressions selector', (o) => { web(o).spec.selector = { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['web'] }] }; }]],
+  },
+  'volume-mount': {
+    bad: [{ what: 'a mount of a missing volume', bad: (o) => { webC(o).volumeMounts.push({ name: 'cache', mountPath: '/cache' }); }, at: ['Deployment/web', 'spec.template.spec.containers[0].volumeMounts[1].name'] }],
+    good: [['a mount of a StatefulSet volumeClaimTemplate', (o) => {
+      const db = find(o, 'StatefulSet', 'db');
+      db.spec.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }];
+      db.spec.template.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/data' });
+    }]],
+  },
+  'hpa-target': {
+    bad: [{ what: 'a missing Deployment', bad: (o) => {
+      o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 1, maxReplicas: 3 } });
+    }, at: ['HorizontalPodAutoscaler/api', 'spec.scaleTargetRef'] }],
+    good: [['an HPA of the web Deployment', (o) => {
+      o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: NS }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 3 } });
+    }]],
+  },
+  'selector-matches-pods': {
+    bad: [
+      { what: 'a PDB with a mistyped label', bad: (o) => { o.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'wbe', namespace: NS }, spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'wbe' } } } }); }, at: ['PodDisruptionBudget/wbe', 'spec.selector'] },
+      { what: 'a PDB without selector (selects nothing in policy/v1)', bad: (o) => { delete find(o, 'PodDisruptionBudget', 'web').spec.selector; }, at: ['PodDisruptionBudget/web', 'spec.selector'] },
+      { what: 'a NetworkPolicy for pods that do not exist', bad: (o) => { o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-api', namespace: NS }, spec: { podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api'] }] } } }); }, at: ['NetworkPolicy/allow-api', 'spec.podSelector'] },
+    ],
+    good: [['a default-deny in a namespace without pods', (o) => { o.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: 'empty' }, spec: { podSelector: { matchLabels: {} } } }); }]],
+  },
   'skip-annotation': {
     bad: [
       { what: 'an empty reason', bad: (o) => { web(o).metadata!.annotations = { 'refarch.example.com/skip-read-only-root-filesystem': '  ' }; }, at: ['Deployment/web', 'metadata.annotations["refarch.example.com/skip-read-only-root-filesystem"]'] },
@@ -343,4 +388,20 @@ describe.each(Object.entries(CASES))('%s', (rule, cases) => {
       expect(run(change)).toEqual([]);
     });
   }
+});
+
+test('no rule throws on malformed objects (wrong types where objects, arrays or strings belong)', () => {
+  const kinds = ['Deployment', 'StatefulSet', 'Pod', 'CronJob', 'Service', 'Ingress', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'Secret'];
+  const anything = fc.anything({ maxDepth: 3, withNullPrototype: false });
+  const container = fc.record({ name: anything, image: anything, ports: anything, env: anything, envFrom: anything, resources: anything, securityContext: anything, readinessProbe: anything, volumeMounts: anything }, { requiredKeys: [] });
+  const podSpec = fc.record({ containers: fc.oneof(fc.array(container, { maxLength: 2 }), anything), volumes: anything, securityContext: anything, hostNetwork: anything }, { requiredKeys: [] });
+  const object = fc.record({
+    kind: fc.constantFrom(...kinds),
+    metadata: fc.oneof(fc.record({ name: anything, namespace: fc.constantFrom(NS, 'other'), labels: anything, annotations: anything }, { requiredKeys: [] }), anything),
+    spec: fc.oneof(fc.record({ template: fc.record({ metadata: anything, spec: podSpec }, { requiredKeys: [] }), selector: anything, ports: anything, rules: anything, podSelector: anything, scaleTargetRef: anything, serviceName: anything, replicas: anything }, { requiredKeys: [] }), podSpec, anything),
+    data: anything,
+  }, { requiredKeys: ['kind'] });
+  fc.assert(fc.property(fc.array(object, { maxLength: 4 }), (objects) => {
+    expect(() => checkPolicy([{ file: 'fuzz.yaml', objects: [...base(), ...objects] }])).not.toThrow();
+  }), { numRuns: 200 });
 });

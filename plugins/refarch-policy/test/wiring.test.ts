@@ -8,8 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as CliValidation from 'cdk8s-cli/lib/plugins/validation';
 import {
-  EXTERNAL_SECRETS_ANNOTATION, RefArchPolicy, formatResult, readManifestFolder, rulesTable, validateFolder, validateManifests,
+  EXTERNAL_SECRETS_ANNOTATION, RULES, RefArchPolicy, checkPolicy, checkPolicyFolder, formatResult, readManifestFolder, rulesTable, withRulesTable,
 } from '..';
+import { GROUPS } from '../src/groups';
+import { ObjectIndex, podTemplateOf } from '../src/objects';
+import { loadRules } from '../src/registry';
 import { EXTERNAL_SECRETS_ANNOTATION as LIB_EXTERNAL_SECRETS_ANNOTATION } from '../../../lib/app-config';
 import { environments } from '../../../config/environments';
 import { synthEnvironment } from '../../../test/support';
@@ -27,19 +30,17 @@ const byKindName = (objects: any[], kind: string, name: string) => objects.find(
 
 describe('the reference architecture', () => {
   test('every environment in dist/ reports zero violations and switches no rule off', () => {
-    const result = validateFolder(path.join(root, 'dist'), 'dist');
+    const result = checkPolicyFolder(path.join(root, 'dist'), 'dist');
     expect(formatResult(result)).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
     expect(fs.readdirSync(path.join(root, 'dist')).sort()).toEqual(Object.keys(environments({})).map((e) => `${e}.k8s.yaml`).sort());
   });
 
-  test.each(Object.keys(environments({})))('a fresh synth of %s reports zero violations', (env) => {
-    expect(validateManifests([{ file: `${env}.k8s.yaml`, objects: synthEnvironment(env) }])).toEqual({ violations: [], skipped: [] });
-  });
+  // Fresh synths of every environment and variant: test/integrity.test.ts.
 
   test('prod passes only because its workloads declare the out-of-band Secret', () => {
     const prod = synthEnvironment('prod');
     for (const o of prod) if (o.metadata.annotations) delete o.metadata.annotations[EXTERNAL_SECRETS_ANNOTATION];
-    const violations = validateManifests([{ file: 'prod.k8s.yaml', objects: prod }]).violations;
+    const violations = checkPolicy([{ file: 'prod.k8s.yaml', objects: prod }]).violations;
     expect([...new Set(violations.map((v) => v.rule))]).toEqual(['config-reference']);
     // Every workload that reads an out-of-band Secret (credentials, or the database's TLS Secret), and only those.
     expect([...new Set(violations.map((v) => `${v.kind}/${v.name}`))].sort()).toEqual([
@@ -65,7 +66,7 @@ describe('skip annotations', () => {
     const pg = byKindName(objects, 'StatefulSet', 'postgres');
     pg.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; // not switched off here
 
-    const result = validateManifests([{ file: 'dist/dev.k8s.yaml', objects }]);
+    const result = checkPolicy([{ file: 'dist/dev.k8s.yaml', objects }]);
     expect(result.violations.map((v) => `${v.rule} ${v.kind}/${v.name}`)).toEqual(['read-only-root-filesystem StatefulSet/postgres']);
     expect(result.skipped).toEqual([{
       rule: 'read-only-root-filesystem', file: 'dist/dev.k8s.yaml', kind: 'Deployment', name: 'guestbook', namespace: 'refarch-dev',
@@ -79,7 +80,7 @@ describe('skip annotations', () => {
     const web = byKindName(objects, 'Deployment', 'guestbook');
     web.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
     web.metadata.annotations = { 'refarch.example.com/skip-read-only-root-filesystem': '' };
-    const result = validateManifests([{ file: 'dist/dev.k8s.yaml', objects }]);
+    const result = checkPolicy([{ file: 'dist/dev.k8s.yaml', objects }]);
     expect(result.violations.map((v) => `${v.rule}: ${v.message}`)).toEqual([
       'read-only-root-filesystem: Container "web" does not set readOnlyRootFilesystem: true.',
       'skip-annotation: Switches off "read-only-root-filesystem" without a reason; the rule stays on.',
@@ -90,7 +91,7 @@ describe('skip annotations', () => {
   test('an annotation that suppresses nothing is still listed', () => {
     const objects = devObjects();
     byKindName(objects, 'Service', 'guestbook').metadata.annotations = { 'refarch.example.com/skip-service-selector': 'endpoints come from a mesh' };
-    const result = validateManifests([{ file: 'dev.k8s.yaml', objects }]);
+    const result = checkPolicy([{ file: 'dev.k8s.yaml', objects }]);
     expect(result.violations).toEqual([]);
     expect(result.skipped.map((s) => [s.rule, s.suppressed])).toEqual([['service-selector', 0]]);
   });
@@ -179,6 +180,50 @@ describe('entry points', () => {
   }, 60_000);
 });
 
-test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (regenerate with `node plugins/refarch-policy/rules-table.js`)', (file) => {
-  expect(fs.readFileSync(path.join(root, file), 'utf8')).toContain(rulesTable());
+test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (rewrite with `node plugins/refarch-policy/rules-table.js --write`)', (file) => {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  expect(text).toBe(withRulesTable(text, file));
+  expect(text).toContain(rulesTable());
+});
+
+test('the table test bites: a README whose table lost a row, or has no markers, differs', () => {
+  const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const withoutRow = text.replace(/^\| `pss-seccomp` .*\n/m, '');
+  expect(withoutRow).not.toBe(text);
+  expect(withRulesTable(withoutRow, 'README.md')).toBe(text);
+  expect(() => withRulesTable('# no table here\n', 'other.md')).toThrow('other.md: no rules table markers');
+});
+
+describe('the rule registry', () => {
+  const rulesDir = path.join(root, 'plugins', 'refarch-policy', 'src', 'rules');
+  /** The example of the plugin README's "Adding a rule", as written there. */
+  const readmeExample = () => {
+    const readme = fs.readFileSync(path.join(root, 'plugins', 'refarch-policy', 'README.md'), 'utf8');
+    const code = /## Adding a rule[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
+    return code.replace(/^ {3}/gm, '').replace(/require\('\.\.\//g, `require('${rulesDir}/../`);
+  };
+
+  test('loads the README\'s example rule from a folder, and the rule works', () => {
+    fs.writeFileSync(path.join(tmp, 'image-pull-policy.js'), readmeExample());
+    const [rule] = loadRules(tmp);
+    expect(rule).toMatchObject({ id: 'image-pull-policy', group: 'Workload hygiene', kinds: ['PodTemplate'] });
+    const web = byKindName(devObjects(), 'Deployment', 'guestbook');
+    web.spec.template.spec.containers[0].imagePullPolicy = 'Always';
+    const found: string[] = [];
+    rule.check({ file: 'f', obj: web, kind: 'Deployment', name: 'guestbook', namespace: 'refarch-dev', template: podTemplateOf(web) }, {
+      index: new ObjectIndex([]), ruleIds: new Set(), report: (at: string, message: string) => found.push(`${at}: ${message}`),
+    });
+    expect(found).toEqual(['spec.template.spec.containers[0].imagePullPolicy: Container "web" always pulls.']);
+  });
+
+  test('refuses a rule module whose id is not its file name, or that lacks a field', () => {
+    fs.writeFileSync(path.join(tmp, 'my-rule.js'), "module.exports = { id: 'other', group: 'Nope', reason: 'r', fix: '', kinds: [], check: 1 };");
+    expect(() => loadRules(tmp)).toThrow(`refarch-policy: rule module ${tmp}/my-rule.js: id "other" does not match its file name; group "Nope" is not one of Pod Security (restricted), Workload hygiene, References, Annotations; no fix; no kinds; no check function.`);
+  });
+
+  test('every rule file of src/rules/ is in the catalog, in group order', () => {
+    expect(RULES.map((r) => `${r.id}.js`).sort()).toEqual(fs.readdirSync(rulesDir).sort());
+    const groups = RULES.map((r) => r.group);
+    expect(groups).toEqual([...groups].sort((a, b) => GROUPS.indexOf(a) - GROUPS.indexOf(b)));
+  });
 });

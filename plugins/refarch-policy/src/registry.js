@@ -1,0 +1,74 @@
+// @ts-check
+'use strict';
+/**
+ * The rule catalog, built from the rule modules in src/rules/: one file per rule, named
+ * after its id. Adding a rule is adding a file (and its cases in test/rules.test.ts); the
+ * engine, the reports and the README tables all read this list.
+ */
+const fs = require('fs');
+const path = require('path');
+const { GROUPS } = require('./groups');
+
+/**
+ * @typedef {typeof GROUPS[number]} RuleGroup
+ */
+/**
+ * What a rule's check gets besides the object.
+ * @typedef {object} RuleContext
+ * @property {import('./objects').ObjectIndex} index Every object checked together, by namespace, kind and name.
+ * @property {ReadonlySet<string>} ruleIds Every rule id of the catalog.
+ * @property {(path: string, message: string) => void} report Reports a violation at a field path of the object.
+ */
+/**
+ * One rule: the catalog entry and its check.
+ * @typedef {object} Rule
+ * @property {string} id Stable id, used in reports and in skip annotations (`refarch.example.com/skip-<id>`).
+ * @property {RuleGroup} group Family, for the README tables.
+ * @property {string} reason Why the rule exists, in one line.
+ * @property {string} fix How to fix a violation, in one line.
+ * @property {readonly string[]} kinds What it checks: kind names, 'PodTemplate' (anything with a pod template), or '*' (every object).
+ * @property {(object: import('./objects').CheckedObject, context: RuleContext) => void} check Reports the object's violations.
+ */
+
+const RULES_DIR = path.join(__dirname, 'rules');
+
+/**
+ * Loads every rule module of a folder and checks that it is well formed, so a broken new
+ * rule fails on load, not silently.
+ * @param {string} dir
+ * @returns {Rule[]} by group, then id
+ */
+function loadRules(dir) {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const rules = files.map((f) => {
+    /** @type {Rule} */
+    const rule = require(path.join(dir, f));
+    const problems = [
+      rule.id !== f.slice(0, -3) && `id "${rule.id}" does not match its file name`,
+      !GROUPS.includes(rule.group) && `group "${rule.group}" is not one of ${GROUPS.join(', ')}`,
+      !(typeof rule.reason === 'string' && rule.reason) && 'no reason',
+      !(typeof rule.fix === 'string' && rule.fix) && 'no fix',
+      !(Array.isArray(rule.kinds) && rule.kinds.length > 0) && 'no kinds',
+      typeof rule.check !== 'function' && 'no check function',
+    ].filter(Boolean);
+    if (problems.length > 0) throw new Error(`refarch-policy: rule module ${path.join(dir, f)}: ${problems.join('; ')}.`);
+    return rule;
+  });
+  return rules.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || a.id.localeCompare(b.id));
+}
+
+/** @type {readonly Rule[]} */
+const RULES = loadRules(RULES_DIR);
+/** Rules by id. @type {ReadonlyMap<string, Rule>} */
+const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+/**
+ * Whether a rule applies to an object.
+ * @param {Rule} rule
+ * @param {import('./objects').CheckedObject} object
+ */
+function appliesTo(rule, object) {
+  return rule.kinds.includes('*') || rule.kinds.includes(object.kind) || (object.template !== undefined && rule.kinds.includes('PodTemplate'));
+}
+
+module.exports = { RULES, RULE_BY_ID, appliesTo, loadRules };
