@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -77,7 +78,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AppEnv:   strings.TrimSpace(getenv("APP_ENV")),
 	}
 	// The password is used verbatim (no trimming): it may legitimately contain spaces.
-	c.DBPassword = required("DB_PASSWORD")
+	// A mounted Secret file (DB_PASSWORD_FILE) wins over DB_PASSWORD: the file keeps the
+	// value out of the process environment, which child processes and crash dumps see.
+	if path := strings.TrimSpace(getenv("DB_PASSWORD_FILE")); path != "" {
+		pw, err := readPasswordFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DB_PASSWORD_FILE=%q: %w", path, err))
+		}
+		c.DBPassword = pw
+	} else if pw := getenv("DB_PASSWORD"); strings.TrimSpace(pw) != "" {
+		c.DBPassword = pw
+	} else {
+		errs = append(errs, errors.New("DB_PASSWORD (or DB_PASSWORD_FILE, a file holding it) is required but not set"))
+	}
 
 	c.DBSSLMode = strings.ToLower(get("DB_SSLMODE", "disable"))
 	if !contains(validSSLModes, c.DBSSLMode) {
@@ -113,6 +126,37 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// maxPasswordFileBytes bounds what is read: a password file is tiny, a wrong path
+// (a log, a device) must not be read into memory whole.
+const maxPasswordFileBytes = 64 << 10
+
+// readPasswordFile returns the file's contents minus one trailing newline (what
+// `echo` and most editors add); other white space is part of the password.
+func readPasswordFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the password file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPasswordFileBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read the password file: %w", err)
+	}
+	if len(data) > maxPasswordFileBytes {
+		return "", fmt.Errorf("the password file is larger than %d bytes; is this the right file?", maxPasswordFileBytes)
+	}
+	pw := string(data)
+	if strings.HasSuffix(pw, "\r\n") {
+		pw = strings.TrimSuffix(pw, "\r\n")
+	} else {
+		pw = strings.TrimSuffix(pw, "\n")
+	}
+	if strings.TrimSpace(pw) == "" {
+		return "", errors.New("the password file is empty")
+	}
+	return pw, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

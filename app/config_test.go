@@ -209,6 +209,15 @@ func writeCA(t *testing.T, dir string) string {
 	return path
 }
 
+func writePasswordFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(path, []byte(content), 0o440); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestSSLRootCertVerifiesTheServerWithThatCA(t *testing.T) {
 	env := baseEnv()
 	env["DB_SSLMODE"] = "verify-full"
@@ -251,5 +260,90 @@ func TestSSLRootCertProblemsNameTheVariable(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "DB_SSLROOTCERT="+`"`+value+`"`) || !strings.Contains(err.Error(), want) {
 			t.Errorf("DB_SSLROOTCERT=%q: error %v, want one naming the variable and %q", value, err, want)
 		}
+	}
+}
+
+func TestLoadConfigPasswordFile(t *testing.T) {
+	cases := []struct{ name, content, want string }{
+		{"as is", "from-file", "from-file"},
+		{"one trailing newline trimmed", "from-file\n", "from-file"},
+		{"one CRLF trimmed", "from-file\r\n", "from-file"},
+		{"only one newline trimmed", "from-file\n\n", "from-file\n"},
+		{"spaces kept", " pass word \n", " pass word "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := baseEnv()
+			delete(env, "DB_PASSWORD")
+			env["DB_PASSWORD_FILE"] = writePasswordFile(t, tc.content)
+			c, err := LoadConfig(envFrom(env))
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if c.DBPassword != tc.want {
+				t.Fatalf("password = %q, want %q", c.DBPassword, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigPasswordFileWinsOverEnv(t *testing.T) {
+	env := baseEnv()
+	env["DB_PASSWORD_FILE"] = writePasswordFile(t, "from-file\n")
+	c, err := LoadConfig(envFrom(env))
+	if err != nil || c.DBPassword != "from-file" {
+		t.Fatalf("got %q, %v; want the file's password", c.DBPassword, err)
+	}
+	// /api/config's digest is of the password actually used, so the e2e suite sees the file's.
+	if got, want := c.PasswordSHA256(), (Config{DBPassword: "from-file"}).PasswordSHA256(); got != want {
+		t.Fatalf("digest %s, want %s", got, want)
+	}
+}
+
+func TestLoadConfigPasswordFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, []byte(strings.Repeat("x", maxPasswordFileBytes+1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, path, want string }{
+		{"missing", filepath.Join(dir, "nope"), "no such file"},
+		{"a directory", dir, "is a directory"},
+		{"under a file", filepath.Join(big, "password"), "not a directory"},
+		{"empty", writePasswordFile(t, ""), "empty"},
+		{"only a newline", writePasswordFile(t, "\n"), "empty"},
+		{"too large", big, "larger than"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := baseEnv() // DB_PASSWORD is set too: a broken file must not silently fall back to it
+			env["DB_PASSWORD_FILE"] = tc.path
+			_, err := LoadConfig(envFrom(env))
+			if err == nil {
+				t.Fatalf("expected an error for %s", tc.path)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "DB_PASSWORD_FILE") || !strings.Contains(msg, tc.path) || !strings.Contains(msg, tc.want) {
+				t.Fatalf("error %q should name DB_PASSWORD_FILE, %s and say %q", msg, tc.path, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigPasswordFileBlankPathFallsBackToEnv(t *testing.T) {
+	env := baseEnv()
+	env["DB_PASSWORD_FILE"] = "  "
+	c, err := LoadConfig(envFrom(env))
+	if err != nil || c.DBPassword != "s3cret" {
+		t.Fatalf("got %q, %v", c.DBPassword, err)
+	}
+}
+
+func TestLoadConfigNoPasswordNamesBothVariables(t *testing.T) {
+	env := baseEnv()
+	delete(env, "DB_PASSWORD")
+	_, err := LoadConfig(envFrom(env))
+	if err == nil || !strings.Contains(err.Error(), "DB_PASSWORD (or DB_PASSWORD_FILE") {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -89,7 +89,7 @@ cached_tar() {
   for f in "$IMG_CACHE/$1"-*.oci.tar; do
     [ -e "$f" ] || continue
     [[ ${f#"$IMG_CACHE/$1"-} =~ ^[0-9a-f]+\.oci\.tar$ ]] || continue
-    [ "$f" = "$IMG_CACHE/$1-$2.oci.tar" ] || rm -f "$f" "$f.digest"
+    [ "$f" = "$IMG_CACHE/$1-$2.oci.tar" ] || rm -f "$f" "$f".*
   done
   echo "$IMG_CACHE/$1-$2.oci.tar"
 }
@@ -229,7 +229,31 @@ img_postgresql() {
     # The config's Cmd would be ["postgres"]; the entrypoint defaults to it.
     rm -rf "$root"
   fi
-  import_image "$POSTGRES_IMAGE" "$tar"
+  # A second tag, the exact package version ('+' is not allowed in a tag), so the e2e
+  # suite can upgrade the StatefulSet to another image reference of a locally present image.
+  import_image "$POSTGRES_IMAGE" "$tar" "$(postgres_next_image "$tar")"
+}
+
+# postgres_next_image TAR: the PostgreSQL image's second reference, e.g. refarch.local/postgresql:15.14-0_deb12u1
+postgres_next_image() {
+  local v
+  v=$(postgres_version "$1")
+  echo "${POSTGRES_IMAGE%:*}:${v//[^A-Za-z0-9_.-]/_}"
+}
+
+# postgres_version TAR: the exact Debian version of postgresql-15 inside the image
+# (e.g. 15.14-0+deb12u1), read from the layer's dpkg status once and cached next to TAR.
+postgres_version() {
+  local tar=$1 man layer v
+  if [ ! -s "$tar.pgversion" ]; then
+    man=$(cut -d: -f2 <"$tar.digest")
+    layer=$(tar -xOf "$tar" "blobs/sha256/$man" | sed -n 's/.*"layers":\[{[^}]*"digest":"sha256:\([0-9a-f]*\)".*/\1/p')
+    v=$(tar -xOf "$tar" "blobs/sha256/$layer" | tar -xOf - ./var/lib/dpkg/status |
+      awk '/^Package: /{p = ($2 == "postgresql-15")} p && !done && /^Version: /{print $2; done = 1}')
+    [ -n "$v" ] || die "no postgresql-15 version in $tar"
+    echo "$v" >"$tar.pgversion"
+  fi
+  cat "$tar.pgversion"
 }
 
 guestbook_version() {

@@ -9,6 +9,9 @@
  *
  * dev keeps one plain-text PostgreSQL pod (no TLS, no standby, no backups) so it starts
  * fast on a laptop; the e2e suite turns all three on with --set.
+ *
+ * `npm run synth` checks these against config/settings.schema.json (generated from
+ * ReferenceArchitectureProps) before any construct runs, so a misspelled key fails there.
  */
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 
@@ -44,8 +47,12 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
     prod: {
       namespace: 'refarch-prod',
       environment: 'prod',
+      // Refuses a rendered password and images without a registry host or a digest.
+      production: true,
       web: {
-        image: 'refarch-guestbook:0.1.0',
+        // PLACEHOLDER: registry.example.com does not exist and the digest is not of a real
+        // image. Push app/ to your own registry and put its name and digest here.
+        image: 'registry.example.com/refarch/guestbook:0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000',
         autoscaling: { minReplicas: 3, maxReplicas: 10, targetCpuUtilization: 70 },
         logLevel: 'info',
         title: 'Guestbook',
@@ -57,7 +64,10 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
       },
       ingress: { className: 'nginx', host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
       database: {
-        image: 'postgres:16.4-bookworm',
+        // The official image's multi-arch index digest for this tag, as recorded in public
+        // repositories (not pulled here: no registry access). Check it with
+        // `docker buildx imagetools inspect postgres:16.4-bookworm` before relying on it.
+        image: 'docker.io/library/postgres:16.4-bookworm@sha256:e62fbf9d3e2b49816a32c400ed2dba83e3b361e6833e624024309c35d334b412',
         storage: '20Gi',
         replicas: 2,
         // kubectl -n refarch-prod create secret generic postgres-tls --type=kubernetes.io/tls

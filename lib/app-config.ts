@@ -6,7 +6,8 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
-import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /**
  * Workload annotation listing, comma-separated, the Secrets the workload reads that are
@@ -20,7 +21,7 @@ export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets
 export interface AppConfigProps {
   /**
    * Namespace of the ConfigMap and Secret.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -58,6 +59,43 @@ export interface AppConfigProps {
   readonly labels?: Record<string, string>;
 }
 
+/** Options of {@link AppConfig.secretMount}. */
+export interface SecretMountOptions {
+  /**
+   * Secret keys to project as files, each named after its key. Only these are
+   * mounted, so a workload sees just the credentials it uses.
+   * @default - every key of the Secret
+   */
+  readonly keys?: string[];
+  /**
+   * Directory the files appear in.
+   * @default '/etc/secrets/<secretName>'
+   */
+  readonly mountPath?: string;
+  /**
+   * Name of the pod volume.
+   * @default 'secret-<secretName>' (truncated to 63 characters)
+   */
+  readonly volumeName?: string;
+  /**
+   * File mode. The default is readable by root and the group only: the kubelet gives the
+   * files the pod's `fsGroup`, so the pod must set one that its user belongs to
+   * (WebTier and PostgresDatabase do).
+   * @default 0o440
+   */
+  readonly mode?: number;
+}
+
+/** A Secret volume and its read-only mount, from {@link AppConfig.secretMount}. */
+export interface SecretMount {
+  /** Goes into the pod's `volumes`. */
+  readonly volume: k8s.Volume;
+  /** Goes into the container's `volumeMounts`. */
+  readonly volumeMount: k8s.VolumeMount;
+  /** Absolute path of the file holding `key`; throws if `key` is not mounted. */
+  filePath(key: string): string;
+}
+
 /** A ConfigMap and a Secret consumed as environment variables. */
 export class AppConfig extends Construct {
   public readonly namespace: string;
@@ -78,7 +116,8 @@ export class AppConfig extends Construct {
 
   constructor(scope: Construct, id: string, props: AppConfigProps = {}) {
     super(scope, id);
-    this.namespace = validateDnsLabel(fieldOf(this, 'namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, fieldOf(this, 'namespace'), props.namespace);
     this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? 'app-config');
     this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? 'app-credentials');
     if (props.secretStringData && props.existingSecretKeys) {
@@ -143,10 +182,45 @@ export class AppConfig extends Construct {
 
   /** An env var whose value is one Secret key. Throws if the key is not in the Secret. */
   public secretEnv(envName: string, key: string): k8s.EnvVar {
-    if (!this.secretKeys.includes(key)) {
-      throw new ValidationError(`${this.node.path}: secret key`, key, `No such key; the Secret "${this.secretName}" has: ${this.secretKeys.join(', ')}.`);
-    }
+    this.checkSecretKey(key);
     return { name: envName, valueFrom: { secretKeyRef: { name: this.secretName, key } } };
+  }
+
+  /**
+   * The Secret as read-only files: a `secret` volume projecting the chosen keys and its
+   * mount. Files rather than env vars keep the value out of the pod's environment, which
+   * `kubectl describe`, child processes and crash reports see.
+   */
+  public secretMount(options: SecretMountOptions = {}): SecretMount {
+    const f = (prop: string) => `${this.node.path}: secretMount.${prop}`;
+    const keys = options.keys ?? [...this.secretKeys];
+    if (!Array.isArray(keys) || keys.length === 0) {
+      throw new ValidationError(f('keys'), options.keys, 'Must name at least one key of the Secret.');
+    }
+    for (const key of keys) this.checkSecretKey(key);
+    const mountPath = options.mountPath ?? `/etc/secrets/${this.secretName}`;
+    if (typeof mountPath !== 'string' || !/^\/[^\0:]*$/.test(mountPath) || mountPath.split('/').includes('..') || (mountPath !== '/' && mountPath.endsWith('/'))) {
+      throw new ValidationError(f('mountPath'), mountPath, 'Must be an absolute directory path without "..", ":" or a trailing "/", e.g. "/etc/secrets/db".');
+    }
+    const volumeName = validateDnsLabel(f('volumeName'), options.volumeName ?? `secret-${this.secretName}`.replace(/\./g, '-').slice(0, 63).replace(/-+$/, ''));
+    const mode = options.mode ?? 0o440;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+      throw new ValidationError(f('mode'), mode, 'Must be a file mode from 0 to 0o777 (511), e.g. 0o440.');
+    }
+    const sortedKeys = [...new Set(keys)].sort();
+    return {
+      volume: {
+        name: volumeName,
+        secret: { secretName: this.secretName, defaultMode: mode, items: sortedKeys.map((key) => ({ key, path: key })) },
+      },
+      volumeMount: { name: volumeName, mountPath, readOnly: true },
+      filePath: (key: string) => {
+        if (!sortedKeys.includes(key)) {
+          throw new ValidationError(`${this.node.path}: secret file`, key, `Not mounted; the mount has: ${sortedKeys.join(', ')}.`);
+        }
+        return `${mountPath === '/' ? '' : mountPath}/${key}`;
+      },
+    };
   }
 
   /**
@@ -155,6 +229,12 @@ export class AppConfig extends Construct {
    */
   public workloadAnnotations(): Record<string, string> | undefined {
     return this.rendersSecret ? undefined : { [EXTERNAL_SECRETS_ANNOTATION]: this.secretName };
+  }
+
+  private checkSecretKey(key: string): void {
+    if (!this.secretKeys.includes(key)) {
+      throw new ValidationError(`${this.node.path}: secret key`, key, `No such key; the Secret "${this.secretName}" has: ${this.secretKeys.join(', ')}.`);
+    }
   }
 
   /** The value of a setting, for constructs that need it at synth time (e.g. a probe command). */

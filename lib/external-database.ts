@@ -7,7 +7,8 @@
 import { isIP } from 'net';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link ExternalDatabase}. */
 export interface ExternalDatabaseProps {
@@ -18,7 +19,7 @@ export interface ExternalDatabaseProps {
   readonly host: string;
   /**
    * Namespace of the Service.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -47,12 +48,13 @@ export class ExternalDatabase extends Construct {
   constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
+    checkUniqueObjects(this);
     if (isIP(props?.host ?? '')) {
       throw new ValidationError(f('host'), props.host,
         'Must be a DNS name: an ExternalName Service cannot point at an IP address. Give the server a DNS name, or use a selector-less Service with an EndpointSlice.');
     }
     this.host = validateDnsSubdomain(f('host'), props?.host);
-    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    const namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
     this.port = validatePort(f('port'), props.port ?? 5432);
 

@@ -48,6 +48,16 @@ export function selectorLabels(id: AppIdentity): Record<string, string> {
   };
 }
 
+/**
+ * Labels for a StatefulSet's volumeClaimTemplates: the recommended labels without
+ * `version`. Claim templates are immutable, so a label that changes with a release
+ * would make the next `kubectl apply` fail.
+ */
+export function claimTemplateLabels(id: AppIdentity): Record<string, string> {
+  const { 'app.kubernetes.io/version': _version, ...stable } = recommendedLabels(id);
+  return stable;
+}
+
 /** Checks every label value of an identity, naming the prop that holds it. */
 export function validateIdentity(scope: Construct, prop: string, id: AppIdentity): AppIdentity {
   for (const [key, value] of Object.entries(id)) {
@@ -56,11 +66,16 @@ export function validateIdentity(scope: Construct, prop: string, id: AppIdentity
   return id;
 }
 
-/** Derives the version label from an image reference: its tag, or the digest's first 12 hex digits. */
+/**
+ * Derives the version label from an image reference: its tag (also when a digest pins
+ * it, `app:1.2.3@sha256:...`), else the digest's first 12 hex digits.
+ */
 export function versionFromImage(image: string): string {
   const at = image.indexOf('@');
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const lastSlash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > lastSlash) return name.slice(colon + 1);
   if (at >= 0) return image.slice(at + 1).replace(/^[^:]*:/, '').slice(0, 12);
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > lastSlash ? image.slice(colon + 1) : 'unversioned';
+  return 'unversioned';
 }

@@ -1,15 +1,17 @@
 /**
  * A Namespace that enforces the Pod Security Standards `restricted` profile.
  */
+import { Chart } from 'cdk8s';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { fieldOf, validateDnsLabel, validateOneOf } from './prop-checks';
+import { fieldOf, validateOneOf, validateOwnNamespace } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link RestrictedNamespace}. */
 export interface RestrictedNamespaceProps {
   /**
-   * Namespace name (DNS-1123 label).
-   * @default 'refarch'
+   * Namespace name (DNS-1123 label). `default` and `kube-*` are refused: the cluster owns them.
+   * @default - the Chart's namespace, else 'refarch'
    */
   readonly name?: string;
   /**
@@ -38,7 +40,8 @@ export class RestrictedNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: RestrictedNamespaceProps = {}) {
     super(scope, id);
-    this.name = validateDnsLabel(fieldOf(this, 'name'), props.name ?? 'refarch');
+    checkUniqueObjects(this);
+    this.name = validateOwnNamespace(fieldOf(this, 'name'), props.name ?? chartNamespace(this) ?? 'refarch');
     const enforce = validateOneOf(fieldOf(this, 'enforce'), props.enforce ?? 'restricted', ['restricted', 'baseline', 'privileged'] as const);
     const version = props.enforceVersion ?? 'v1.27';
     if (!/^(latest|v1\.\d+)$/.test(version)) {
@@ -58,5 +61,13 @@ export class RestrictedNamespace extends Construct {
         },
       },
     });
+  }
+}
+
+function chartNamespace(scope: Construct): string | undefined {
+  try {
+    return Chart.of(scope).namespace;
+  } catch {
+    return undefined; // not inside a Chart
   }
 }

@@ -5,13 +5,14 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, validateDnsLabel, validatePort } from './prop-checks';
+import { ValidationError, fieldOf, namespaceFor, validateCidr, validatePort } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
   /**
    * Namespace the policies govern.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /** Labels selecting the web pods. */
@@ -19,13 +20,18 @@ export interface NetworkPoliciesProps {
   /** Port the web containers listen on (the Service's target port). */
   readonly webPort: number;
   /**
-   * Where web traffic may come from. Ingress controllers run in different namespaces
-   * (or on the host network) on every distribution, so the default admits any source,
-   * on the web port only. Narrow it with e.g.
-   * `[{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]`.
-   * @default - any source
+   * Where web traffic may come from, on the web port only: peers, or `'any'` for every
+   * source (needed when the Service is a NodePort or LoadBalancer, whose traffic arrives
+   * from the nodes). Use {@link namespacePeer} for an ingress controller elsewhere.
+   * @default - pods in namespace `ingress-nginx` (where kind's and minikube's ingress-nginx run)
    */
-  readonly webIngressFrom?: k8s.NetworkPolicyPeer[];
+  readonly webIngressFrom?: k8s.NetworkPolicyPeer[] | 'any';
+  /**
+   * Where the pods may send DNS queries (UDP and TCP 53): peers, or `'any'` when the
+   * resolver is not a pod (NodeLocal DNSCache, a host process).
+   * @default - the `k8s-app: kube-dns` pods in namespace `kube-system` (CoreDNS on kind, minikube, kubeadm)
+   */
+  readonly dnsTo?: k8s.NetworkPolicyPeer[] | 'any';
   /**
    * Labels selecting the database pods, when the database runs in this namespace.
    * @default - the database is outside the cluster
@@ -46,12 +52,26 @@ export interface NetworkPoliciesProps {
   readonly labels?: Record<string, string>;
 }
 
+/** Peer for every pod of one namespace, by its immutable `kubernetes.io/metadata.name` label. */
+export function namespacePeer(namespace: string, podLabels?: Record<string, string>): k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}),
+  };
+}
+
+/** The cluster DNS pods on kind, minikube and kubeadm clusters. */
+export const DEFAULT_DNS_PEERS: k8s.NetworkPolicyPeer[] = [namespacePeer('kube-system', { 'k8s-app': 'kube-dns' })];
+/** The namespace kind's and minikube's ingress-nginx run in. */
+export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = 'ingress-nginx';
+
 /** Default-deny plus the four allow rules the architecture needs. */
 export class NetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    const namespace = namespaceFor(this, f('namespace'), props.namespace);
     if (!props.webSelector || Object.keys(props.webSelector).length === 0) {
       throw new ValidationError(f('webSelector'), props.webSelector, 'Must hold at least one label: an empty selector would open the web rules to every pod.');
     }
@@ -61,11 +81,9 @@ export class NetworkPolicies extends Construct {
       throw new ValidationError(f('externalDatabaseCidrs'), props.externalDatabaseCidrs,
         'Conflicts with databaseSelector: the database is either in the cluster (databaseSelector) or outside it (externalDatabaseCidrs).');
     }
-    for (const cidr of props.externalDatabaseCidrs ?? []) {
-      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-        throw new ValidationError(f('externalDatabaseCidrs'), cidr, 'Each entry must be a CIDR such as "10.20.0.0/16".');
-      }
-    }
+    for (const cidr of props.externalDatabaseCidrs ?? []) validateCidr(f('externalDatabaseCidrs'), cidr);
+    const webIngressFrom = checkPeers(f('webIngressFrom'), props.webIngressFrom ?? [namespacePeer(DEFAULT_INGRESS_CONTROLLER_NAMESPACE)]);
+    const dnsTo = checkPeers(f('dnsTo'), props.dnsTo ?? DEFAULT_DNS_PEERS);
     const meta = (name: string) => ({ name, namespace, labels: props.labels });
     const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
 
@@ -74,14 +92,14 @@ export class NetworkPolicies extends Construct {
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
 
-    // Port 53 to any address: the cluster DNS may be a pod, a node-local cache or a
-    // host process depending on the distribution, so no selector fits them all.
+    // Port 53 only to the resolver: open to any address, it would also let a pod tunnel
+    // data out through any DNS server on the internet.
     new k8s.KubeNetworkPolicy(this, 'AllowDnsEgress', {
       metadata: meta('allow-dns-egress'),
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{ ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, tcp(53)] }],
+        egress: [{ to: dnsTo, ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, tcp(53)] }],
       },
     });
 
@@ -90,7 +108,7 @@ export class NetworkPolicies extends Construct {
       spec: {
         podSelector: { matchLabels: props.webSelector },
         policyTypes: ['Ingress'],
-        ingress: [{ from: props.webIngressFrom, ports: [tcp(webPort)] }],
+        ingress: [{ from: webIngressFrom, ports: [tcp(webPort)] }],
       },
     });
 
@@ -117,4 +135,21 @@ export class NetworkPolicies extends Construct {
       });
     }
   }
+}
+
+/**
+ * Peers as given, or undefined for `'any'` (an absent `from`/`to` means every address).
+ * An empty list is refused: Kubernetes reads it as "any", which is rarely what it meant.
+ */
+function checkPeers(field: string, peers: k8s.NetworkPolicyPeer[] | 'any'): k8s.NetworkPolicyPeer[] | undefined {
+  if (peers === 'any') return undefined;
+  if (!Array.isArray(peers) || peers.length === 0) {
+    throw new ValidationError(field, peers, 'Must be \'any\' or a non-empty list of peers (an empty list would admit every source).');
+  }
+  for (const peer of peers) {
+    if (peer === null || typeof peer !== 'object' || (!peer.podSelector && !peer.namespaceSelector && !peer.ipBlock)) {
+      throw new ValidationError(field, peer, 'Each peer needs podSelector, namespaceSelector or ipBlock.');
+    }
+  }
+  return peers;
 }

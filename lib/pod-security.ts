@@ -2,8 +2,9 @@
  * Security contexts that satisfy the Pod Security Standards `restricted` profile
  * (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
  *
- * Written with the L1 types on purpose: cdk8s-plus-27 sets runAsNonRoot and friends
- * but has no option for `seccompProfile` or `capabilities`, both required by `restricted`.
+ * Written with the L1 types on purpose: cdk8s-plus-27 sets runAsNonRoot and friends, but
+ * has no seccompProfile option (plus-28 adds one) and its capabilities cannot drop `ALL`
+ * (its Capability values carry a `CAP_` prefix), both required by `restricted`.
  */
 import * as k8s from '../imports/k8s';
 

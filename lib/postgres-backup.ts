@@ -27,15 +27,16 @@ import { AppIdentity, recommendedLabels, validateIdentity, versionFromImage } fr
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { BACKUP_DIR, BACKUP_SCRIPTS_DIR, backupScripts } from './postgres-scripts';
 import {
-  ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validatePort, validateQuantity,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validatePort, validatePositiveQuantity,
 } from './prop-checks';
 import { ResourceRequirements, renderResources } from './resources';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link PostgresBackup}. */
 export interface PostgresBackupProps {
   /**
    * Namespace of every object; the database's.
-   * @default 'default'
+   * @default - the namespace of the enclosing Chart, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -117,6 +118,12 @@ export interface PostgresBackupProps {
    */
   readonly tlsSecretName?: string;
   /**
+   * Where the backup and restore pods may send DNS queries (UDP and TCP 53): peers, or
+   * `'any'` when the resolver is not a pod.
+   * @default - the `k8s-app: kube-dns` pods in namespace `kube-system`
+   */
+  readonly dnsTo?: k8s.NetworkPolicyPeer[] | 'any';
+  /**
    * Container resources of the backup and restore pods.
    * @default - 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage
    */
@@ -130,6 +137,11 @@ export const DEFAULT_BACKUP_RESOURCES: ResourceRequirements = {
 };
 
 const POSTGRES_UID = 999;
+/** The cluster DNS pods on kind, minikube and kubeadm clusters (as NetworkPolicies' default). */
+const DEFAULT_DNS_PEERS: k8s.NetworkPolicyPeer[] = [{
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+}];
 const TIME_ZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 
 /** A backup CronJob, its volume, and a suspended restore CronJob. */
@@ -147,7 +159,8 @@ export class PostgresBackup extends Construct {
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
     this.cronJobName = name;
     this.restoreCronJobName = `${name}-restore`;
@@ -177,15 +190,19 @@ export class PostgresBackup extends Construct {
       throw new ValidationError(f('timeZone'), timeZone, 'Must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin".');
     }
     const keep = validateInteger(f('keep'), props.keep ?? 7, 1, 1000);
-    const storage = validateQuantity(f('storage'), props.storage ?? '1Gi');
+    const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);
     if (props.tlsSecretName !== undefined) validateDnsSubdomain(f('tlsSecretName'), props.tlsSecretName);
     const resources = renderResources(f('resources'), props.resources ?? DEFAULT_BACKUP_RESOURCES);
+    const dnsTo = props.dnsTo ?? DEFAULT_DNS_PEERS;
+    if (dnsTo !== 'any' && (!Array.isArray(dnsTo) || dnsTo.length === 0)) {
+      throw new ValidationError(f('dnsTo'), dnsTo, 'Must be "any" or a non-empty list of NetworkPolicy peers (an empty list would block DNS).');
+    }
     const userKey = props.userKey ?? 'DB_USER';
     const databaseKey = props.databaseKey ?? 'DB_NAME';
     const passwordKey = props.passwordKey ?? 'password';
-    // Fails, naming the key, when the Secret does not have it.
-    config.secretEnv('PASSWORD', passwordKey);
+    // The password as a read-only file; fails, naming the key, when the Secret lacks it.
+    const credentials = config.secretMount({ keys: [passwordKey], mountPath: '/etc/refarch-credentials', volumeName: 'credentials' });
 
     const labels = recommendedLabels(identity);
     const restoreLabels = recommendedLabels({ ...identity, component: 'restore' });
@@ -216,10 +233,16 @@ export class PostgresBackup extends Construct {
       data: scripts,
     });
 
-    const jobPod = (podLabels: Record<string, string>, script: string, dbHost: string, extraEnv: k8s.EnvVar[]): k8s.PodTemplateSpec => ({
+    // One identity per kind of pod, so RBAC granted to one never reaches the other.
+    new k8s.KubeServiceAccount(this, 'RestoreServiceAccount', {
+      metadata: { name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels },
+      automountServiceAccountToken: false,
+    });
+
+    const jobPod = (podLabels: Record<string, string>, script: string, dbHost: string, extraEnv: k8s.EnvVar[], serviceAccountName: string): k8s.PodTemplateSpec => ({
       metadata: { labels: podLabels, annotations: { 'refarch.example.com/scripts-hash': configHash(scripts) } },
       spec: {
-        serviceAccountName: name,
+        serviceAccountName,
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         restartPolicy: 'Never',
@@ -237,7 +260,7 @@ export class PostgresBackup extends Construct {
             { name: 'PGSSLMODE', value: props.tlsSecretName ? 'verify-full' : 'disable' },
             ...(props.tlsSecretName ? [{ name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' }] : []),
             { name: 'PGCONNECT_TIMEOUT', value: '10' },
-            { name: 'REFARCH_PASSWORD_FILE', value: '/etc/refarch-credentials/password' },
+            { name: 'REFARCH_PASSWORD_FILE', value: credentials.filePath(passwordKey) },
             ...extraEnv,
           ],
           resources,
@@ -245,7 +268,7 @@ export class PostgresBackup extends Construct {
           volumeMounts: [
             { name: 'backups', mountPath: BACKUP_DIR },
             { name: 'scripts', mountPath: BACKUP_SCRIPTS_DIR, readOnly: true },
-            { name: 'credentials', mountPath: '/etc/refarch-credentials', readOnly: true },
+            credentials.volumeMount,
             { name: 'tmp', mountPath: '/tmp' },
             ...(props.tlsSecretName ? [{ name: 'ca', mountPath: '/etc/postgresql-ca', readOnly: true }] : []),
           ],
@@ -253,10 +276,10 @@ export class PostgresBackup extends Construct {
         volumes: [
           { name: 'backups', persistentVolumeClaim: { claimName: this.claimName } },
           { name: 'scripts', configMap: { name: scriptsName, defaultMode: 0o444 } },
-          { name: 'credentials', secret: { secretName: config.secretName, items: [{ key: passwordKey, path: 'password' }], defaultMode: 0o440 } },
+          credentials.volume,
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
           // Only the CA: these pods have no business with the server's private key.
-          ...(props.tlsSecretName ? [{ name: 'ca', secret: { secretName: props.tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } }] : []),
+          ...(props.tlsSecretName ? [{ name: 'ca', secret: { secretName: props.tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
         ],
       },
     });
@@ -277,7 +300,7 @@ export class PostgresBackup extends Construct {
           spec: {
             backoffLimit: 1,
             activeDeadlineSeconds: 3600,
-            template: jobPod(labels, 'backup.sh', host, [{ name: 'REFARCH_KEEP', value: String(keep) }]),
+            template: jobPod(labels, 'backup.sh', host, [{ name: 'REFARCH_KEEP', value: String(keep) }], name),
           },
         },
       },
@@ -302,7 +325,7 @@ export class PostgresBackup extends Construct {
             activeDeadlineSeconds: 3600,
             template: jobPod(restoreLabels, 'restore.sh', primaryHost, [
               { name: 'DUMP', valueFrom: { configMapKeyRef: { name: this.restoreRequestConfigMapName, key: 'dump', optional: true } } },
-            ]),
+            ], this.restoreCronJobName),
           },
         },
       },
@@ -325,7 +348,10 @@ export class PostgresBackup extends Construct {
         policyTypes: ['Egress'],
         egress: [
           { to: targets.map((sel) => ({ podSelector: { matchLabels: sel } })), ports: tcp },
-          { ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
+          {
+            ...(dnsTo === 'any' ? {} : { to: dnsTo }),
+            ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+          },
         ],
       },
     });

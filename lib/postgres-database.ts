@@ -2,8 +2,8 @@
  * A single-instance PostgreSQL StatefulSet with its headless and client Services,
  * persistent storage from volumeClaimTemplates and a PodDisruptionBudget.
  *
- * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD,
- * POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
+ * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD_FILE
+ * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
  * cdk8s-plus-27 has no volumeClaimTemplates API, and a storage size patched in as a
  * plain string is serialized as `storage: null`; `k8s.Quantity` keeps it a quantity.
  *
@@ -24,14 +24,16 @@ import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { configHash } from './config-hash';
 import { declareExternalSecret } from './external-secrets';
 import { SCRIPTS_DIR, databaseScripts, tlsServerArgs } from './postgres-scripts';
 import { ResourceRequirements, renderResources } from './resources';
+import { checkUniqueObjects } from './unique-objects';
 import {
-  ValidationError, fieldOf, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf, validatePort, validateQuantity,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf,
+  validatePositiveQuantity, validatePostgresIdentifier,
 } from './prop-checks';
 
 /** What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down. */
@@ -41,7 +43,7 @@ export type ClaimRetention = 'Retain' | 'Delete';
 export interface PostgresDatabaseProps {
   /**
    * Namespace of every object.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -61,14 +63,14 @@ export interface PostgresDatabaseProps {
    */
   readonly identity?: Partial<AppIdentity>;
   /**
-   * TCP port of the server and of both Services.
+   * TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).
    * @default 5432
    */
   readonly port?: number;
   /**
    * Where the user, database name and password come from. The StatefulSet reads
    * POSTGRES_USER and POSTGRES_DB from `userKey` and `databaseKey` of its ConfigMap
-   * and POSTGRES_PASSWORD from `passwordKey` of its Secret: the same objects the
+   * and the password from `passwordKey` of its Secret, mounted as a file: the same objects the
    * application reads, so the two cannot disagree.
    * @default - an AppConfig of its own with user and database `app` and an out-of-band Secret `app-credentials`
    */
@@ -181,6 +183,8 @@ export class PostgresDatabase extends Construct {
   /** Labels that select the database pod; use them in NetworkPolicies. */
   public readonly selector: Record<string, string>;
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The database pod's own ServiceAccount (same name as the StatefulSet, no API token). */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
   /** Total pods: the primary plus the standbys. */
   public readonly replicas: number;
   /** Read-only Service of the ready standbys; undefined with a single replica. */
@@ -195,7 +199,8 @@ export class PostgresDatabase extends Construct {
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres', 52);
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
@@ -205,8 +210,9 @@ export class PostgresDatabase extends Construct {
     });
     const labels = recommendedLabels(identity);
     this.selector = selectorLabels(identity);
-    this.port = validatePort(f('port'), props.port ?? 5432);
-    const storage = validateQuantity(f('storage'), props.storage ?? '1Gi');
+    // uid 999 without capabilities cannot bind a port below 1024.
+    this.port = validateInteger(f('port'), props.port ?? 5432, 1024, 65535);
+    const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);
     const accessMode = validateOneOf(f('accessMode'), props.accessMode ?? 'ReadWriteOnce', ['ReadWriteOnce', 'ReadWriteOncePod'] as const);
     const retention = ['Retain', 'Delete'] as const;
@@ -221,10 +227,14 @@ export class PostgresDatabase extends Construct {
     const userKey = props.userKey ?? 'DB_USER';
     const databaseKey = props.databaseKey ?? 'DB_NAME';
     const passwordKey = props.passwordKey ?? 'password';
+    validatePostgresIdentifier(f(`config setting ${userKey}`), config.setting(userKey), 'role');
+    validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const user = { uid: POSTGRES_UID, gid: POSTGRES_UID, fsGroup: POSTGRES_UID };
     // pg_isready needs no credentials: it only asks whether the server accepts connections.
     // TCP on 127.0.0.1 rather than the socket, so the probe fails while the image's
     // entrypoint runs its socket-only bootstrap server during initdb.
+    // The password as a read-only file (POSTGRES_PASSWORD_FILE), not an env var.
+    const credentials = config.secretMount({ keys: [passwordKey] });
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${this.port}`, '--timeout=3', `--username=${config.setting(userKey)}`];
     const ha = this.highAvailability(props, config, identity, name);
     this.replicas = ha.replicas;
@@ -250,6 +260,12 @@ export class PostgresDatabase extends Construct {
       },
     });
 
+    // Its own identity, so RBAC for the web tier never applies here; PostgreSQL does not call the API.
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       // Declares the password Secret when it is created out of band (on the StatefulSet, so it rolls no pod).
       metadata: { name, namespace: this.namespace, labels, annotations: config.workloadAnnotations() },
@@ -269,6 +285,7 @@ export class PostgresDatabase extends Construct {
             annotations: { [CONFIG_HASH_ANNOTATION]: config.hashOf([userKey, databaseKey], [passwordKey, ...ha.secretKeys]), ...ha.annotations },
           },
           spec: {
+            serviceAccountName: this.serviceAccount.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             // Time for a clean shutdown checkpoint; a killed postgres must replay WAL on start.
@@ -283,7 +300,7 @@ export class PostgresDatabase extends Construct {
               env: [
                 config.settingEnv('POSTGRES_USER', userKey),
                 config.settingEnv('POSTGRES_DB', databaseKey),
-                config.secretEnv('POSTGRES_PASSWORD', passwordKey),
+                { name: 'POSTGRES_PASSWORD_FILE', value: credentials.filePath(passwordKey) },
                 // A subdirectory, because the volume root may hold lost+found, which initdb refuses.
                 { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
                 { name: 'PGPORT', value: String(this.port) },
@@ -304,18 +321,21 @@ export class PostgresDatabase extends Construct {
                 // The root filesystem is read-only; these are the paths postgres writes outside PGDATA.
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
+                credentials.volumeMount,
                 ...ha.primaryMounts,
               ],
             }],
             volumes: [
               { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              credentials.volume,
               ...ha.volumes,
             ],
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels },
+          // Immutable: only labels that stay the same across releases (no version).
+          metadata: { name: 'data', labels: claimTemplateLabels(identity) },
           spec: {
             accessModes: [accessMode],
             storageClassName: props.storageClassName,
@@ -329,13 +349,19 @@ export class PostgresDatabase extends Construct {
     // proceed (with downtime) instead of blocking forever, and still serializes evictions.
     new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name, namespace: this.namespace, labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: this.selector },
+        // Explicit, so a crash-looping database pod never blocks a drain, whatever the budget becomes.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
     });
 
     if (this.tlsSecretName) declareExternalSecret(this.statefulSet, this.tlsSecretName);
     if (ha.standby) {
       const standbys = this.renderStandbys(ha.standby, {
         name, image, labels, user, resources, pgIsReady, config, userKey, passwordKey,
+        identity: { ...identity, component: `${identity.component}-replica` },
         claim: { accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } },
         retention: { whenDeleted, whenScaled },
         env: ha.env, mounts: ha.standbyMounts, volumes: ha.volumes, args: ha.serverArgs, annotations: ha.annotations,
@@ -360,10 +386,7 @@ export class PostgresDatabase extends Construct {
       throw new ValidationError(f(props.replicationUser !== undefined ? 'replicationUser' : 'replicationPasswordKey'),
         props.replicationUser ?? props.replicationPasswordKey, 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
     }
-    const replicationUser = props.replicationUser ?? 'replicator';
-    if (typeof replicationUser !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(replicationUser)) {
-      throw new ValidationError(f('replicationUser'), replicationUser, 'Must be a PostgreSQL role name: 1-63 lowercase letters, digits or \'_\', not starting with a digit (e.g. "replicator").');
-    }
+    const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? 'replicator', 'role');
     const replicationPasswordKey = props.replicationPasswordKey ?? 'replication-password';
     if (props.tls !== undefined) {
       if (typeof props.tls !== 'object' || props.tls === null || props.tls.secretName === undefined || props.tls.secretName === '') {
@@ -384,10 +407,10 @@ export class PostgresDatabase extends Construct {
     };
     if (!replicated && !tls) return none;
 
-    if (replicated) {
-      // Fails, naming the key, when the Secret does not have it (the env var itself is not used).
-      config.secretEnv('REPLICATION_PASSWORD', replicationPasswordKey);
-    }
+    // A file, never an env var of the server; fails, naming the key, when the Secret lacks it.
+    const replicationCredentials = replicated
+      ? config.secretMount({ keys: [replicationPasswordKey], mountPath: '/etc/refarch-replication', volumeName: 'replication-credentials' })
+      : undefined;
     const scripts = databaseScripts();
     const scriptsConfigMap = `${name}-scripts`;
     new k8s.KubeConfigMap(this, 'Scripts', {
@@ -401,11 +424,10 @@ export class PostgresDatabase extends Construct {
     if (replicated) {
       env.push(
         { name: 'REFARCH_REPLICATION_USER', value: replicationUser },
-        { name: 'REFARCH_REPLICATION_PASSWORD_FILE', value: '/etc/refarch-replication/password' },
+        { name: 'REFARCH_REPLICATION_PASSWORD_FILE', value: replicationCredentials!.filePath(replicationPasswordKey) },
       );
-      mounts.push({ name: 'replication-credentials', mountPath: '/etc/refarch-replication', readOnly: true });
-      // 0440 and fsGroup 999: readable by postgres only. A file, never an env var of the server.
-      volumes.push({ name: 'replication-credentials', secret: { secretName: config.secretName, items: [{ key: replicationPasswordKey, path: 'password' }], defaultMode: 0o440 } });
+      mounts.push(replicationCredentials!.volumeMount);
+      volumes.push(replicationCredentials!.volume);
       // WAL kept for a standby that falls behind or restarts; one away for longer must be re-cloned (README).
       serverArgs.push('-c', 'wal_keep_size=256MB');
     }
@@ -481,6 +503,11 @@ export class PostgresDatabase extends Construct {
     const antiAffinity = (weight: number, matchLabels: Record<string, string>): k8s.WeightedPodAffinityTerm => ({
       weight, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels } },
     });
+    // Its own identity, like the primary's; no API token.
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'StandbyServiceAccount', {
+      metadata: { name: standbyName, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
     const statefulSet = new k8s.KubeStatefulSet(this, 'StandbyStatefulSet', {
       metadata: { name: standbyName, namespace: this.namespace, labels, annotations: c.config.workloadAnnotations() },
       spec: {
@@ -498,6 +525,7 @@ export class PostgresDatabase extends Construct {
             annotations: { [CONFIG_HASH_ANNOTATION]: c.config.hashOf([c.userKey], [c.passwordKey]), ...c.annotations },
           },
           spec: {
+            serviceAccountName: serviceAccount.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 60,
@@ -535,8 +563,8 @@ export class PostgresDatabase extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          // No version label: claim templates are immutable, and an image upgrade must stay applyable.
-          metadata: { name: 'data', labels: withoutVersion(labels) },
+          // Immutable: only labels that stay the same across releases (no version).
+          metadata: { name: 'data', labels: claimTemplateLabels(c.identity) },
           spec: c.claim,
         }],
       },
@@ -544,7 +572,7 @@ export class PostgresDatabase extends Construct {
 
     new k8s.KubePodDisruptionBudget(this, 'StandbyPodDisruptionBudget', {
       metadata: { name: standbyName, namespace: this.namespace, labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
 
     // Standby -> primary on the database port (cloning and streaming). Rendered here, so
@@ -571,6 +599,7 @@ interface StandbyIdentity {
 interface StandbyContext {
   readonly name: string;
   readonly image: string;
+  readonly identity: AppIdentity;
   readonly labels: Record<string, string>;
   readonly user: { uid: number; gid: number; fsGroup: number };
   readonly resources: k8s.ResourceRequirements;
@@ -587,10 +616,6 @@ interface StandbyContext {
   readonly annotations: Record<string, string>;
 }
 
-function withoutVersion(labels: Record<string, string>): Record<string, string> {
-  const { 'app.kubernetes.io/version': _version, ...rest } = labels;
-  return rest;
-}
 
 function execProbe(command: string[], timing: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
   return { exec: { command }, periodSeconds: timing.periodSeconds, failureThreshold: timing.failureThreshold, timeoutSeconds: 5 };

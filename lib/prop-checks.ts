@@ -9,6 +9,8 @@
  *
  * Copying a construct into another project? Copy this file with it.
  */
+import { isIP } from 'net';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /** An invalid construct prop or configuration value. */
@@ -73,9 +75,14 @@ export function validateDnsSubdomain(field: string, value: string): string {
   return value;
 }
 
-/** An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.` wildcard. */
+/** An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.` wildcard; never an IP address. */
 export function validateHostname(field: string, value: string): string {
   const bare = typeof value === 'string' && value.startsWith('*.') ? value.slice(2) : value;
+  // The API server refuses an IP as an Ingress host; `*.10.0.0.1` it would take, but it matches nothing.
+  if (typeof bare === 'string' && (isIP(bare) !== 0 || isIP(bare.replace(/^\[(.*)\]$/, '$1')) !== 0)) {
+    throw new ValidationError(field, value,
+      'Must be a hostname, not an IP address (IPv4 or IPv6, with or without "*."): an Ingress rule matches the HTTP Host header by name. Use a DNS name that resolves to the address, e.g. "app.example.com".');
+  }
   if (typeof bare !== 'string' || bare.length === 0 || bare.length > 253 || !DNS1123_SUBDOMAIN.test(bare) || !bare.includes('.')) {
     throw new ValidationError(field, value,
       'Must be a fully qualified lowercase hostname such as "refarch.localtest.me" (a leading "*." wildcard is allowed; no scheme, port or path).');
@@ -101,6 +108,29 @@ export function validateQuantity(field: string, value: string): string {
   if (typeof value !== 'string' || !QUANTITY.test(value) || value.startsWith('-')) {
     throw new ValidationError(field, value,
       'Must be a non-negative Kubernetes quantity such as "250m", "1", "512Mi" or "10Gi" (binary suffixes Ki/Mi/Gi/Ti, decimal k/M/G/T, or m for milli).');
+  }
+  return value;
+}
+
+/** The numeric value of a syntactically valid quantity (NaN otherwise), for comparisons only. */
+export function quantityValue(quantity: string): number {
+  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([eE][+-]?\d+|[a-zA-Z]*)$/.exec(quantity);
+  if (!match) return NaN;
+  const [, number, suffix] = match;
+  if (/^[eE][+-]?\d/.test(suffix)) return Number(number + suffix);
+  return Number(number) * (QUANTITY_SUFFIX[suffix] ?? NaN);
+}
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A quantity greater than zero, e.g. a volume size: the API server refuses a zero storage request. */
+export function validatePositiveQuantity(field: string, value: string): string {
+  validateQuantity(field, value);
+  if (!(quantityValue(value) > 0)) {
+    throw new ValidationError(field, value, 'Must be greater than zero, e.g. "1Gi" (a zero-sized volume claim is refused by the API server).');
   }
   return value;
 }
@@ -166,6 +196,85 @@ export function validateOneOf<T extends string>(field: string, value: T, allowed
 export function validateHttpPath(field: string, value: string): string {
   if (typeof value !== 'string' || !value.startsWith('/') || /\s/.test(value)) {
     throw new ValidationError(field, value, 'Must be an absolute HTTP path starting with "/" and without spaces (e.g. "/" or "/api").');
+  }
+  return value;
+}
+
+// Lowercase only: PostgreSQL folds unquoted identifiers to lowercase, so `Guestbook` in one
+// client and `guestbook` in another would name different objects. 63 bytes is NAMEDATALEN - 1.
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * A PostgreSQL database or role name in the plain form every client spells the same way
+ * (no quoting, no case folding). Role names starting with `pg_` are reserved by
+ * PostgreSQL (`CREATE ROLE pg_x` fails), so `role` refuses them; `postgres` is allowed
+ * (the image's own superuser name).
+ */
+export function validatePostgresIdentifier(field: string, value: string, kind: 'database' | 'role'): string {
+  const what = 'Must be a plain PostgreSQL identifier: 1-63 lowercase letters, digits or \'_\', starting with a letter or \'_\' (e.g. "guestbook")';
+  if (typeof value !== 'string' || !PG_IDENTIFIER.test(value)) throw new ValidationError(field, value, `${what}.`);
+  if (kind === 'role' && value.startsWith('pg_')) {
+    throw new ValidationError(field, value, `${what}; role names starting with "pg_" are reserved by PostgreSQL.`);
+  }
+  return value;
+}
+
+/** A CIDR such as `10.20.0.0/16` or `2001:db8::/32`: a real address and a prefix length that fits it. */
+export function validateCidr(field: string, value: string): string {
+  const [address, prefix, ...rest] = typeof value === 'string' ? value.split('/') : [];
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefix ?? '') || Number(prefix) > (family === 4 ? 32 : 128)) {
+    throw new ValidationError(field, value, 'Must be a CIDR: an IPv4 or IPv6 address and a prefix length (0-32 or 0-128), e.g. "10.20.0.0/16" or "2001:db8::/32".');
+  }
+  return value;
+}
+
+/** libpq's sslmode values (https://www.postgresql.org/docs/current/libpq-ssl.html). */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+/**
+ * A namespace that a construct may create and own. `default` and the `kube-` prefix
+ * belong to the cluster: applying a Namespace object there would relabel (PodSecurity
+ * levels) a namespace other workloads depend on, and deleting the manifest would try to
+ * delete it.
+ */
+export function validateOwnNamespace(field: string, value: string): string {
+  validateDnsLabel(field, value);
+  if (value === 'default' || value.startsWith('kube-')) {
+    throw new ValidationError(field, value,
+      'Must not be a namespace the cluster owns ("default", "kube-system", "kube-public", "kube-node-lease", or any "kube-" name): pick your own, e.g. "refarch-dev".');
+  }
+  return value;
+}
+
+/**
+ * The namespace a construct puts its objects in: the `namespace` prop, else the
+ * namespace of the Chart it is in (the cdk8s convention), else `default`.
+ */
+export function namespaceFor(scope: Construct, field: string, given: string | undefined): string {
+  let chartNamespace: string | undefined;
+  try {
+    chartNamespace = Chart.of(scope).namespace;
+  } catch {
+    // Not inside a Chart (e.g. a bare construct tree in a unit test): nothing to inherit.
+  }
+  return validateDnsLabel(field, given ?? chartNamespace ?? 'default');
+}
+
+/**
+ * An image an environment marked `production` may run: from an explicit registry and
+ * pinned by digest, so every node runs the same bytes whatever a tag is moved to later,
+ * and nothing depends on a node's default registry.
+ */
+export function validateProductionImage(field: string, value: string): string {
+  if (typeof value !== 'string') validateImage(field, value);
+  const slash = value.indexOf('/');
+  const first = slash > 0 ? value.slice(0, slash) : '';
+  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
+  const hasDigest = /@sha256:[0-9a-f]{64}$/.test(value);
+  if (!hasRegistry || !hasDigest) {
+    throw new ValidationError(field, value,
+      `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:16.4-bookworm@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);
   }
   return value;
 }

@@ -7,6 +7,7 @@
  * This file only wires the constructs of this folder together; each of them validates
  * its own props.
  */
+import { isIP } from 'net';
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
@@ -14,10 +15,13 @@ import { ExternalDatabase } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
-import { NetworkPolicies } from './network-policies';
+import { DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, namespacePeer } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
-import { ValidationError, validateDnsLabel, validateOneOf } from './prop-checks';
+import {
+  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
+  validatePostgresIdentifier, validateProductionImage,
+} from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
 import { WebTier, WebTierProps } from './web-tier';
 
@@ -35,7 +39,7 @@ export interface WebSettings extends Pick<WebTierProps,
 
 /** Settings of the Ingress: the {@link WebIngressProps} an environment may set. */
 export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'host' | 'path' | 'tlsSecretName'> {
-  /** @default true */
+  /** Render the Ingress. @default true */
   readonly enabled?: boolean;
 }
 
@@ -93,13 +97,34 @@ export interface CredentialsSettings {
   readonly replicationPassword?: string;
 }
 
+/** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
+export interface NetworkPolicySettings {
+  /**
+   * Namespace of the ingress controller: only its pods may open the web port. Only with
+   * `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic
+   * from the nodes, so the web port is then open to any source.
+   * @default 'ingress-nginx' (kind's and minikube's ingress-nginx, and the local cluster's Traefik)
+   */
+  readonly ingressControllerNamespace?: string;
+  /** Namespace of the cluster DNS pods. @default 'kube-system' */
+  readonly dnsNamespace?: string;
+  /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
+  readonly dnsPodLabels?: Record<string, string>;
+  /**
+   * Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is
+   * not a pod (NodeLocal DNSCache, a host process).
+   * @default false
+   */
+  readonly dnsToAnyAddress?: boolean;
+}
+
 /** Props of {@link ReferenceArchitecture}: one environment. */
 export interface ReferenceArchitectureProps {
   /** Namespace of everything. @default 'refarch' */
   readonly namespace?: string;
   /** APP_ENV of the app and the `instance` label suffix. @default the chart id */
   readonly environment?: string;
-  /** @default 'refarch' */
+  /** `app.kubernetes.io/part-of` label, and the prefix of the `instance` label. @default 'refarch' */
   readonly partOf?: string;
   /** @default - defaults of WebSettings */
   readonly web?: WebSettings;
@@ -109,30 +134,68 @@ export interface ReferenceArchitectureProps {
   readonly database?: DatabaseSettings;
   /** @default - out-of-band Secret 'guestbook-db-credentials' */
   readonly credentials?: CredentialsSettings;
+  /** @default - defaults of NetworkPolicySettings */
+  readonly networkPolicies?: NetworkPolicySettings;
+  /**
+   * Marks a production environment, which refuses what is fine on a laptop: a rendered
+   * password (`credentials.password`), and images without a registry host or a digest.
+   * @default false
+   */
+  readonly production?: boolean;
 }
 
 /** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
 export class ReferenceArchitecture extends Chart {
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
+    for (const section of ['web', 'ingress', 'database', 'credentials'] as const) {
+      const value: unknown = props[section];
+      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new ValidationError(`${id}: ${section}`, value, `Must be an object of ${section} settings, e.g. ${SECTION_EXAMPLE[section]}.`);
+      }
+    }
     const web = props.web ?? {};
     const db = props.database ?? {};
     const ingress = props.ingress ?? {};
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
-    const namespace = validateDnsLabel(`${id}: namespace`, props.namespace ?? 'refarch');
-    const instance = validateDnsLabel(`${id}: environment`, `${partOf}-${environment}`);
+    const namespace = validateOwnNamespace(`${id}: namespace`, props.namespace ?? 'refarch');
+    validateDnsLabel(`${id}: partOf`, partOf);
+    validateDnsLabel(`${id}: environment`, environment);
+    const instance = `${partOf}-${environment}`;
+    if (instance.length > 63) {
+      throw new ValidationError(`${id}: partOf + environment`, instance,
+        `Together at most 62 characters (${partOf.length} + ${environment.length} given): the instance label "<partOf>-<environment>" is at most 63.`);
+    }
     const mode = validateOneOf(`${id}: database.mode`, db.mode ?? 'in-cluster', ['in-cluster', 'external'] as const);
     checkModeSpecificSettings(id, mode, db);
+    const tls = mode === 'in-cluster' && db.tls !== undefined;
+    // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
+    const sslMode = validateOneOf(`${id}: database.sslMode`, db.sslMode ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
+    const dbName = validatePostgresIdentifier(`${id}: database.name`, db.name ?? 'guestbook', 'database');
+    const dbUser = validatePostgresIdentifier(`${id}: database.user`, db.user ?? 'guestbook', 'role');
+    const ingressEnabled = ingress.enabled ?? true;
+    if (typeof ingressEnabled !== 'boolean') {
+      throw new ValidationError(`${id}: ingress.enabled`, ingress.enabled, 'Must be true or false.');
+    }
+    if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
+    const password = props.credentials?.password;
+    if (password !== undefined && (typeof password !== 'string' || password.length === 0)) {
+      throw new ValidationError(`${id}: credentials.password`, typeof password === 'string' ? password : typeof password, 'Must be a non-empty string, or unset to create the Secret out of band.');
+    }
 
     const webImage = web.image ?? 'refarch-guestbook:0.1.0';
+    // WebTier checks the image; a non-string would break versionFromImage before it gets there.
+    if (typeof webImage !== 'string') validateImage(`${id}: web.image`, webImage);
+    checkProduction(id, props, webImage, mode);
+    const title = web.title ?? 'Guestbook';
+    if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
     const appVersion = versionFromImage(webImage);
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
     const dbServiceName = 'postgres';
     // Only a valid count counts here; PostgresDatabase reports a bad one, naming the field.
     const replicated = mode === 'in-cluster' && typeof db.replicas === 'number' && db.replicas > 1;
-    const tls = mode === 'in-cluster' && db.tls !== undefined;
     const secretData = renderedSecretData(id, props.credentials, replicated);
 
     new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
@@ -145,13 +208,12 @@ export class ReferenceArchitecture extends Chart {
         // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
         DB_HOST: `${dbServiceName}.${namespace}.svc.cluster.local`,
         DB_PORT: String(dbPort),
-        DB_NAME: db.name ?? 'guestbook',
-        DB_USER: db.user ?? 'guestbook',
-        // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
-        DB_SSLMODE: db.sslMode ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'),
+        DB_NAME: dbName,
+        DB_USER: dbUser,
+        DB_SSLMODE: sslMode,
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
         LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
-        APP_TITLE: web.title ?? 'Guestbook',
+        APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
@@ -173,19 +235,20 @@ export class ReferenceArchitecture extends Chart {
       resources: web.resources,
       maxUnavailable: web.maxUnavailable,
       config,
-      secretEnv: { DB_PASSWORD: 'password' },
+      // A file, not DB_PASSWORD: the value stays out of the pod's environment.
+      secretFiles: { DB_PASSWORD_FILE: 'password' },
     });
     if (tls) {
       // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
       // prop, so WebTier stays about the web tier.
       webTier.deployment.addJsonPatch(
         JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true }),
-        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: db.tls!.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } }),
+        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: db.tls!.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }),
       );
       declareExternalSecret(webTier.deployment, db.tls!.secretName);
     }
 
-    if (ingress.enabled ?? true) {
+    if (ingressEnabled) {
       new WebIngress(this, 'Ingress', {
         namespace,
         name: 'guestbook',
@@ -197,10 +260,15 @@ export class ReferenceArchitecture extends Chart {
         tlsSecretName: ingress.tlsSecretName,
         labels: shared('web'),
       });
-    } else if (ingress.host !== undefined || ingress.tlsSecretName !== undefined) {
-      throw new ValidationError(`${id}: ingress.enabled`, false, 'Conflicts with ingress.host/ingress.tlsSecretName: enable the Ingress or remove its settings.');
+    } else {
+      for (const key of ['className', 'host', 'path', 'tlsSecretName'] as const) {
+        if (ingress[key] !== undefined) {
+          throw new ValidationError(`${id}: ingress.${key}`, ingress[key], 'Only applies with ingress.enabled true (it is false): enable the Ingress or remove the setting.');
+        }
+      }
     }
 
+    const peers = networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP');
     let databaseSelector: Record<string, string> | undefined;
     if (mode === 'in-cluster') {
       const postgres = new PostgresDatabase(this, 'Database', {
@@ -247,6 +315,7 @@ export class ReferenceArchitecture extends Chart {
           storageClassName: backup.storageClassName,
           resources: backup.resources,
           tlsSecretName: postgres.tlsSecretName,
+          dnsTo: peers.dnsTo,
         });
       } else if (Object.keys(backup).some((k) => k !== 'enabled')) {
         throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
@@ -265,6 +334,7 @@ export class ReferenceArchitecture extends Chart {
       namespace,
       webSelector: webTier.selector,
       webPort: webTier.containerPort,
+      ...peers,
       databaseSelector,
       databasePort: dbPort,
       externalDatabaseCidrs: db.externalCidrs,
@@ -273,11 +343,60 @@ export class ReferenceArchitecture extends Chart {
   }
 }
 
+/** Who may reach the web port and where DNS queries may go, from the settings. */
+function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: string) {
+  const field = (key: string) => `${id}: networkPolicies.${key}`;
+  let webIngressFrom: ReturnType<typeof namespacePeer>[] | 'any' = 'any';
+  if (serviceType === 'ClusterIP') {
+    webIngressFrom = [namespacePeer(validateDnsLabel(field('ingressControllerNamespace'), np.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE))];
+  } else if (np.ingressControllerNamespace !== undefined) {
+    throw new ValidationError(field('ingressControllerNamespace'), np.ingressControllerNamespace,
+      `Only applies with web.serviceType "ClusterIP" (it is "${serviceType}", whose traffic comes from the nodes, so the web port is open to any source). Remove it or use ClusterIP.`);
+  }
+  if (np.dnsToAnyAddress !== undefined && typeof np.dnsToAnyAddress !== 'boolean') {
+    throw new ValidationError(field('dnsToAnyAddress'), np.dnsToAnyAddress, 'Must be true or false.');
+  }
+  if (np.dnsToAnyAddress) {
+    for (const key of ['dnsNamespace', 'dnsPodLabels'] as const) {
+      if (np[key] !== undefined) throw new ValidationError(field(key), np[key], 'Conflicts with dnsToAnyAddress: true. Remove one of them.');
+    }
+    return { webIngressFrom, dnsTo: 'any' as const };
+  }
+  const dnsPodLabels = np.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
+  if (dnsPodLabels === null || typeof dnsPodLabels !== 'object' || Array.isArray(dnsPodLabels) || Object.keys(dnsPodLabels).length === 0) {
+    throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must be an object with at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
+  }
+  for (const [key, value] of Object.entries(dnsPodLabels)) {
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+      throw new ValidationError(field('dnsPodLabels key'), key, 'Must be a label key such as "k8s-app" or "example.com/role".');
+    }
+    validateLabelValue(field(`dnsPodLabels.${key}`), value);
+  }
+  const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? 'kube-system');
+  return { webIngressFrom, dnsTo: [namespacePeer(dnsNamespace, dnsPodLabels)] };
+}
+
+const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
+
 const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'];
 
 const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources',
   'replicas', 'replicationUser', 'tls', 'backup'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
+
+/** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
+function checkProduction(id: string, props: ReferenceArchitectureProps, webImage: string, mode: 'in-cluster' | 'external'): void {
+  const production = props.production ?? false;
+  if (typeof production !== 'boolean') throw new ValidationError(`${id}: production`, props.production, 'Must be true or false.');
+  if (!production) return;
+  if (props.credentials?.password !== undefined) {
+    throw new ValidationError(`${id}: credentials.password`, '<redacted>',
+      'Must not be set in a production environment: a rendered password ends up in the YAML and in git. Create the Secret out of band '
+      + '(`kubectl create secret generic <credentials.secretName> --from-literal=password=...`, or an external secrets operator) and remove credentials.password.');
+  }
+  validateProductionImage(`${id}: web.image`, webImage);
+  if (mode === 'in-cluster') validateProductionImage(`${id}: database.image`, props.database?.image ?? 'postgres:16.4-bookworm');
+}
 
 /** Refuses settings that the chosen database mode would silently ignore. */
 function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', db: DatabaseSettings): void {
@@ -290,6 +409,20 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   }
   if (mode === 'external' && db.externalHost === undefined) {
     throw new ValidationError(`${id}: database.externalHost`, undefined, 'Required with database.mode "external": the DNS name of the database server, e.g. "db.example.com".');
+  }
+  if (mode === 'external') {
+    // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
+    if (typeof db.externalHost === 'string' && isIP(db.externalHost) !== 0) {
+      throw new ValidationError(`${id}: database.externalHost`, db.externalHost,
+        'Must be a DNS name: the database is reached through an ExternalName Service, which cannot point at an IP address.');
+    }
+    validateDnsSubdomain(`${id}: database.externalHost`, db.externalHost!);
+    if (db.externalCidrs !== undefined) {
+      if (!Array.isArray(db.externalCidrs)) {
+        throw new ValidationError(`${id}: database.externalCidrs`, db.externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
+      }
+      db.externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * only at apply time).
  */
 import * as k8s from '../imports/k8s';
-import { ValidationError, validateQuantity } from './prop-checks';
+import { ValidationError, quantityValue, validateQuantity } from './prop-checks';
 
 /** CPU, memory and ephemeral-storage requests and limits of one container. */
 export interface ResourceRequirements {
@@ -22,19 +22,8 @@ export interface ResourceRequirements {
   readonly ephemeralStorageLimit: string;
 }
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** The numeric value of a validated quantity, for comparisons only. */
-export function quantityValue(quantity: string): number {
-  const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([eE][+-]?\d+|[a-zA-Z]*)$/.exec(quantity);
-  if (!match) return NaN;
-  const [, number, suffix] = match;
-  if (/^[eE][+-]?\d/.test(suffix)) return Number(number + suffix);
-  return Number(number) * (SUFFIX[suffix] ?? NaN);
-}
+// The parser lives in prop-checks.ts (storage sizes need it too); re-exported for existing importers.
+export { quantityValue };
 
 /** Validates the set and renders it as the L1 `resources` block. */
 export function renderResources(field: string, r: ResourceRequirements): k8s.ResourceRequirements {

@@ -4,14 +4,15 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import {
-  fieldOf, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
+  fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
 } from './prop-checks';
+import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link WebIngress}. */
 export interface WebIngressProps {
   /**
    * Namespace of the Ingress and its backend Service.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -35,7 +36,7 @@ export interface WebIngressProps {
    */
   readonly className?: string;
   /**
-   * Host the rule matches. `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.
+   * Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.
    * @default 'refarch.localtest.me'
    */
   readonly host?: string;
@@ -70,7 +71,8 @@ export class WebIngress extends Construct {
   constructor(scope: Construct, id: string, props: WebIngressProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    const namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    const namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsSubdomain(f('name'), props.name ?? 'web');
     const serviceName = validateDnsLabel(f('serviceName'), props.serviceName ?? 'web');
     const portName = validateDnsLabel(f('servicePortName'), props.servicePortName ?? 'http', 15);

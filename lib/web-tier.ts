@@ -2,10 +2,11 @@
  * The stateless web tier: a Deployment behind a Service, with a PodDisruptionBudget
  * and an optional HorizontalPodAutoscaler.
  *
- * Written with the L1 classes on purpose: the cdk8s-plus-27 Deployment selects on a
- * generated `cdk8s.io/metadata.addr` label, defaults to 2 replicas, 1-CPU requests and
- * `imagePullPolicy: Always`, and cannot express seccomp or capabilities. Each of those
- * would need a patch; writing the spec out is shorter and reads like the YAML it makes.
+ * Written with the L1 classes on purpose: a cdk8s-plus-27 web tier needs 29 JSON patches
+ * to produce this output (seccomp, capabilities ALL, topology spread, named probe ports,
+ * ephemeral storage under 1 GiB, ...), its Service selects on a generated construct-path
+ * label, and plus has no PodDisruptionBudget. Measured in
+ * docs/decisions/0001-l1-vs-cdk8s-plus.md.
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
@@ -14,8 +15,9 @@ import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { PodUser, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
+import { checkUniqueObjects } from './unique-objects';
 import {
-  ValidationError, fieldOf, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateEnvVarName, validateHttpPath, validateImage,
   validateInteger, validateOneOf, validatePort,
 } from './prop-checks';
 
@@ -39,7 +41,7 @@ export interface WebAutoscaling {
 export interface WebTierProps {
   /**
    * Namespace of every object.
-   * @default 'default'
+   * @default - the Chart's namespace, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -114,6 +116,14 @@ export interface WebTierProps {
    */
   readonly secretEnv?: Record<string, string>;
   /**
+   * Secret keys of `config` mounted as read-only files: env name to Secret key. The env
+   * var holds the file's path (e.g. `DB_PASSWORD_FILE: 'password'`), so the value never
+   * appears in the pod's environment (`kubectl describe`, `/proc/<pid>/environ`, crash dumps).
+   * Prefer it to `secretEnv` when the app can read a file.
+   * @default {}
+   */
+  readonly secretFiles?: Record<string, string>;
+  /**
    * Most pods that a voluntary disruption (drain, eviction) may take down at once.
    * @default 1
    */
@@ -151,11 +161,14 @@ export class WebTier extends Construct {
   public readonly selector: Record<string, string>;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** The pods' own ServiceAccount (same name, no API token), to bind RBAC to if the app ever needs it. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
 
   constructor(scope: Construct, id: string, props: WebTierProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
-    this.namespace = validateDnsLabel(f('namespace'), props.namespace ?? 'default');
+    checkUniqueObjects(this);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.name = validateDnsLabel(f('name'), props.name ?? 'web');
     this.serviceName = this.name;
     const image = validateImage(f('image'), props.image ?? 'refarch-guestbook:0.1.0');
@@ -198,6 +211,27 @@ export class WebTier extends Construct {
       throw new ValidationError(f('secretEnv'), props.secretEnv, 'Needs config: secretEnv names keys of config\'s Secret.');
     }
     const env = secretEnv.map(([envName, key]) => config!.secretEnv(validateEnvVarName(f('secretEnv key'), envName), key));
+    const secretFiles = Object.entries(props.secretFiles ?? {});
+    if (secretFiles.length > 0 && !config) {
+      throw new ValidationError(f('secretFiles'), props.secretFiles, 'Needs config: secretFiles names keys of config\'s Secret.');
+    }
+    for (const [envName] of secretFiles) {
+      validateEnvVarName(f('secretFiles key'), envName);
+      if (props.secretEnv?.[envName] !== undefined) {
+        throw new ValidationError(f('secretFiles key'), envName, 'Also set in secretEnv: set each env var in one of them.');
+      }
+    }
+    const mount = secretFiles.length > 0 ? config!.secretMount({ keys: [...new Set(secretFiles.map(([, key]) => key))] }) : undefined;
+    for (const [envName, key] of secretFiles) env.push({ name: envName, value: mount!.filePath(key) });
+    // The mounted files are owned by root and group-readable only: the pod's group must own the volume.
+    const podUser = mount ? { ...user, fsGroup: user.fsGroup ?? user.gid } : user;
+
+    // One identity per workload: RBAC granted to one can never leak to another through the
+    // shared `default` ServiceAccount. No token: the app does not call the Kubernetes API.
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       // On the Deployment, not the pod template: declaring an out-of-band Secret must not roll the pods.
@@ -213,10 +247,11 @@ export class WebTier extends Construct {
             annotations: { [CONFIG_HASH_ANNOTATION]: config ? config.hash : configHash({}) },
           },
           spec: {
+            serviceAccountName: this.serviceAccount.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: grace,
-            securityContext: restrictedPodSecurityContext(user),
+            securityContext: restrictedPodSecurityContext(podUser),
             // Soft spreading: prefer different nodes, but still schedule on a one-node cluster.
             topologySpreadConstraints: [{
               maxSkew: 1,
@@ -236,9 +271,9 @@ export class WebTier extends Construct {
               startupProbe: httpProbe(livenessPath, { periodSeconds: 2, failureThreshold: 30 }),
               livenessProbe: httpProbe(livenessPath, { periodSeconds: 10, failureThreshold: 3 }),
               readinessProbe: httpProbe(readinessPath, { periodSeconds: 5, failureThreshold: 2 }),
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(mount ? [mount.volumeMount] : [])],
             }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }, ...(mount ? [mount.volume] : [])],
           },
         },
       },
@@ -261,7 +296,14 @@ export class WebTier extends Construct {
 
     new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name: this.name, namespace: this.namespace, labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable), selector: { matchLabels: this.selector } },
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable),
+        selector: { matchLabels: this.selector },
+        // The default (IfHealthyBudget) never evicts a not-ready pod while the budget is
+        // used up: with the database down every web pod is not ready, and a node drain
+        // would hang on pods that serve nothing anyway.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
     });
 
     if (props.autoscaling) {

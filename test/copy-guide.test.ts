@@ -188,7 +188,7 @@ function expectValidShop(yaml: string): void {
   expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
     'ConfigMap/app-config', 'Deployment/shop', 'NetworkPolicy/allow-dns-egress', 'NetworkPolicy/allow-web-ingress',
     'NetworkPolicy/allow-web-to-database-egress', 'NetworkPolicy/allow-web-to-database-ingress', 'NetworkPolicy/default-deny-all',
-    'PodDisruptionBudget/postgres', 'PodDisruptionBudget/shop', 'Service/postgres', 'Service/postgres-headless', 'Service/shop', 'StatefulSet/postgres',
+    'PodDisruptionBudget/postgres', 'PodDisruptionBudget/shop', 'Service/postgres', 'Service/postgres-headless', 'Service/shop', 'ServiceAccount/postgres', 'ServiceAccount/shop', 'StatefulSet/postgres',
   ]);
   expect(formatResult(checkPolicy([{ file: 'shop.k8s.yaml', objects }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
   expect(validateYaml('shop.k8s.yaml', yaml, { minors: ['1.27'] }).map(formatIssue)).toEqual([]);

@@ -54,10 +54,21 @@ describe('prod', () => {
     expect(ingress.spec.tls).toEqual([{ hosts: ['guestbook.example.com'], secretName: 'guestbook-tls' }]);
   });
 
-  test('renders no Secret at all, only references the out-of-band one', () => {
+  test('renders no Secret at all, only references the out-of-band ones (credentials and the database TLS Secret)', () => {
     expect(all(manifests, 'Secret')).toHaveLength(0);
-    const env = find(manifests, 'Deployment', 'guestbook').spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'guestbook-db-credentials', key: 'password' } } });
+    for (const kind of ['Deployment', 'StatefulSet']) {
+      const w = find(manifests, kind);
+      expect(w.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'guestbook-db-credentials' }) }));
+      expect(w.metadata.annotations).toEqual({ 'refarch.example.com/external-secrets': 'guestbook-db-credentials,postgres-tls' });
+    }
+  });
+
+  test('is marked production: images from a named registry, pinned by digest; a password is refused', () => {
+    expect(committedEnvironments().prod.production).toBe(true);
+    for (const kind of ['Deployment', 'StatefulSet']) {
+      expect(find(manifests, kind).spec.template.spec.containers[0].image).toMatch(/^[^/]*[.:][^/]*\/.+@sha256:[0-9a-f]{64}$/);
+    }
+    expect(() => synthEnvironment('prod', (p) => ({ ...p, credentials: { ...p.credentials, password: 'x' } }))).toThrow(/prod: credentials\.password/);
   });
 
   test('asks for more storage than dev', () => {

@@ -32,8 +32,8 @@ const describeOps = (ops: Op[]) => ops.map((o) => `${o.op} ${o.path}`).sort();
 
 test('plus-27 has no PodDisruptionBudget; the other objects need 29 JSON patches to equal ours', () => {
   const [mine, theirs] = [ours(), plus().synth()];
-  expect(theirs.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Secret', 'Service']);
-  expect(mine.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service']);
+  expect(theirs.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Secret', 'Service', 'ServiceAccount']);
+  expect(mine.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceAccount']);
   const ops = Object.fromEntries(KINDS.map((k) => [k, describeOps(compare(find(theirs, k), find(mine, k)))]));
   expect(ops).toEqual({
     Deployment: [

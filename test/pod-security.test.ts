@@ -40,6 +40,37 @@ describe.each(allVariants())('%s', (variant, manifests) => {
     }
   });
 
+  test('every pod has its own ServiceAccount, which mounts no token', () => {
+    const accounts = manifests.filter((m) => m.kind === 'ServiceAccount');
+    const used = workloads.map((w) => podTemplate(w).spec.serviceAccountName);
+    expect(new Set(used).size).toBe(workloads.length);
+    for (const name of used) {
+      expect(name).toBeTruthy();
+      expect(name).not.toBe('default');
+      const sa = accounts.find((a) => a.metadata.name === name);
+      expect(sa).toBeDefined();
+      expect(sa!.automountServiceAccountToken).toBe(false);
+    }
+  });
+
+  test('no container gets a Secret value as an env var; Secrets are read-only files readable only by the pod\'s group', () => {
+    for (const w of workloads) {
+      const spec = podTemplate(w).spec;
+      for (const c of spec.containers) {
+        expect({ where: w.metadata.name, secretEnv: (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef) }).toEqual({ where: w.metadata.name, secretEnv: [] });
+        expect((c.envFrom ?? []).filter((e: any) => e.secretRef)).toEqual([]);
+      }
+      for (const v of (spec.volumes ?? []).filter((x: any) => x.secret)) {
+        const mounts = spec.containers.flatMap((c: any) => (c.volumeMounts ?? []).filter((m: any) => m.name === v.name));
+        expect(mounts.length).toBeGreaterThan(0);
+        for (const m of mounts) expect(m.readOnly).toBe(true);
+        expect(v.secret.defaultMode & 0o7).toBe(0); // nothing for "others"
+        expect(v.secret.defaultMode & 0o40).toBe(0o40); // group-readable ...
+        expect(spec.securityContext.fsGroup).toBe(spec.securityContext.runAsGroup); // ... and the group is the pod's
+      }
+    }
+  });
+
   test('a pod that writes to a persistent volume sets fsGroup', () => {
     for (const w of workloads.filter((x) => (x.spec.volumeClaimTemplates ?? []).length > 0)) {
       expect(podTemplate(w).spec.securityContext.fsGroup).toBeGreaterThan(0);

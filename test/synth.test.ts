@@ -1,80 +1,357 @@
 /**
- * The committed dist/ is what a fresh synth produces, and a failed synth writes nothing.
+ * `npm run synth`: the committed dist/ is what a fresh synth produces, and the output
+ * folder is safe: only files a synth wrote are replaced or removed, each atomically,
+ * unsafe folders are refused with nothing touched, and real secrets never land in git.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { synthesize } from '../scripts/synth';
+import { render, runCli } from '../scripts/synth';
+import { LOCK_FILE, MANIFEST_FILE } from '../scripts/synth/output';
 
 const root = path.resolve(__dirname, '..');
-const read = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+const dist = path.join(root, 'dist');
 let tmp: string;
 
+let template: string;
+
+beforeAll(() => {
+  // One real synth, copied for each test that needs an output folder a synth made: a
+  // full synth per test would make this file the slowest of the suite.
+  template = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-template-'));
+  expect(runCli(['--out', path.join(template, 'out')], { env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
+});
+afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-test-')); });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** tmp/out as an earlier full synth left it (dev and prod, manifest), mode 0755. */
+function synthOutput(): string {
+  const out = path.join(tmp, 'out');
+  fs.cpSync(path.join(template, 'out'), out, { recursive: true });
+  fs.chmodSync(out, 0o755);
+  return out;
+}
+
+/** Names, modes and bytes of a folder (not recursive): equal snapshots mean untouched. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = { '.': (fs.statSync(dir).mode & 0o7777).toString(8) };
+  for (const name of fs.readdirSync(dir).sort()) {
+    const st = fs.lstatSync(path.join(dir, name));
+    out[name] = `${(st.mode & 0o7777).toString(8)} ${st.isFile() ? fs.readFileSync(path.join(dir, name), 'utf8') : '(folder)'}`;
+  }
+  return out;
+}
+
+/** Runs the CLI in-process (no child process: fast), capturing its output. */
+function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const status = runCli(args, {
+    env: options.env ?? {}, cwd: options.cwd ?? root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; },
+  });
+  return { status, stdout, stderr };
+}
+
+const yamlFiles = (dir: string) => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort()
+  .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+
 test('the committed dist/ matches a fresh synth (run `npm run synth` and commit if this fails)', () => {
-  const files = synthesize({ outdir: path.join(tmp, 'dist'), env: {} });
-  expect(files).toEqual(['dev.k8s.yaml', 'prod.k8s.yaml']);
-  expect(read(path.join(root, 'dist'))).toEqual(read(path.join(tmp, 'dist')));
+  const { files } = render({ env: {} });
+  expect(Object.fromEntries(files)).toEqual(yamlFiles(dist));
+  expect(JSON.parse(fs.readFileSync(path.join(dist, MANIFEST_FILE), 'utf8')).files).toEqual([...files.keys()].sort());
+  expect(fs.readdirSync(dist).sort()).toEqual([MANIFEST_FILE, ...files.keys()].sort());
 });
 
 test('synthesis is deterministic', () => {
-  synthesize({ outdir: path.join(tmp, 'a'), env: {} });
-  synthesize({ outdir: path.join(tmp, 'b'), env: {} });
-  expect(read(path.join(tmp, 'a'))).toEqual(read(path.join(tmp, 'b')));
+  expect(render({ env: {} }).files).toEqual(render({ env: {} }).files);
 });
 
-test('overrides change one environment and leave the rest; --env selects', () => {
-  const files = synthesize({ outdir: path.join(tmp, 'out'), env: {}, only: ['dev'], overrides: { 'dev.web.image': 'refarch.local/guestbook:e2e', 'dev.web.title': 'Changed' } });
-  expect(files).toEqual(['dev.k8s.yaml']);
-  const yaml = fs.readFileSync(path.join(tmp, 'out', 'dev.k8s.yaml'), 'utf8');
-  expect(yaml).toContain('image: refarch.local/guestbook:e2e');
-  expect(yaml).toContain('APP_TITLE: Changed');
+describe('the output folder', () => {
+  let out: string;
+  beforeEach(() => { out = synthOutput(); });
+
+  test('a new folder gets the files, the manifest and 0644 files; the folder keeps its mode', () => {
+    fs.chmodSync(out, 0o750);
+    expect(cli(['--out', out, '--set', 'dev.web.title=Changed'])).toMatchObject({ status: 0 });
+    const after = snapshot(out);
+    expect(after['.']).toBe('750');
+    expect(Object.keys(after)).toEqual(['.', MANIFEST_FILE, 'dev.k8s.yaml', 'prod.k8s.yaml']);
+    for (const name of [MANIFEST_FILE, 'dev.k8s.yaml', 'prod.k8s.yaml']) expect(after[name]).toMatch(/^644 /);
+    expect(after['dev.k8s.yaml']).toContain('APP_TITLE: Changed');
+  });
+
+  test('--env dev replaces only dev.k8s.yaml; other environments keep their files', () => {
+    fs.writeFileSync(path.join(out, 'prod.k8s.yaml'), 'an older prod\n');
+    expect(cli(['--out', out, '--env', 'dev', '--set', 'dev.web.title=Changed']).status).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')).toBe('an older prod\n');
+    expect(fs.readFileSync(path.join(out, 'dev.k8s.yaml'), 'utf8')).toContain('APP_TITLE: Changed');
+  });
+
+  test('a full synth removes listed files no environment produces; unlisted files stay', () => {
+    fs.writeFileSync(path.join(out, MANIFEST_FILE), JSON.stringify({ files: ['dev.k8s.yaml', 'prod.k8s.yaml', 'staging.k8s.yaml'] }));
+    fs.writeFileSync(path.join(out, 'staging.k8s.yaml'), 'from an environment that is gone\n');
+    fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
+    // A partial synth keeps it: it cannot know which environments still exist.
+    expect(cli(['--out', out, '--env', 'dev']).status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'staging.k8s.yaml'))).toBe(true);
+    const full = cli(['--out', out]);
+    expect(full.stdout).toContain(`removed ${path.join(out, 'staging.k8s.yaml')}`);
+    expect(fs.readdirSync(out).sort()).toEqual([MANIFEST_FILE, 'dev.k8s.yaml', 'notes.txt', 'prod.k8s.yaml']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, MANIFEST_FILE), 'utf8')).files).toEqual(['dev.k8s.yaml', 'prod.k8s.yaml']);
+    expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  test('stray temporary files of a killed run are removed, other dot files are not', () => {
+    fs.writeFileSync(path.join(out, '.dev.k8s.yaml.refarch-synth-0123456789ab.tmp'), 'half a file');
+    fs.writeFileSync(path.join(out, '.dev.k8s.yaml.tmp'), 'not ours');
+    expect(cli(['--out', out]).status).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['.dev.k8s.yaml.tmp', MANIFEST_FILE, 'dev.k8s.yaml', 'prod.k8s.yaml']);
+  });
+
+  test('a folder another live synth is writing into is refused; a dead writer\'s lock is taken over', () => {
+    const before = snapshot(out);
+    fs.writeFileSync(path.join(out, LOCK_FILE), `${process.pid}\n`);
+    const result = cli(['--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`another synth (pid ${process.pid}) is writing into ${out}`);
+    expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(out, LOCK_FILE), `${dead}\n`);
+    expect(cli(['--out', out]).status).toBe(0);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  test('a run killed between two renames leaves every file complete, and the next run cleans up', async () => {
+    const before = snapshot(out);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', out, '--set', 'dev.web.title=New', '--set', 'prod.web.title=New'], {
+      cwd: root, env: { ...process.env, DB_PASSWORD: '', TMPDIR: tmp, REFARCH_SYNTH_TEST_PAUSE_AT: 'after-first-rename' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      child.stderr.on('data', (d) => { err += d; if (err.includes('paused at after-first-rename')) { child.kill('SIGKILL'); } });
+      child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`exit ${code}: ${err}`))));
+    });
+    const dev = fs.readFileSync(path.join(out, 'dev.k8s.yaml'), 'utf8');
+    expect(dev).toContain('APP_TITLE: New'); // renamed before the kill, complete
+    expect(dev).toBe(render({ env: {}, sets: ['dev.web.title=New'], only: ['dev'] }).files.get('dev.k8s.yaml'));
+    expect(`644 ${fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')}`).toBe(before['prod.k8s.yaml']); // old, complete
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // prod's, not yet renamed
+    expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(true); // the killed run's, taken over below
+    expect(cli(['--out', out]).status).toBe(0);
+    expect(snapshot(out)).toEqual(before);
+  }, 60_000);
 });
 
-describe('npm run synth on bad input', () => {
-  const runSynth = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', path.join(tmp, 'dist'), ...args], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: '', ...env },
-  });
-
-  beforeEach(() => {
-    fs.mkdirSync(path.join(tmp, 'dist'));
-    fs.writeFileSync(path.join(tmp, 'dist', 'dev.k8s.yaml'), 'previous output\n');
-  });
-
+describe('bad settings: exit 1, the message, the output folder byte for byte and mode as it was, nothing else written', () => {
   test.each([
-    [['--set', 'dev.web.replicas=0'], 'Invalid dev/Web: replicas: 0. Must be an integer from 1 to 1000.'],
-    [['--set', 'dev.web.image=nginx'], 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
-    [['--set', 'dev.database.storage=ten gigs'], 'Invalid dev/Database: storage: "ten gigs". Must be a non-negative Kubernetes quantity'],
-    [['--set', 'dev.web.servicePort=65536'], 'Invalid dev/Web: servicePort: 65536. Must be an integer from 1 to 65535.'],
-    [['--set', 'prod.ingress.host=https://x'], 'Invalid prod/Ingress: host: "https://x". Must be a fully qualified lowercase hostname'],
-    [['--set', 'dev.namespace=Dev_NS'], 'Invalid dev: namespace: "Dev_NS". Must be a DNS-1123 label'],
-    [['--set', 'prod.web.replicas=3'], 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
-    [['--env', 'staging'], 'Unknown environment "staging". Known environments: dev, prod.'],
-  ])('%j fails with its message and leaves the previous output untouched', (args, message) => {
-    const result = runSynth(args);
+    ['dev.web.replica=3', '--set dev.web.replica=3: unknown setting "dev.web.replica". Did you mean "dev.web.replicas"? Known keys of dev.web: image,'],
+    ['dev.database.passwrd=x', 'Did you mean "dev.credentials.password"?'],
+    ['dev.web=big', '--set dev.web=big: setting "dev.web" must be an object with keys image, replicas,'],
+    ['dev.__proto__.storageClassName=fast', '--set dev.__proto__.storageClassName=fast: "__proto__" is not allowed in a setting path'],
+    ['dev.ingress.enabled=no', '--set dev.ingress.enabled=no: setting "dev.ingress.enabled" must be a boolean: true or false; got no (string).'],
+    ['dev.web.logLevel=verbose', 'must be one of "debug", "info", "warn", "error"; got verbose (string).'],
+    ['dev.web={"replicas":', '--set dev.web={"replicas":: the value is not valid JSON: '],
+    ['dev.web.resources.cpuLimit="1"', '--set dev.web.resources.cpuLimit="1": setting "dev.web.resources" lacks required "cpuRequest"'],
+    ['prd.web.replicas=3', '--set prd.web.replicas=3: unknown environment "prd". Did you mean "prod"?'],
+    ['dev.web.replicas=0', 'Invalid dev/Web: replicas: 0. Must be an integer from 1 to 1000.'],
+    ['dev.web.image=nginx', 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
+    ['prod.web.replicas=3', 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
+  ])('--set %s', (set, message) => {
+    const out = synthOutput();
+    fs.chmodSync(out, 0o705);
+    const before = snapshot(out);
+    const result = cli(['--out', out, '--set', set]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(message);
     expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
-    expect(read(path.join(tmp, 'dist'))).toEqual({ 'dev.k8s.yaml': 'previous output\n' });
-    expect(fs.readdirSync(tmp)).toEqual(['dist']);
+    expect(snapshot(out)).toEqual(before);
+    expect(fs.readdirSync(tmp)).toEqual(['out']);
   });
 
-  test('a good synth replaces the output; DB_PASSWORD sets the dev password', () => {
-    const result = runSynth(['--env', 'dev'], { DB_PASSWORD: 'from-the-environment' });
-    expect(result.status).toBe(0);
-    const yaml = fs.readFileSync(path.join(tmp, 'dist', 'dev.k8s.yaml'), 'utf8');
-    expect(yaml).toContain(`password: ${Buffer.from('from-the-environment').toString('base64')}`);
-    expect(fs.readdirSync(tmp)).toEqual(['dist']);
+  test('--env of an unknown environment', () => {
+    const result = cli(['--env', 'staging'], { cwd: tmp });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--env staging: unknown environment "staging". Known environments: dev, prod.');
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
 
-test('`cdk8s synth` runs the same app offline (upgrade check off) and writes both environments', () => {
+describe('refused outputs: exit 1, a message, nothing touched', () => {
+  const rootListing = () => fs.readdirSync(root).sort();
+  test.each([
+    [['--out', '.'], `refusing to write into ${root}: it is the project root.`],
+    [['--out', ''], '--out "": must name a folder, e.g. --out dist.'],
+    [['--out', path.dirname(root)], 'it is the project root or an ancestor of it.'],
+    [['--out', 'lib'], 'it is a source folder of the project and has no .refarch-synth.manifest, so no synth made it (it holds app-config.ts'],
+    [['--out', 'lib/generated'], 'it is inside lib/, a source folder of the project.'],
+    [['--out', 'README.md'], `refusing to write into ${path.join(root, 'README.md')}: it is an existing file, not a folder.`],
+  ])('%j', (args, message) => {
+    const listing = rootListing();
+    const lib = snapshot(path.join(root, 'lib'));
+    const before = snapshot(dist);
+    const result = cli(args);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('Nothing was written; the previous output is unchanged.');
+    expect(rootListing()).toEqual(listing);
+    expect(snapshot(path.join(root, 'lib'))).toEqual(lib);
+    expect(snapshot(dist)).toEqual(before);
+  });
+
+  test('an explicit --out is relative to the directory npm was run in (INIT_CWD)', () => {
+    fs.mkdirSync(path.join(tmp, 'sub'));
+    expect(cli(['--out', 'out', '--env', 'dev'], { env: { INIT_CWD: path.join(tmp, 'sub') } }).status).toBe(0);
+    expect(fs.readdirSync(path.join(tmp, 'sub', 'out')).sort()).toEqual([MANIFEST_FILE, 'dev.k8s.yaml']);
+  });
+
+  test('a folder below a file', () => {
+    fs.writeFileSync(path.join(tmp, 'file'), 'x');
+    const result = cli(['--out', path.join(tmp, 'file', 'out')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${path.join(tmp, 'file')} is a file, not a folder.`);
+    expect(fs.readdirSync(tmp)).toEqual(['file']);
+  });
+
+  test('a non-empty folder that no synth made', () => {
+    const out = path.join(tmp, 'mine');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'dev.k8s.yaml'), 'hand-written\n');
+    const before = snapshot(out);
+    const result = cli(['--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`it is not empty and has no ${MANIFEST_FILE}, so no synth made it (it holds dev.k8s.yaml). Choose a new or empty folder. If \`cdk8s synth\` wrote it`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  test('a file the manifest does not list', () => {
+    const out = path.join(tmp, 'out');
+    expect(cli(['--out', out, '--env', 'dev']).status).toBe(0);
+    fs.writeFileSync(path.join(out, 'prod.k8s.yaml'), 'hand-written\n');
+    const before = snapshot(out);
+    const result = cli(['--out', out]);
+    expect(result.stderr).toContain(`refusing to replace ${out}/prod.k8s.yaml: it exists but no synth wrote it (${out}/${MANIFEST_FILE} does not list it).`);
+    expect(result.status).toBe(1);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  test.each([
+    ['not json', 'is not valid JSON'],
+    [JSON.stringify({ files: ['../../etc/passwd'] }), 'must hold {"files": [<name>.k8s.yaml, ...]}'],
+  ])('a manifest that cannot be trusted: %s', (text, message) => {
+    const out = path.join(tmp, 'out');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, MANIFEST_FILE), text);
+    const before = snapshot(out);
+    const result = cli(['--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(snapshot(out)).toEqual(before);
+  });
+});
+
+describe('secrets never reach git', () => {
+  const secret = 'x-real-password-4711';
+  const leaks = (text: string) => text.includes(secret) || text.includes(Buffer.from(secret).toString('base64'));
+
+  test('DB_PASSWORD with the default dist/ (inside the work tree) is refused; dist/ stays free of it', () => {
+    const before = snapshot(dist);
+    const result = cli([], { env: { DB_PASSWORD: secret } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`refusing to write a real secret into ${dist}, which is inside the git work tree`);
+    expect(result.stderr).toContain('dist/dev.k8s.yaml: Secret refarch-dev/guestbook-db-credentials key password (from DB_PASSWORD)');
+    expect(result.stderr).toContain('--out <dir outside the repository>');
+    expect(result.stderr).toContain('--stdout --env <name> | kubectl apply -f -');
+    expect(snapshot(dist)).toEqual(before);
+    expect(Object.values(snapshot(dist)).some(leaks)).toBe(false);
+  });
+
+  test('also in any other git work tree, and for a password given with --set', () => {
+    fs.mkdirSync(path.join(tmp, 'repo', '.git'), { recursive: true });
+    const result = cli(['--out', path.join(tmp, 'repo', 'out'), '--set', `dev.credentials.password=${secret}`]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`inside the git work tree ${path.join(tmp, 'repo')}`);
+    expect(fs.readdirSync(path.join(tmp, 'repo'))).toEqual(['.git']);
+  });
+
+  test('--out outside a repository gets the password', () => {
+    const out = path.join(tmp, 'out');
+    expect(cli(['--out', out, '--env', 'dev'], { env: { DB_PASSWORD: secret } }).status).toBe(0);
+    expect(leaks(fs.readFileSync(path.join(out, 'dev.k8s.yaml'), 'utf8'))).toBe(true);
+  });
+
+  test('--stdout prints the one environment and writes nothing', () => {
+    const before = snapshot(dist);
+    const result = cli(['--stdout', '--env', 'dev'], { env: { DB_PASSWORD: secret }, cwd: tmp });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(render({ env: { DB_PASSWORD: secret }, only: ['dev'] }).files.get('dev.k8s.yaml'));
+    expect(leaks(result.stdout)).toBe(true);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(snapshot(dist)).toEqual(before);
+  });
+
+  test.each([
+    [['--stdout'], '--stdout prints one environment: give exactly one --env (got 0).'],
+    [['--stdout', '--env', 'dev', '--env', 'prod'], '--stdout prints one environment: give exactly one --env (got 2).'],
+    [['--stdout', '--env', 'dev', '--out', 'x'], '--stdout writes no files; drop --out.'],
+  ])('%j is a usage error', (args, message) => {
+    const result = cli(args, { cwd: tmp });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('Usage: npm run synth -- [options]');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe('the command line', () => {
+  test('--help prints the usage and exits 0', () => {
+    const result = cli(['--help']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    for (const text of ['--out DIR', '--env NAME', '--set ENV.PATH=VALUE', '--stdout', 'README.md, section "Configuration"', 'Examples:']) {
+      expect(result.stdout).toContain(text);
+    }
+  });
+
+  test.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['dist'], "Unexpected argument 'dist'"],
+    [['--out'], "Option '--out <value>' argument missing"],
+    [['--out', 'a', '--out', 'b'], '--out given 2 times (a, b); give one output folder.'],
+  ])('%j is refused with the usage', (args, message) => {
+    const result = cli(args, { cwd: tmp });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('Usage: npm run synth -- [options]');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  test('the quality gates run before anything is replaced', () => {
+    const out = synthOutput();
+    const before = snapshot(out);
+    const result = cli(['--out', out, '--set', 'dev.web.title=AKIAIOSFODNN7EXAMPLE']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`synth failed: manifest checks failed:\n${out}/dev.k8s.yaml: ConfigMap refarch-dev/guestbook-config: data.APP_TITLE`);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  test('npm run synth as a process: a good run writes and lists the files', () => {
+    const out = path.join(tmp, 'out');
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--out', out, '--env', 'dev'], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: '', TMPDIR: tmp },
+    });
+    expect(stdout).toBe(`  - ${out}/dev.k8s.yaml\n`);
+    // Nothing but the output (and tsx's compile cache, which it keeps in TMPDIR).
+    expect(fs.readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual(['out']);
+  }, 60_000);
+});
+
+test('`cdk8s synth` runs the same app offline (upgrade check off) and writes the same YAML files', () => {
   const out = path.join(tmp, 'cdk8s-out');
   execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
     cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe',
   });
-  expect(read(out)).toEqual(read(path.join(root, 'dist')));
+  // cdk8s synth writes no manifest (.refarch-synth.manifest): only the YAML is compared.
+  expect(fs.readdirSync(out).sort()).toEqual(Object.keys(yamlFiles(dist)));
+  expect(yamlFiles(out)).toEqual(yamlFiles(dist));
 }, 60_000);

@@ -31,8 +31,14 @@ export function plusWebTier(chart: Chart, config: AppConfig): { deployment: kplu
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => kplus.Probe.fromHttpGet(path, {
     port: e.containerPort, periodSeconds: Duration.seconds(periodSeconds), failureThreshold, timeoutSeconds: Duration.seconds(2),
   });
+  // plus expresses a token-less ServiceAccount of its own, so it costs no patch.
+  const serviceAccount = new kplus.ServiceAccount(chart, 'PlusServiceAccount', {
+    metadata: { name: e.name, namespace: e.namespace, labels },
+    automountToken: false,
+  });
   const deployment = new kplus.Deployment(chart, 'PlusWeb', {
     metadata: { name: e.name, namespace: e.namespace, labels },
+    serviceAccount,
     podMetadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: config.hash } },
     select: false,
     strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),

@@ -38,7 +38,8 @@ describe('PostgresDatabase replication', () => {
     expect(pc.env).toContainEqual({ name: 'REFARCH_REPLICATION_USER', value: 'replicator' });
     expect(pc.volumeMounts).toContainEqual({ name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
     const secretVolume = primary.spec.template.spec.volumes.find((v: any) => v.name === 'replication-credentials');
-    expect(secretVolume.secret).toEqual({ secretName: 'app-credentials', items: [{ key: 'replication-password', path: 'password' }], defaultMode: 0o440 });
+    expect(secretVolume.secret).toEqual({ secretName: 'app-credentials', items: [{ key: 'replication-password', path: 'replication-password' }], defaultMode: 0o440 });
+    expect(pc.env).toContainEqual({ name: 'REFARCH_REPLICATION_PASSWORD_FILE', value: '/etc/refarch-replication/replication-password' });
 
     const standby = find(m, 'StatefulSet', 'postgres-replica');
     expect(standby.spec.replicas).toBe(2);
@@ -104,7 +105,7 @@ describe('PostgresDatabase replication', () => {
     ['replicas 1.5', { replicas: 1.5 }, /db: replicas: 1\.5\./],
     ['replicas as a string', { replicas: '2' as any }, /db: replicas: "2"\./],
     ['replicationUser with one replica', { replicationUser: 'repl' }, /db: replicationUser: "repl"\. Only applies with replicas above 1/],
-    ['a bad role name', { replicas: 2, replicationUser: 'Repl-User' }, /db: replicationUser: "Repl-User"\. Must be a PostgreSQL role name/],
+    ['a bad role name', { replicas: 2, replicationUser: 'Repl-User' }, /db: replicationUser: "Repl-User"\. Must be a plain PostgreSQL identifier/],
     ['TLS without the Secret name', { tls: {} as any }, /db: tls\.secretName: undefined\. Required with tls/],
     ['TLS with an empty Secret name', { tls: { secretName: '' } }, /db: tls\.secretName: ""\. Required with tls/],
     ['TLS with a bad Secret name', { tls: { secretName: 'Bad_Name' } }, /db: tls\.secretName: "Bad_Name"\. Must be a DNS-1123 subdomain/],
@@ -173,7 +174,7 @@ describe('PostgresBackup', () => {
   test('TLS: only ca.crt is mounted and the client verifies the server', () => {
     const cj = find(backup({ tlsSecretName: 'pg-tls' }), 'CronJob', 'postgres-backup');
     const pod = cj.spec.jobTemplate.spec.template.spec;
-    expect(pod.volumes).toContainEqual({ name: 'ca', secret: { secretName: 'pg-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
+    expect(pod.volumes).toContainEqual({ name: 'ca', secret: { secretName: 'pg-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
     expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'PGSSLMODE', value: 'verify-full' }, { name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' }]));
   });
 
@@ -221,7 +222,7 @@ describe('environments', () => {
     const cm = find(m, 'ConfigMap', 'guestbook-config').data;
     expect(cm).toMatchObject({ DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/refarch-db-ca/ca.crt' });
     const web = find(m, 'Deployment', 'guestbook').spec.template.spec;
-    expect(web.volumes).toContainEqual({ name: 'db-ca', secret: { secretName: 'postgres-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
+    expect(web.volumes).toContainEqual({ name: 'db-ca', secret: { secretName: 'postgres-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
     expect(web.containers[0].volumeMounts).toContainEqual({ name: 'db-ca', mountPath: '/etc/refarch-db-ca', readOnly: true });
     const backupEnv = find(m, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env;
     expect(backupEnv).toContainEqual({ name: 'PGHOST', value: 'postgres-read.refarch-prod.svc.cluster.local' });

@@ -23,6 +23,12 @@ describe('RestrictedNamespace', () => {
     [{ name: 'Shop' }, /name: "Shop"\. Must be a DNS-1123 label/],
     [{ enforce: 'strict' }, /enforce: "strict"\. Must be one of: "restricted", "baseline", "privileged"/],
     [{ enforceVersion: '1.27' }, /enforceVersion: "1\.27"\. Must be one of: "latest", "v1\.<minor>"/],
+    [{ name: 'default' }, /name: "default"\. Must not be a namespace the cluster owns/],
+    [{ name: 'kube-system' }, /name: "kube-system"\. Must not be a namespace the cluster owns/],
+    [{ name: 'kube-public' }, /name: "kube-public"\. Must not be a namespace the cluster owns/],
+    [{ name: 'kube-node-lease' }, /name: "kube-node-lease"\. Must not be a namespace the cluster owns/],
+    [{ name: 'kube-anything' }, /name: "kube-anything"\. Must not be a namespace the cluster owns/],
+    [{ name: '' }, /name: ""\. Must be a DNS-1123 label/],
   ])('rejects %j', (props, message) => {
     expect(() => synthIn((c) => new RestrictedNamespace(c, 'ns', props as any))).toThrow(message);
   });

@@ -11,8 +11,15 @@ describe('NetworkPolicies', () => {
       'default-deny-all', 'allow-dns-egress', 'allow-web-ingress', 'allow-web-to-database-egress', 'allow-web-to-database-ingress',
     ]);
     expect(find(m, 'NetworkPolicy', 'default-deny-all').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
-    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec).toEqual({ podSelector: { matchLabels: web }, policyTypes: ['Ingress'], ingress: [{ ports: [{ protocol: 'TCP', port: 8080 }] }] });
+    // DNS only to the cluster DNS pods; the web port only from the ingress-nginx namespace.
+    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress).toEqual([{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }]);
+    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec).toEqual({
+      podSelector: { matchLabels: web }, policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    });
     expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: db } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
     expect(find(m, 'NetworkPolicy', 'allow-web-to-database-ingress').spec).toEqual({
       podSelector: { matchLabels: db }, policyTypes: ['Ingress'],
@@ -32,11 +39,29 @@ describe('NetworkPolicies', () => {
     expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress[0].from).toEqual(from);
   });
 
+  test('\'any\' opens the web port or DNS to every address (no from/to)', () => {
+    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, webIngressFrom: 'any', dnsTo: 'any' }));
+    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+  });
+
+  test('dnsTo sends DNS to the given peers', () => {
+    const to = [{ ipBlock: { cidr: '169.254.20.10/32' } }];
+    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, dnsTo: to }));
+    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress[0].to).toEqual(to);
+  });
+
   test.each([
     [{ webSelector: {} }, /webSelector: \{\}\. Must hold at least one label/],
     [{ webPort: 0 }, /webPort: 0\. Must be an integer from 1 to 65535/],
     [{ databaseSelector: db, externalDatabaseCidrs: ['10.0.0.0/8'] }, /externalDatabaseCidrs: \["10\.0\.0\.0\/8"\]\. Conflicts with databaseSelector/],
-    [{ externalDatabaseCidrs: ['10.0.0.0'] }, /externalDatabaseCidrs: "10\.0\.0\.0"\. Each entry must be a CIDR/],
+    [{ externalDatabaseCidrs: ['10.0.0.0'] }, /externalDatabaseCidrs: "10\.0\.0\.0"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['999.1.1.1/8'] }, /externalDatabaseCidrs: "999\.1\.1\.1\/8"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['10.0.0.0/33'] }, /externalDatabaseCidrs: "10\.0\.0\.0\/33"\. Must be a CIDR/],
+    [{ externalDatabaseCidrs: ['2001:db8::/129'] }, /externalDatabaseCidrs: "2001:db8::\/129"\. Must be a CIDR/],
+    [{ webIngressFrom: [] }, /webIngressFrom: \[\]\. Must be 'any' or a non-empty list of peers/],
+    [{ dnsTo: 'anywhere' }, /dnsTo: "anywhere"\. Must be 'any' or a non-empty list/],
+    [{ dnsTo: [{}] }, /dnsTo: \{\}\. Each peer needs podSelector, namespaceSelector or ipBlock/],
   ])('rejects %j', (props, message) => {
     expect(() => synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, ...props } as any))).toThrow(message);
   });

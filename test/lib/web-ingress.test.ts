@@ -24,6 +24,11 @@ describe('WebIngress', () => {
   test.each([
     [{ host: 'https://shop.example.com' }, /host: "https:\/\/shop\.example\.com"\. Must be a fully qualified lowercase hostname/],
     [{ host: 'localhost' }, /host: "localhost"\. Must be a fully qualified lowercase hostname/],
+    [{ host: '10.0.0.1' }, /host: "10\.0\.0\.1"\. Must be a hostname, not an IP address/],
+    [{ host: '*.10.0.0.1' }, /host: "\*\.10\.0\.0\.1"\. Must be a hostname, not an IP address/],
+    [{ host: '::1' }, /host: "::1"\. Must be a hostname, not an IP address/],
+    [{ host: '[2001:db8::1]' }, /host: "\[2001:db8::1\]"\. Must be a hostname, not an IP address/],
+    [{ host: '*.2001:db8::1' }, /host: "\*\.2001:db8::1"\. Must be a hostname, not an IP address/],
     [{ host: 'Shop.Example.com' }, /host: "Shop\.Example\.com"\. Must be a fully qualified lowercase hostname/],
     [{ path: 'api' }, /path: "api"\. Must be an absolute HTTP path/],
     [{ pathType: 'Regex' }, /pathType: "Regex"\. Must be one of: "Prefix", "Exact", "ImplementationSpecific"/],

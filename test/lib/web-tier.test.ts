@@ -22,8 +22,20 @@ describe('WebTier', () => {
     const svc = find(m, 'Service', 'web');
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
-    expect(find(m, 'PodDisruptionBudget', 'web').spec.maxUnavailable).toBe(1);
+    // An unhealthy pod never blocks a drain.
+    expect(find(m, 'PodDisruptionBudget', 'web').spec).toEqual({
+      maxUnavailable: 1, selector: d.spec.selector, unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
     expect(all(m, 'HorizontalPodAutoscaler')).toHaveLength(0);
+    // Its own ServiceAccount, without an API token, on the ServiceAccount and on the pod.
+    expect(find(m, 'ServiceAccount', 'web')).toEqual({
+      apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false,
+      metadata: { name: 'web', namespace: 'default', labels: d.metadata.labels },
+    });
+    expect(d.spec.template.spec).toMatchObject({ serviceAccountName: 'web', automountServiceAccountToken: false });
+    // No Secret, no secret volume, no fsGroup.
+    expect(d.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    expect(d.spec.template.spec.securityContext.fsGroup).toBeUndefined();
   });
 
   test('labels: all recommended labels, version from the image tag, selector without version', () => {
@@ -91,7 +103,43 @@ describe('WebTier', () => {
     expect(find(build('debug'), 'Deployment').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION]).not.toBe(hashA);
   });
 
+  test('secretFiles: the Secret keys as read-only files readable by the pod\'s group, their paths in env, no value in env', () => {
+    const build = (password: string) => synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { secretStringData: { password, token: 't' } });
+      new WebTier(c, 'web', { config, secretFiles: { DB_PASSWORD_FILE: 'password' }, user: { uid: 1000, gid: 2000 } });
+    });
+    const d = find(build('x'), 'Deployment');
+    const pod = d.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.env).toEqual([{ name: 'PORT', value: '8080' }, { name: 'DB_PASSWORD_FILE', value: '/etc/secrets/app-credentials/password' }]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'secret-app-credentials', mountPath: '/etc/secrets/app-credentials', readOnly: true },
+    ]);
+    // Only the key the pod uses (not "token"); 0440 root:fsGroup, and fsGroup is the pod's group.
+    expect(pod.volumes).toContainEqual({
+      name: 'secret-app-credentials',
+      secret: { secretName: 'app-credentials', defaultMode: 0o440, items: [{ key: 'password', path: 'password' }] },
+    });
+    expect(pod.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000 });
+    // The rendered Secret's value still rolls the pods.
+    const hash = (m: any[]) => find(m, 'Deployment').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+    expect(hash(build('y'))).not.toBe(hash(build('x')));
+  });
+
   test.each([
+    [{ secretFiles: { DB_PASSWORD_FILE: 'nope' } }, /secret key: "nope"\. No such key; the Secret "app-credentials" has: password/],
+    [{ secretFiles: { 'BAD NAME': 'password' } }, /secretFiles key: "BAD NAME"\. Must be/],
+    [{ secretFiles: { DB_PASSWORD: 'password' }, secretEnv: { DB_PASSWORD: 'password' } }, /secretFiles key: "DB_PASSWORD"\. Also set in secretEnv/],
+  ])('rejects secretFiles %j', (props, message) => {
+    expect(() => synthIn((c) => {
+      const config = new AppConfig(c, 'cfg', { secretStringData: { password: 'x' } });
+      new WebTier(c, 'web', { config, ...props } as any);
+    })).toThrow(message);
+  });
+
+  test.each([
+    [{ secretFiles: { DB_PASSWORD_FILE: 'password' } }, /secretFiles: .*Needs config/],
     [{ replicas: 0 }, /web: replicas: 0\. Must be an integer from 1 to 1000/],
     [{ replicas: 2, autoscaling: { minReplicas: 2, maxReplicas: 3 } }, /replicas: 2\. Conflicts with autoscaling/],
     [{ autoscaling: { minReplicas: 5, maxReplicas: 3 } }, /autoscaling\.maxReplicas: 3\. Must be at least autoscaling\.minReplicas \(5\)/],

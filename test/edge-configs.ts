@@ -1,0 +1,164 @@
+/**
+ * Generated environment configurations around the edges of what the constructs accept:
+ * quantities near zero, hosts that are IPs or wildcards, PostgreSQL identifiers, ports
+ * at their bounds, replica counts, system namespaces, sslModes, images. Each one either
+ * fails synth with a ValidationError naming a field, or synthesizes manifests that the
+ * API server must accept.
+ *
+ * Used by test/edge-configs.test.ts (offline, against the captured schemas) and by
+ * scripts/generate-edge-configs.ts (writes the accepted manifests for
+ * schemas/dry-run-generated.sh, a server-side dry run against a real API server).
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { ValidationError } from '../lib/prop-checks';
+import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
+import { Manifest } from './support';
+
+const hex = (c: string) => c.repeat(64);
+/** Mostly an accepted value, sometimes one at or past the edge: one bad field per config is enough to test its message. */
+const edge = <T>(valid: readonly T[], invalid: readonly T[]) => fc.oneof(
+  { arbitrary: fc.constantFrom(...valid), weight: 14 },
+  { arbitrary: fc.constantFrom(...invalid), weight: 1 },
+);
+const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+
+const namespace = fc.oneof(
+  { arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/), weight: 6 },
+  { arbitrary: edge(['refarch', 'refarch-dev', 'a', 'a'.repeat(63)],
+    ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kube-mine', 'a'.repeat(64), 'Refarch', '-a', 'a-', '', 'a.b']), weight: 8 },
+);
+const labelPart = edge(['dev', 'prod', 'x', 'a'.repeat(30), 'a'.repeat(31)], ['a'.repeat(62), 'Dev', 'dev_1', '', 'dev.1', '-dev']);
+const IMAGES_PINNED = [`registry.example.com/team/app:1.2.3@sha256:${hex('a')}`, `localhost:5000/app@sha256:${hex('b')}`,
+  `docker.io/library/postgres:16.4-bookworm@sha256:${hex('c')}`, `localhost/app:1@sha256:${hex('d')}`];
+const image = edge(['refarch-guestbook:0.1.0', 'postgres:16.4-bookworm', 'ghcr.io/o/app:v1', 'app:1', ...IMAGES_PINNED],
+  ['app', 'app:latest', 'App:1.0', 'app:', ' app:1', `app@sha256:${hex('z')}`, '', `app@sha256:${hex('a').slice(1)}`, 5 as unknown as string, null as unknown as string]);
+// Ordered, so a request drawn at or below its limit's index is valid.
+const SIZES = ['0', '0m', '1m', '.5', '1', '1.', '250m', '1Ki', '64Mi', '100M', '1Gi', '1e3', '20Gi'];
+const BAD_QUANTITIES = ['-1', '-1Gi', '1GB', 'big', '', ' 1Gi', '1.5.5'];
+const pair = fc.tuple(fc.nat(SIZES.length - 1), fc.nat(SIZES.length - 1)).map(([a, b]) => [SIZES[Math.min(a, b)], SIZES[Math.max(a, b)]]);
+const resources = fc.oneof(
+  { arbitrary: fc.tuple(pair, pair, pair).map(([c, m, e]) => ({
+    cpuRequest: c[0], cpuLimit: c[1], memoryRequest: m[0], memoryLimit: m[1], ephemeralStorageRequest: e[0], ephemeralStorageLimit: e[1],
+  })), weight: 10 },
+  { arbitrary: fc.constantFrom('big', null, {}) as fc.Arbitrary<any>, weight: 1 },
+  { arbitrary: fc.record({
+    cpuRequest: fc.constantFrom(...SIZES, ...BAD_QUANTITIES), cpuLimit: fc.constantFrom(...SIZES, ...BAD_QUANTITIES),
+    memoryRequest: fc.constantFrom(...SIZES), memoryLimit: fc.constantFrom(...SIZES),
+    ephemeralStorageRequest: fc.constantFrom(...SIZES), ephemeralStorageLimit: fc.constantFrom(...SIZES),
+  }), weight: 1 },
+);
+const storage = edge(['1m', '.5', '1', '1Ki', '64Mi', '1Gi', '1e3', '20Gi', '1.5Ti'], ['0', '0m', '0Gi', '0.0Mi', '+0e3', ...BAD_QUANTITIES]);
+// Wrong types too: `--set` parses JSON, so a number, string or null can reach any setting.
+const port = edge([1, 80, 1024, 5432, 8080, 65535], [-1, 0, 65536, 1.5, '80' as unknown as number]);
+const highPort = edge([1024, 5432, 8080, 65535], [1, 80, 1023, 0, 65536]);
+const host = edge(
+  ['refarch.localtest.me', 'guestbook.example.com', '*.example.com', 'a.b', 'xn--bcher-kva.example', `${'a'.repeat(63)}.example.com`],
+  ['10.0.0.1', '*.10.0.0.1', '::1', '[2001:db8::1]', '*.2001:db8::1', '0.0.0.0', 'localhost', 'Shop.example.com',
+    'example.com:80', 'https://example.com', '*.*.example.com', '', `${'a'.repeat(64)}.example.com`],
+);
+const pgIdentifier = edge(['guestbook', 'postgres', '_app', 'app_1', 'a'.repeat(63), 'x'], ['pg_admin', 'a'.repeat(64), 'My', 'my db;drop', '', '1abc', 'app-1']);
+const sslMode = edge(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], ['on', '', 'REQUIRE', 1 as unknown as string]);
+
+const scaling = fc.oneof(
+  { arbitrary: fc.record({ replicas: edge([1, 2, 3, 1000], [-1, 0, 1001, 2.5, '2' as unknown as number]) }), weight: 5 },
+  { arbitrary: fc.record({ autoscaling: fc.record({
+    minReplicas: edge([1, 3, 1000], [0, 1001]),
+    maxReplicas: edge([10, 1000], [0, 2, 1001]),
+    targetCpuUtilization: optional(edge([1, 70, 100], [0, 101])),
+  }, { requiredKeys: ['minReplicas', 'maxReplicas'] }) }), weight: 5 },
+  { arbitrary: fc.constant({ replicas: 2, autoscaling: { minReplicas: 1, maxReplicas: 2 } }), weight: 1 },
+  { arbitrary: fc.constant({}), weight: 3 },
+);
+const exposure = fc.oneof(
+  { arbitrary: fc.record({ serviceType: fc.constantFrom('ClusterIP', 'LoadBalancer') }, { requiredKeys: [] }), weight: 5 },
+  { arbitrary: fc.record({ serviceType: fc.constant('NodePort'), nodePort: optional(edge([30000, 30080, 32767], [29999, 32768])) }), weight: 4 },
+  { arbitrary: fc.record({ serviceType: fc.constantFrom('ClusterIP', 'ExternalName'), nodePort: fc.constant(30080) }), weight: 1 },
+);
+
+const web = fc.tuple(fc.record({
+  image,
+  containerPort: highPort,
+  servicePort: port,
+  resources,
+  maxUnavailable: edge([1, 2, 1000], [0, 1001]),
+  logLevel: edge(['debug', 'info', 'warn', 'error'], ['verbose']),
+  title: edge(['Guestbook', '', 'ünïcödé ✓', 'a: b\n- c'], [5 as unknown as string]),
+}, { requiredKeys: [] }), scaling, exposure).map(([w, s, e]) => ({ ...w, ...s, ...e }));
+
+const database = fc.oneof(
+  { arbitrary: fc.record({
+    mode: fc.constantFrom('in-cluster', undefined),
+    name: pgIdentifier, user: pgIdentifier, port: highPort, sslMode, image, storage,
+    storageClassName: edge(['standard', 'fast.ssd'], ['Fast SSD', '']),
+    accessMode: edge(['ReadWriteOnce', 'ReadWriteOncePod'], ['ReadWriteMany']),
+    retainOnDelete: edge(['Retain', 'Delete'], ['Keep']),
+    resources,
+  }, { requiredKeys: [] }), weight: 8 },
+  { arbitrary: fc.record({
+    mode: fc.constant('external'),
+    externalHost: edge(['db.example.com', 'mydb.abc123.eu-west-1.rds.amazonaws.com', 'db'], ['10.0.0.1', '::1', 'DB.example.com', '']),
+    name: pgIdentifier, user: pgIdentifier, port, sslMode,
+    externalCidrs: edge([['10.0.0.0/8'], ['2001:db8::/32'], ['192.168.1.0/24', '10.0.0.0/8']],
+      [['10.0.0.1'], ['999.1.1.1/8'], ['10.0.0.0/33'], [''], '10.0.0.0/8' as unknown as string[]]),
+  }, { requiredKeys: ['mode', 'externalHost'] }), weight: 3 },
+  { arbitrary: fc.constantFrom({ mode: 'external' }, { externalHost: 'db.example.com' }, { mode: 'external', externalHost: 'db.example.com', storage: '1Gi' }), weight: 1 },
+);
+
+const ingress = fc.oneof(
+  { arbitrary: fc.record({
+    enabled: fc.constant(true),
+    className: edge(['nginx', 'traefik', 'example.com-lb'], ['Nginx']),
+    host,
+    path: edge(['/', '/api', '/a/b'], ['api', '/a b']),
+    tlsSecretName: edge(['guestbook-tls', 'tls.example'], ['TLS']),
+  }, { requiredKeys: [] }), weight: 8 },
+  { arbitrary: fc.constant({ enabled: false }), weight: 2 },
+  { arbitrary: fc.constantFrom({ enabled: false, host: 'a.example.com' }, { enabled: 'no' }), weight: 1 },
+);
+
+/** Production with what it asks for: registry+digest images, no password. */
+const production = fc.record({
+  production: fc.constant(true),
+  web: fc.record({ image: fc.constantFrom(...IMAGES_PINNED) }),
+  database: fc.record({ image: fc.constantFrom(...IMAGES_PINNED), storage }, { requiredKeys: ['image'] }),
+});
+
+/** An environment configuration around the edges; roughly half of them are refused. */
+export const edgeConfig: fc.Arbitrary<ReferenceArchitectureProps> = fc.oneof(
+  { arbitrary: fc.record({
+    namespace,
+    environment: labelPart,
+    partOf: labelPart,
+    production: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
+    web,
+    ingress,
+    database,
+    credentials: fc.record({
+      secretName: edge(['guestbook-db-credentials', 'db.creds'], ['DB creds']),
+      password: edge(['pw', 'dev-only-insecure-password'], ['']),
+    }, { requiredKeys: [] }),
+  }, { requiredKeys: [] }), weight: 6 },
+  { arbitrary: production, weight: 1 },
+) as fc.Arbitrary<ReferenceArchitectureProps>;
+
+/** What synthesizing one configuration gave: its manifests, or the ValidationError. */
+export type EdgeOutcome = { manifests: Manifest[] } | { error: ValidationError };
+
+/**
+ * Synthesizes one configuration in-process. A ValidationError is an outcome; anything
+ * else thrown (a TypeError, a cdk8s error) is a bug and propagates.
+ */
+export function synthEdge(props: ReferenceArchitectureProps, id = 'edge'): EdgeOutcome {
+  // Testing.app() would leave a folder in $TMPDIR per call; this outdir is never written,
+  // because nothing here calls app.synth().
+  const app = new App({ outdir: path.join(os.tmpdir(), 'refarch-edge-configs-never-written') });
+  try {
+    return { manifests: Testing.synth(new ReferenceArchitecture(app, id, props)) as Manifest[] };
+  } catch (err) {
+    if (err instanceof ValidationError) return { error: err };
+    throw err;
+  }
+}
