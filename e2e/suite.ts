@@ -395,14 +395,22 @@ async function main(): Promise<void> {
     }
     // The live pods, as admitted: Secret values only as read-only files, never as env vars.
     // (The app authenticating at all proves PostgreSQL took its password from its file too.)
-    const live = getJson(['-n', NS, 'get', 'pods']).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    // (The suite's own psql-client pod is test equipment, not part of the architecture.)
+    const live = getJson(['-n', NS, 'get', 'pods']).items
+      .filter((p: any) => !p.metadata.deletionTimestamp && p.metadata.labels?.['app.kubernetes.io/component'] !== 'e2e-client');
     for (const pod of live) {
       for (const c of pod.spec.containers) {
         const secretEnv = (c.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef || /PASSWORD$/.test(e.name));
         if (secretEnv.length > 0 || (c.envFrom ?? []).some((e: any) => e.secretRef)) throw new Error(`${pod.metadata.name}: Secret in env: ${JSON.stringify(secretEnv)}`);
-        const secretVolumes = new Set((pod.spec.volumes ?? []).filter((v: any) => v.secret).map((v: any) => v.name));
-        const mounts = (c.volumeMounts ?? []).filter((m: any) => secretVolumes.has(m.name));
-        if (mounts.length !== 1 || !mounts[0].readOnly) throw new Error(`${pod.metadata.name}: expected one read-only Secret mount, got ${JSON.stringify(mounts)}`);
+        const secretOf = new Map((pod.spec.volumes ?? []).filter((v: any) => v.secret).map((v: any) => [v.name, v.secret.secretName]));
+        const mounts = (c.volumeMounts ?? []).filter((m: any) => secretOf.has(m.name));
+        // One mount of the credentials Secret; with the data tier also the replication password
+        // (database pods) and the TLS Secret or its CA: every one read-only.
+        const credentialMounts = mounts.filter((m: any) => secretOf.get(m.name) === 'guestbook-db-credentials');
+        const wantCredentialMounts = DATA_TIER && pod.metadata.name === 'postgres-0' ? 2 : 1;
+        if (credentialMounts.length !== wantCredentialMounts || mounts.some((m: any) => !m.readOnly)) {
+          throw new Error(`${pod.metadata.name}: expected ${wantCredentialMounts} read-only mount(s) of the credentials Secret and only read-only Secret mounts, got ${JSON.stringify(mounts)}`);
+        }
       }
     }
     return `${pods.length} web pods report the password's SHA-256; ${live.length} pods read it from a read-only file, none from env`;
@@ -492,6 +500,7 @@ async function main(): Promise<void> {
       const t0 = Date.now();
       apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
       waitRollout('statefulset', 'postgres', 300);
+      if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', 300); // ready = streaming again
       waitRollout('deployment', 'guestbook', 300);
       timings.upgradeSeconds = (Date.now() - t0) / 1000;
       const dbImage = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image;
