@@ -1,6 +1,7 @@
 /**
- * A single-instance PostgreSQL StatefulSet with its headless and client Services,
- * persistent storage from volumeClaimTemplates and a PodDisruptionBudget.
+ * PostgreSQL as a StatefulSet (the primary) with its headless and client Services,
+ * persistent storage from volumeClaimTemplates and a PodDisruptionBudget; optionally
+ * hot standbys and TLS (below).
  *
  * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD_FILE
  * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
@@ -23,10 +24,9 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
-import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
 import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
-import { configHash } from './config-hash';
 import { declareExternalSecret } from './external-secrets';
 import { SCRIPTS_DIR, databaseScripts, tlsServerArgs } from './postgres-scripts';
 import { ResourceRequirements, renderResources } from './resources';
