@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { RENDERED, renderAll, renderCommands, tools } from './render';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -18,18 +19,26 @@ const TIME = '/usr/bin/time';
 const CDK8S = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
 const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DB_PASSWORD: '' };
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-bench-'));
+// An interrupted run leaves nothing in $TMPDIR either.
+process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
-interface Sample { seconds: number; peakMiB: number }
-interface Row { name: string; command: string; runs: number; median: number; min: number; max: number; peakMiB: number; samples: Sample[] }
+interface Sample { seconds: number; cpu: number; peakMiB: number }
+interface Row { name: string; command: string; runs: number; median: number; min: number; max: number; cpu: number; peakMiB: number; samples: Sample[] }
 
 function runOnce(command: string): Sample {
   const out = path.join(work, 'out');
   fs.rmSync(out, { recursive: true, force: true });
   const timeFile = path.join(work, 'time.txt');
-  const r = spawnSync(TIME, ['-f', '%e %M', '-o', timeFile, 'sh', '-c', command.replaceAll('$OUT', out)], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(TIME, ['-f', '%e %U %S %M', '-o', timeFile, 'sh', '-c', command.replaceAll('$OUT', out)], { cwd: ROOT, env, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) throw new Error(`benchmark command failed (${r.status}): ${command}\n${r.stderr}\n${r.stdout}`);
-  const [seconds, kib] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds, peakMiB: kib / 1024 };
+  const [seconds, user, sys, kib] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds, cpu: user + sys, peakMiB: kib / 1024 };
+}
+
+function goVersion(): string {
+  const r = spawnSync('go', ['version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(' ')[2] : 'Go';
 }
 
 function median(xs: number[]): number {
@@ -47,11 +56,56 @@ function measure(name: string, command: string, runs = RUNS): Row {
   }
   process.stdout.write('\n');
   const secs = samples.map((s) => s.seconds);
-  return { name, command, runs, median: median(secs), min: Math.min(...secs), max: Math.max(...secs), peakMiB: Math.max(...samples.map((s) => s.peakMiB)), samples };
+  return { name, command, runs, median: median(secs), min: Math.min(...secs), max: Math.max(...secs), cpu: median(samples.map((x) => x.cpu)), peakMiB: Math.max(...samples.map((s) => s.peakMiB)), samples };
+}
+
+interface Comparison { versions: string; rows: Row[]; renderCheck: string; breakdown: Row[]; synthCommand: Row; helmOne: Row; helmBoth: Row; kustomizeBoth: Row; floor: Row; fast: Row; fastAll: Row; fastCodeCache: Row }
+
+/**
+ * Issue 12: the same objects from Helm and Kustomize (bench/helm, bench/kustomize), how
+ * long each takes to render both environments, and where the synth command's time goes.
+ */
+function helmKustomize(): Comparison {
+  const t = tools();
+  // The committed renders (compared with dist/ by npm test) must be what the real binaries produce now.
+  const fresh = renderAll(t);
+  const stale = [...fresh].filter(([f, text]) => fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);
+  const renderCheck = stale.length ? `STALE: ${stale.join(', ')} differ from a fresh render (run \`npm run bench:render\` and commit)` : `bench/rendered/ equals a fresh render (${fresh.size} files)`;
+  console.log(renderCheck);
+  const sh = (argv: string[]) => argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const dev = renderCommands(t, 'dev');
+  const prod = renderCommands(t, 'prod');
+  const helmEnv = 'HELM_CACHE_HOME=/nonexistent HELM_CONFIG_HOME=/nonexistent HELM_DATA_HOME=/nonexistent';
+  const floor = measure('floor: node -e 0', 'node -e 0');
+  const helmOne = measure('helm template (dev)', `${helmEnv} ${sh(dev.helm)} >/dev/null`);
+  const helmBoth = measure('helm template (dev, then prod)', `${helmEnv} ${sh(dev.helm)} >/dev/null && ${helmEnv} ${sh(prod.helm)} >/dev/null`);
+  const kustomizeBoth = measure('kustomize build (dev, then prod)', `${sh(dev.kustomize)} >/dev/null && ${sh(prod.kustomize)} >/dev/null`);
+  const synthCommand = measure('synth command: node --import tsx scripts/synth.ts (both)', 'node --import tsx scripts/synth.ts --out $OUT >/dev/null');
+  const npmSynth = measure('npm run synth (both)', 'npm run --silent synth -- --out $OUT >/dev/null');
+  const cdk8sSynth = measure('cdk8s synth (both)', `${CDK8S} synth --check-upgrade=false -o $OUT >/dev/null`);
+  // The prototype (bench/fast/synth.js): the warm-up run fills its cache, the timed runs hit it.
+  const fast = measure('prototype: node bench/fast/synth.js (cached bundle, both)', 'node bench/fast/synth.js --out $OUT >/dev/null');
+  const fastAll = measure('prototype, node_modules bundled too (FAST_SYNTH_BUNDLE_DEPS=1)', 'FAST_SYNTH_BUNDLE_DEPS=1 node bench/fast/synth.js --out $OUT >/dev/null');
+  const fastCodeCache = measure('prototype, dependencies bundled, V8 code cache (FAST_SYNTH_CODE_CACHE=1)', 'FAST_SYNTH_BUNDLE_DEPS=1 FAST_SYNTH_CODE_CACHE=1 node bench/fast/synth.js --out $OUT >/dev/null');
+  // Where the synth command's time goes: each row adds one piece to the one above.
+  const breakdown = [
+    floor,
+    measure('+ tsx loader: node --import tsx -e 0', 'node --import tsx -e 0'),
+    measure('node -e "require(\'cdk8s\')" (no tsx)', 'node -e "require(\'cdk8s\')"'),
+    measure('tsx + load imports/k8s.ts (1.2 MB of TS)', 'node --import tsx -e "require(\'./imports/k8s\')"'),
+    measure('tsx + load main.ts (cdk8s, imports, lib, config)', 'node --import tsx -e "require(\'./main\')"'),
+    measure('tsx + load main.ts and the policy plugin', 'node --import tsx -e "require(\'./main\'); require(\'./plugins/refarch-policy\')"'),
+    synthCommand,
+  ];
+  const version = (bin: string, ...args: string[]) => spawnSync(bin, args, { encoding: 'utf8' }).stdout.trim();
+  const versions = `helm ${version(t.helm, 'version', '--short')} and kustomize ${version(t.kustomize, 'version')}`;
+  return { versions, rows: [floor, helmOne, helmBoth, kustomizeBoth, synthCommand, npmSynth, cdk8sSynth, fast, fastAll, fastCodeCache], renderCheck, breakdown, synthCommand, helmOne, helmBoth, kustomizeBoth, floor, fast, fastAll, fastCodeCache };
 }
 
 function main(): void {
   if (!fs.existsSync(TIME)) throw new Error('GNU time is needed: apt-get install -y time');
+  const loadBefore = os.loadavg()[0];
+  const cmp = helmKustomize();
   const stock = measure('stock: cdk8s synth, app `npx ts-node main.ts`', `${CDK8S} synth --check-upgrade=false -o $OUT --app "npx ts-node main.ts"`, Math.min(RUNS, 3));
   const rows: Row[] = [
     measure('cdk8s synth (all environments)', `${CDK8S} synth --check-upgrade=false -o $OUT`),
@@ -74,25 +128,51 @@ function main(): void {
   const maxResidual = Math.max(...xs.map((x, i) => Math.abs(ys[i] - (intercept + slope * x))));
 
   const f = (n: number) => n.toFixed(2);
+  const ratio = (a: Row, b: Row) => `${(a.median / b.median).toFixed(2)}x / ${(a.cpu / b.cpu).toFixed(2)}x`;
   const synthRows = new Set(rows.slice(0, 4));
   const table = (rs: Row[], withRatio: boolean) => [
-    `| Measurement | Runs | Median (s) | Min (s) | Max (s) | Peak memory (MiB) |${withRatio ? ' Speed-up vs stock |' : ''}`,
-    `|---|---|---|---|---|---|${withRatio ? '---|' : ''}`,
-    ...rs.map((r) => `| ${r.name} | ${r.runs} | ${f(r.median)} | ${f(r.min)} | ${f(r.max)} | ${r.peakMiB.toFixed(0)} |${
+    `| Measurement | Runs | Median (s) | Min (s) | Max (s) | CPU user+sys (s) | Peak memory (MiB) |${withRatio ? ' Speed-up vs stock |' : ''}`,
+    `|---|---|---|---|---|---|---|${withRatio ? '---|' : ''}`,
+    ...rs.map((r) => `| ${r.name} | ${r.runs} | ${f(r.median)} | ${f(r.min)} | ${f(r.max)} | ${f(r.cpu)} | ${r.peakMiB.toFixed(0)} |${
       !withRatio ? '' : ` ${synthRows.has(r) ? `${(stock.median / r.median).toFixed(1)}x` : '—'} |`}`),
   ].join('\n');
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const md = `# Benchmarks
 
 Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${os.type()} ${os.release()}.
-Each command ran once to warm up, then the number of runs shown. Wall time and peak
-memory (largest resident set in the process tree) from GNU \`time\`.
+Each command ran once to warm up, then the number of runs shown. Wall time, CPU time
+(user + system, all processes) and peak memory (largest resident set in the process
+tree) from GNU \`time\`. One-minute load average: ${loadBefore.toFixed(1)} at the start,
+${os.loadavg()[0].toFixed(1)} at the end: on a machine shared with other jobs wall times
+are inflated, CPU times much less, so compare ratios of CPU times when the load is high.
 
 ## Inner loop
 
 ${table(rows, true)}
 
 Targets (issue #6): \`cdk8s synth\` ≤ 1.3 s median and ≥ 3x faster than the stock app command, peak ≤ 200 MiB; \`npm test\` ≤ 20 s.
+
+## Helm and Kustomize
+
+The same objects as \`dist/\`, written as a Helm chart ([bench/helm](../bench/helm)) and as
+Kustomize base and overlays ([bench/kustomize](../bench/kustomize)); \`npm test\` proves
+their committed renders equal \`dist/\` ([bench/README.md](../bench/README.md)). Render check in this run: ${cmp.renderCheck}.
+${cmp.versions}, built from their Go modules with ${goVersion()}.
+
+${table(cmp.rows, false)}
+
+Ratios of medians, wall time / CPU time (the floor, starting Node.js, is ${f(cmp.floor.median)} s wall):
+
+| | vs one \`helm template\` | vs \`helm template\` of both environments | vs \`kustomize build\` of both |
+|---|---|---|---|
+${([['synth command (tsx)', cmp.synthCommand], ['prototype, cached bundle', cmp.fast], ['prototype, dependencies bundled too', cmp.fastAll], ['prototype, bundled, V8 code cache', cmp.fastCodeCache]] as Array<[string, Row]>)
+    .map(([n, r]) => `| ${n} | ${ratio(r, cmp.helmOne)} | ${ratio(r, cmp.helmBoth)} | ${ratio(r, cmp.kustomizeBoth)} |`).join('\n')}
+
+Target (issue 12): the synth command ≤ 2x \`helm template\`.
+
+### Where the synth command's time goes
+
+${table(cmp.breakdown, false)}
 
 ## Scaling: N copies of WebTier in one chart
 

@@ -1,0 +1,66 @@
+/**
+ * Renders the Helm chart and the Kustomize overlays with the real binaries (built once by
+ * bench/install-tools.sh) into bench/rendered/<tool>-<env>.yaml, which are committed so
+ * that `npm test` can compare them with dist/ offline.
+ *
+ *   npm run bench:render            re-render and write bench/rendered/
+ *   npm run bench:render -- --check re-render and exit 1 if the committed renders differ
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '..');
+export const RENDERED = path.join(ROOT, 'bench', 'rendered');
+export const ENVS = ['dev', 'prod'] as const;
+
+/** Path of each tool's binary, building it on first use. */
+export function tools(): { helm: string; kustomize: string } {
+  const script = path.join(ROOT, 'bench', 'install-tools.sh');
+  const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench/install-tools.sh failed (exit ${r.status})`);
+  const [helmDir, kustomizeDir] = execFileSync('bash', [script, '--print-dir', 'helm', 'kustomize'], { encoding: 'utf8' }).trim().split('\n');
+  return { helm: path.join(helmDir, 'helm'), kustomize: path.join(kustomizeDir, 'kustomize') };
+}
+
+/** The command lines that render one environment; the benchmark times exactly these. */
+export function renderCommands(t: { helm: string; kustomize: string }, env: string): { helm: string[]; kustomize: string[] } {
+  return {
+    helm: [t.helm, 'template', `refarch-${env}`, path.join(ROOT, 'bench', 'helm', 'refarch'), '--namespace', `refarch-${env}`, '-f', path.join(ROOT, 'bench', 'helm', `values-${env}.yaml`)],
+    kustomize: [t.kustomize, 'build', path.join(ROOT, 'bench', 'kustomize', 'overlays', env)],
+  };
+}
+
+export function renderAll(t: { helm: string; kustomize: string }): Map<string, string> {
+  const out = new Map<string, string>();
+  // HOME and the helm cache/config go to a throw-away place: `helm template` of a local chart needs no repository config, and must not touch the network.
+  const helmEnv = { ...process.env, HELM_CACHE_HOME: '/nonexistent/helm-cache', HELM_CONFIG_HOME: '/nonexistent/helm-config', HELM_DATA_HOME: '/nonexistent/helm-data' };
+  for (const env of ENVS) {
+    const c = renderCommands(t, env);
+    for (const tool of ['helm', 'kustomize'] as const) {
+      const [bin, ...args] = c[tool];
+      out.set(`${tool}-${env}.yaml`, execFileSync(bin, args, { encoding: 'utf8', env: helmEnv }).replaceAll(ROOT, '.'));
+    }
+  }
+  return out;
+}
+
+function main(): number {
+  const check = process.argv.includes('--check');
+  const rendered = renderAll(tools());
+  if (check) {
+    const stale = [...rendered].filter(([f, text]) => !fs.existsSync(path.join(RENDERED, f)) || fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);
+    if (stale.length) {
+      process.stderr.write(`bench/rendered is stale: ${stale.join(', ')}. Run \`npm run bench:render\` and commit.\n`);
+      return 1;
+    }
+    process.stdout.write(`bench/rendered: ${rendered.size} renders up to date\n`);
+    return 0;
+  }
+  fs.mkdirSync(RENDERED, { recursive: true });
+  for (const [f, text] of rendered) fs.writeFileSync(path.join(RENDERED, f), text);
+  process.stdout.write(`wrote ${[...rendered.keys()].map((f) => `bench/rendered/${f}`).join(', ')}\n`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main();

@@ -1,0 +1,77 @@
+/**
+ * `npm run diagram`: one architecture picture per environment, from the synthesized YAML
+ * in dist/ (not from the constructs), into docs/architecture-<env>.svg.
+ *
+ *   npm run diagram               write docs/architecture-<env>.svg for every dist/<env>.k8s.yaml
+ *   npm run diagram -- --check    exit 1 if a committed SVG differs from a fresh render
+ *   npm run diagram -- --dot      print the Graphviz source instead (for debugging a layout)
+ *
+ * Layout by Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz): offline, and the
+ * same input gives the same bytes.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { architectureDot } from './architecture';
+import { distEnvironments, readManifests } from './manifests';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export async function renderAll(distDir: string): Promise<Map<string, string>> {
+  const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
+  const graphviz = await Graphviz.load();
+  const out = new Map<string, string>();
+  for (const env of distEnvironments(distDir)) {
+    const dot = architectureDot(readManifests(path.join(distDir, `${env}.k8s.yaml`)), `${env} (dist/${env}.k8s.yaml)`);
+    out.set(`architecture-${env}.svg`, graphviz.dot(dot));
+  }
+  return out;
+}
+
+const USAGE = 'usage: npm run diagram [-- --check | --dot] [--dist DIR] [--docs DIR]';
+
+async function main(args: readonly string[]): Promise<number> {
+  const argv: string[] = [];
+  let distDir = path.join(ROOT, 'dist');
+  let docs = path.join(ROOT, 'docs');
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--dist' || args[i] === '--docs') {
+      const v = args[i + 1];
+      if (!v || v.startsWith('--')) return usage(`${args[i]} needs a folder`);
+      if (args[i++] === '--dist') distDir = path.resolve(v); else docs = path.resolve(v);
+    } else if (args[i] === '--check' || args[i] === '--dot') argv.push(args[i]);
+    else return usage(`unknown argument ${JSON.stringify(args[i])}`);
+  }
+  if (!fs.existsSync(distDir) || distEnvironments(distDir).length === 0) return usage(`no <env>.k8s.yaml files in ${distDir} (run npm run synth first)`);
+  if (argv.includes('--dot')) {
+    for (const env of distEnvironments(distDir)) process.stdout.write(architectureDot(readManifests(path.join(distDir, `${env}.k8s.yaml`)), env));
+    return 0;
+  }
+  fs.mkdirSync(docs, { recursive: true });
+  const svgs = await renderAll(distDir);
+  if (argv.includes('--check')) {
+    const stale = [...svgs].filter(([f, svg]) => !fs.existsSync(path.join(docs, f)) || fs.readFileSync(path.join(docs, f), 'utf8') !== svg).map(([f]) => shown(docs, f));
+    const orphans = fs.readdirSync(docs).filter((f) => /^architecture-.*\.svg$/.test(f) && !svgs.has(f)).map((f) => shown(docs, f));
+    if (stale.length || orphans.length) {
+      process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run diagram\` and commit.\n`);
+      return 1;
+    }
+    process.stdout.write(`diagram: ${svgs.size} SVGs up to date\n`);
+    return 0;
+  }
+  for (const f of fs.readdirSync(docs).filter((x) => /^architecture-.*\.svg$/.test(x) && !svgs.has(x))) fs.rmSync(path.join(docs, f));
+  for (const [f, svg] of svgs) fs.writeFileSync(path.join(docs, f), svg);
+  process.stdout.write(`diagram: wrote ${[...svgs.keys()].map((f) => shown(docs, f)).join(', ')}\n`);
+  return 0;
+}
+
+/** A written file as the user would type it: relative to where the command runs. */
+function shown(dir: string, file: string): string {
+  return path.relative(process.cwd(), path.join(dir, file));
+}
+
+function usage(message: string): number {
+  process.stderr.write(`diagram: ${message}\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`diagram: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; });

@@ -1,0 +1,76 @@
+/**
+ * npm run diagram: the graph is derived from the manifests (checked on a hand-written
+ * fixture), and the committed docs/architecture-<env>.svg equal a fresh render.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { architectureDot } from '../../scripts/review/architecture';
+import { readManifests } from '../../scripts/review/manifests';
+
+const root = path.resolve(__dirname, '..', '..');
+let tmp: string;
+beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-diagram-test-')); });
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// Rendering runs the WebAssembly Graphviz, an ES module jest cannot load: run the script.
+const diagram = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+  const p = spawn(process.execPath, ['--import', 'tsx', 'scripts/review/diagram.ts', ...args], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => { stdout += d; });
+  p.stderr.on('data', (d) => { stderr += d; });
+  p.on('close', (status) => resolve({ status, stdout, stderr }));
+});
+
+/** The edges of a DOT graph as `from -> to [label]`, without styling. */
+function edges(dot: string): string[] {
+  return [...dot.matchAll(/^ {2}"([^"]+)" -> "([^"]+)" \[([^\n]*)\];$/gm)].map(([, a, b, attrs]) => `${a} -> ${b}${/label="([^"]*)"/.exec(attrs) ? ` [${/label="([^"]*)"/.exec(attrs)![1]}]` : ''}`).sort();
+}
+
+test('every relation comes from the manifests: traffic, config, identity, storage, allowed connections', () => {
+  const dot = architectureDot(readManifests(path.join(__dirname, 'fixtures', 'topology.yaml')), 'fixture');
+  expect(edges(dot)).toEqual([
+    'ConfigMap/shop/settings -> Deployment/shop/api [envFrom]',
+    'Deployment/shop/api -> StatefulSet/shop/db [5432/TCP]',
+    'Deployment/shop/api -> external/cidr/10.0.0.0/8 [all ports]',
+    'Deployment/shop/api -> external/ns/namespace kube-system/pods k8s-app=kube-dns [53/UDP+TCP]',
+    'Ingress/shop/api -> Service/shop/api [/api → :http]',
+    'Secret/shop/api-tls -> Deployment/shop/api [file /etc/tls]',
+    'Secret/shop/api-token -> Deployment/shop/api [env TOKEN]',
+    'Service/shop/api -> Deployment/shop/api [→ http]',
+    'Service/shop/db-peers -> StatefulSet/shop/db [→ 5432 (pod DNS)]',
+    'ServiceAccount/shop/api -> Deployment/shop/api [identity]',
+    'StatefulSet/shop/db -> StatefulSet/shop/db/claim/data [/data]',
+    'external/ns/namespace ingress-system/pods app.kubernetes.io/name=traefik -> Deployment/shop/api [8000/TCP]',
+  ]);
+  // HPA replaces the replica count; PDB, image and ports are written on the workload.
+  expect(dot).toMatch(/"Deployment\/shop\/api" \[label=<.*HPA api: 2–6 replicas at 60% CPU.*PDB api: minAvailable 1.*shop\/api:2\.0.*port :8000 http/);
+  expect(dot).not.toMatch(/4 replicas/);
+  expect(dot).toMatch(/"StatefulSet\/shop\/db" \[label=<.*3 replicas/);
+  expect(dot).toMatch(/data-db-N.*5Gi ReadWriteOnce/);
+  // A referenced but unrendered Secret is dashed; objects drawn nowhere else are listed.
+  expect(dot).toMatch(/"Secret\/shop\/api-token" \[label=<.*created out of band.*style="rounded,filled,dashed"\]/);
+  expect(dot).toMatch(/also in the namespace.*Role reader/);
+  expect(dot).toContain('pod security: baseline · default deny: ingress');
+});
+
+test('the same manifests in another order give the same graph', () => {
+  const objs = readManifests(path.join(__dirname, 'fixtures', 'topology.yaml'));
+  expect(architectureDot([...objs].reverse(), 'x')).toBe(architectureDot(objs, 'x'));
+});
+
+test('docs/architecture-<env>.svg are up to date with dist/ (run `npm run diagram` and commit if this fails), and --check catches stale and orphan SVGs', async () => {
+  const docs = path.join(tmp, 'docs');
+  fs.mkdirSync(docs);
+  for (const f of fs.readdirSync(path.join(root, 'docs')).filter((x) => x.startsWith('architecture-'))) fs.copyFileSync(path.join(root, 'docs', f), path.join(docs, f));
+  fs.appendFileSync(path.join(docs, 'architecture-dev.svg'), '<!-- edited -->');
+  fs.writeFileSync(path.join(docs, 'architecture-gone.svg'), '<svg/>');
+  const [committed, stale] = await Promise.all([diagram(['--check']), diagram(['--check', '--docs', docs])]);
+  expect(committed.stderr).toBe('');
+  expect(committed.status).toBe(0);
+  expect(stale.status).toBe(1);
+  const shown = path.relative(root, docs);
+  expect(stale.stderr).toContain(`out of date: ${shown}/architecture-dev.svg, ${shown}/architecture-gone.svg (no such environment). Run \`npm run diagram\` and commit.`);
+}, 60_000);
