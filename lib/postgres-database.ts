@@ -4,9 +4,11 @@
  * hot standbys and TLS (below).
  *
  * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD_FILE
- * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
- * cdk8s-plus-27 has no volumeClaimTemplates API, and a storage size patched in as a
- * plain string is serialized as `storage: null`; `k8s.Quantity` keeps it a quantity.
+ * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written
+ * with the L1 StatefulSet because cdk8s-plus-27 has no volumeClaimTemplates API (plus-31
+ * adds one), and a storage size patched in as a plain string is written as `storage: null`
+ * (cdk8s applies patches before converting to the API's JSON); `k8s.Quantity` keeps it a
+ * quantity. See docs/decisions/0001-l1-vs-cdk8s-plus.md.
  *
  * With `replicas` above 1 (streaming replication): a second StatefulSet
  * `<name>-replica` runs hot standbys that clone the primary with pg_basebackup and
