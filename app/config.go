@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,9 @@ type Config struct {
 	DBUser     string
 	DBPassword string
 	DBSSLMode  string
+	// DBSSLRootCert is the CA file that verifies the server (sslmode verify-ca /
+	// verify-full), e.g. the ca.crt of a mounted Secret. Empty: the system roots.
+	DBSSLRootCert string
 
 	LogLevel string // normalised: debug|info|warn|error
 	AppTitle string
@@ -90,6 +95,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.DBSSLMode = strings.ToLower(get("DB_SSLMODE", "disable"))
 	if !contains(validSSLModes, c.DBSSLMode) {
 		errs = append(errs, fmt.Errorf("DB_SSLMODE=%q is invalid (want one of %s)", c.DBSSLMode, strings.Join(validSSLModes, "|")))
+	}
+
+	// Checked here, not at the first connection: a wrong mount should stop the pod at
+	// start with the variable named, not fail every request later.
+	c.DBSSLRootCert = strings.TrimSpace(getenv("DB_SSLROOTCERT"))
+	if c.DBSSLRootCert != "" {
+		if err := checkCAFile(c.DBSSLRootCert); err != nil {
+			errs = append(errs, fmt.Errorf("DB_SSLROOTCERT=%q: %v", c.DBSSLRootCert, err))
+		}
 	}
 
 	c.LogLevel = strings.ToLower(get("LOG_LEVEL", "info"))
@@ -169,13 +183,32 @@ func (c Config) Level() slog.Level {
 // database name, so any character in them is safe.
 func (c Config) DatabaseURL() string {
 	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.UserPassword(c.DBUser, c.DBPassword),
-		Host:     net.JoinHostPort(c.DBHost, c.DBPort),
-		Path:     "/" + c.DBName,
-		RawQuery: url.Values{"sslmode": {c.DBSSLMode}, "application_name": {"guestbook"}}.Encode(),
+		Scheme: "postgres",
+		User:   url.UserPassword(c.DBUser, c.DBPassword),
+		Host:   net.JoinHostPort(c.DBHost, c.DBPort),
+		Path:   "/" + c.DBName,
 	}
+	q := url.Values{"sslmode": {c.DBSSLMode}, "application_name": {"guestbook"}}
+	if c.DBSSLRootCert != "" {
+		q.Set("sslrootcert", c.DBSSLRootCert)
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// checkCAFile: an absolute path to a readable file holding at least one PEM certificate.
+func checkCAFile(path string) error {
+	if !filepath.IsAbs(path) {
+		return errors.New("must be an absolute path")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the CA file: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return errors.New("holds no PEM certificate")
+	}
+	return nil
 }
 
 // PasswordSHA256 is the hex SHA-256 of DB_PASSWORD: lets the e2e suite prove
@@ -192,6 +225,7 @@ type PublicConfig struct {
 	DBName         string `json:"dbName"`
 	DBUser         string `json:"dbUser"`
 	DBSSLMode      string `json:"dbSslMode"`
+	DBSSLRootCert  string `json:"dbSslRootCert"`
 	LogLevel       string `json:"logLevel"`
 	AppTitle       string `json:"appTitle"`
 	AppEnv         string `json:"appEnv"`
@@ -205,6 +239,7 @@ func (c Config) Public() PublicConfig {
 		DBName:         c.DBName,
 		DBUser:         c.DBUser,
 		DBSSLMode:      c.DBSSLMode,
+		DBSSLRootCert:  c.DBSSLRootCert,
 		LogLevel:       c.LogLevel,
 		AppTitle:       c.AppTitle,
 		AppEnv:         c.AppEnv,

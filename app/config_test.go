@@ -1,6 +1,13 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,6 +186,29 @@ func TestPasswordSHA256(t *testing.T) {
 	}
 }
 
+// writeCA writes a self-signed CA certificate as PEM into dir and returns its path.
+func writeCA(t *testing.T, dir string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func writePasswordFile(t *testing.T, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "password")
@@ -186,6 +216,51 @@ func writePasswordFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestSSLRootCertVerifiesTheServerWithThatCA(t *testing.T) {
+	env := baseEnv()
+	env["DB_SSLMODE"] = "verify-full"
+	env["DB_SSLROOTCERT"] = writeCA(t, t.TempDir())
+	c, err := LoadConfig(envFrom(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBSSLRootCert != env["DB_SSLROOTCERT"] || c.Public().DBSSLRootCert != env["DB_SSLROOTCERT"] {
+		t.Fatalf("DBSSLRootCert = %q, public %q", c.DBSSLRootCert, c.Public().DBSSLRootCert)
+	}
+	pc, err := pgxpool.ParseConfig(c.DatabaseURL())
+	if err != nil {
+		t.Fatalf("ParseConfig(%q): %v", c.DatabaseURL(), err)
+	}
+	tc := pc.ConnConfig.TLSConfig
+	if tc == nil || tc.RootCAs == nil || tc.ServerName != "postgres.db.svc" || tc.InsecureSkipVerify && tc.VerifyPeerCertificate == nil {
+		t.Fatalf("TLS config does not verify the server with the CA: %+v", tc)
+	}
+	if len(pc.ConnConfig.Fallbacks) != 0 {
+		t.Fatalf("verify-full must not fall back to plain text: %d fallbacks", len(pc.ConnConfig.Fallbacks))
+	}
+}
+
+func TestSSLRootCertProblemsNameTheVariable(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	for value, want := range map[string]string{
+		"ca.crt":                      "must be an absolute path",
+		filepath.Join(dir, "missing"): "cannot read the CA file",
+		notPEM:                        "holds no PEM certificate",
+	} {
+		env := baseEnv()
+		env["DB_SSLMODE"] = "verify-full"
+		env["DB_SSLROOTCERT"] = value
+		_, err := LoadConfig(envFrom(env))
+		if err == nil || !strings.Contains(err.Error(), "DB_SSLROOTCERT="+`"`+value+`"`) || !strings.Contains(err.Error(), want) {
+			t.Errorf("DB_SSLROOTCERT=%q: error %v, want one naming the variable and %q", value, err, want)
+		}
+	}
 }
 
 func TestLoadConfigPasswordFile(t *testing.T) {

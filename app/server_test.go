@@ -387,7 +387,7 @@ func TestConfigEndpoint(t *testing.T) {
 	}
 	got := decode[map[string]any](t, rec)
 	want := map[string]any{
-		"dbHost": "db", "dbPort": "5432", "dbName": "gb", "dbUser": "app", "dbSslMode": "disable",
+		"dbHost": "db", "dbPort": "5432", "dbName": "gb", "dbUser": "app", "dbSslMode": "disable", "dbSslRootCert": "",
 		"logLevel": "info", "appTitle": "Guestbook", "appEnv": "test",
 		// echo -n s3cret | sha256sum
 		"passwordSha256": "1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0",

@@ -4,6 +4,11 @@
  * dev:  kind or minikube on a laptop. Small requests, 2 web replicas, renders a dev-only Secret.
  * prod: a real cluster. 3-10 web replicas under an HPA, TLS, larger storage, and a
  *       Secret that must already exist: no secret value is ever rendered for prod.
+ *       PostgreSQL: a primary and a streaming standby, TLS from the Secret postgres-tls,
+ *       nightly pg_dump backups.
+ *
+ * dev keeps one plain-text PostgreSQL pod (no TLS, no standby, no backups) so it starts
+ * fast on a laptop; the e2e suite turns all three on with --set.
  *
  * `npm run synth` checks these against config/settings.schema.json (generated from
  * ReferenceArchitectureProps) before any construct runs, so a misspelled key fails there.
@@ -64,13 +69,19 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
         // `docker buildx imagetools inspect postgres:16.4-bookworm` before relying on it.
         image: 'docker.io/library/postgres:16.4-bookworm@sha256:e62fbf9d3e2b49816a32c400ed2dba83e3b361e6833e624024309c35d334b412',
         storage: '20Gi',
+        replicas: 2,
+        // kubectl -n refarch-prod create secret generic postgres-tls --type=kubernetes.io/tls
+        //   --from-file=tls.crt --from-file=tls.key --from-file=ca.crt   (README: TLS to the database)
+        tls: { secretName: 'postgres-tls' },
+        backup: { schedule: '0 3 * * *', keep: 7, storage: '20Gi' },
         resources: {
           cpuRequest: '500m', cpuLimit: '2',
           memoryRequest: '1Gi', memoryLimit: '2Gi',
           ephemeralStorageRequest: '256Mi', ephemeralStorageLimit: '2Gi',
         },
       },
-      // Created out of band: kubectl -n refarch-prod create secret generic guestbook-db-credentials --from-literal=password=...
+      // Created out of band: kubectl -n refarch-prod create secret generic guestbook-db-credentials
+      //   --from-literal=password=... --from-literal=replication-password=...
       credentials: { secretName: 'guestbook-db-credentials' },
     },
   };

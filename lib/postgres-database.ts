@@ -1,25 +1,40 @@
 /**
- * A single-instance PostgreSQL StatefulSet with its headless and client Services,
- * persistent storage from volumeClaimTemplates and a PodDisruptionBudget.
+ * PostgreSQL as a StatefulSet (the primary) with its headless and client Services,
+ * persistent storage from volumeClaimTemplates and a PodDisruptionBudget; optionally
+ * hot standbys and TLS (below).
  *
  * Follows the official `postgres` image contract: POSTGRES_USER, POSTGRES_PASSWORD_FILE
- * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written with the L1 StatefulSet because
- * cdk8s-plus-27 has no volumeClaimTemplates API, and a storage size patched in as a
- * plain string is serialized as `storage: null`; `k8s.Quantity` keeps it a quantity.
+ * (the password as a mounted Secret file), POSTGRES_DB and PGDATA, uid/gid 999. Written
+ * with the L1 StatefulSet because cdk8s-plus-27 has no volumeClaimTemplates API (plus-31
+ * adds one), and a storage size patched in as a plain string is written as `storage: null`
+ * (cdk8s applies patches before converting to the API's JSON); `k8s.Quantity` keeps it a
+ * quantity. See docs/decisions/0001-l1-vs-cdk8s-plus.md.
  *
- * One replica only: a second PostgreSQL pod would be a second, empty database, not a
- * replica. For high availability use an operator (CloudNativePG, Zalando) instead.
+ * With `replicas` above 1 (streaming replication): a second StatefulSet
+ * `<name>-replica` runs hot standbys that clone the primary with pg_basebackup and
+ * stream WAL from it, behind the read-only Service `<name>-read`. Two StatefulSets,
+ * because a Service selects by label equality and so cannot tell pod 0 of one
+ * StatefulSet from the others (the layout of Bitnami's `architecture: replication`).
+ * The primary keeps its name, selector, serviceName and claim template, so an existing
+ * single-instance database upgrades in place. There is no automatic failover: that
+ * needs an operator (CloudNativePG, Patroni); the README gives the manual promotion.
+ *
+ * With `tls`, the server uses the certificate, key and CA of a `kubernetes.io/tls`
+ * Secret (plus `ca.crt`) and refuses plain-text TCP connections; the replication
+ * connection uses `sslmode=verify-full`.
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
-import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
 import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { declareExternalSecret } from './external-secrets';
+import { SCRIPTS_DIR, databaseScripts, tlsServerArgs } from './postgres-scripts';
 import { ResourceRequirements, renderResources } from './resources';
 import { checkUniqueObjects } from './unique-objects';
 import {
-  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf,
   validatePositiveQuantity, validatePostgresIdentifier,
 } from './prop-checks';
 
@@ -107,7 +122,47 @@ export interface PostgresDatabaseProps {
    * @default - laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage
    */
   readonly resources?: ResourceRequirements;
+  /**
+   * Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1,
+   * no standby object is rendered at all.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Name of the replication role (created on the primary by the bootstrap scripts).
+   * Only used with `replicas` above 1.
+   * @default 'replicator'
+   */
+  readonly replicationUser?: string;
+  /**
+   * Key of the Secret holding the replication role's password. The Secret must have
+   * it when `replicas` is above 1.
+   * @default 'replication-password'
+   */
+  readonly replicationPasswordKey?: string;
+  /**
+   * TLS for every TCP connection to the servers, replication included.
+   * @default - no TLS (plain-text connections)
+   */
+  readonly tls?: PostgresTls;
 }
+
+/** TLS settings of {@link PostgresDatabase}. */
+export interface PostgresTls {
+  /**
+   * A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and
+   * `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and,
+   * with standbys, `<name>-read.<namespace>.svc.cluster.local`.
+   */
+  readonly secretName: string;
+}
+
+/** Where the TLS Secret is mounted in database pods; clients mount `ca.crt` where they like. */
+export const TLS_DIR = '/etc/postgresql-tls';
+/** Pod-template label telling a primary from a standby (`primary` / `standby`). */
+export const ROLE_LABEL = 'refarch.example.com/role';
+/** Pod-template annotation with the digest of the bootstrap scripts, so a script change rolls the pods. */
+export const SCRIPTS_HASH_ANNOTATION = 'refarch.example.com/scripts-hash';
 
 /** Laptop-sized defaults for a small PostgreSQL. */
 export const DEFAULT_POSTGRES_RESOURCES: ResourceRequirements = {
@@ -132,6 +187,16 @@ export class PostgresDatabase extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The database pod's own ServiceAccount (same name as the StatefulSet, no API token). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** Total pods: the primary plus the standbys. */
+  public readonly replicas: number;
+  /** Read-only Service of the ready standbys; undefined with a single replica. */
+  public readonly readServiceName?: string;
+  /** Labels that select the standby pods; undefined with a single replica. */
+  public readonly standbySelector?: Record<string, string>;
+  /** The standbys' StatefulSet; undefined with a single replica. */
+  public readonly standbyStatefulSet?: k8s.KubeStatefulSet;
+  /** The TLS Secret, when TLS is on. */
+  public readonly tlsSecretName?: string;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
@@ -173,6 +238,9 @@ export class PostgresDatabase extends Construct {
     // The password as a read-only file (POSTGRES_PASSWORD_FILE), not an env var.
     const credentials = config.secretMount({ keys: [passwordKey] });
     const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${this.port}`, '--timeout=3', `--username=${config.setting(userKey)}`];
+    const ha = this.highAvailability(props, config, identity, name);
+    this.replicas = ha.replicas;
+    this.tlsSecretName = ha.tlsSecretName;
 
     new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: this.headlessServiceName, namespace: this.namespace, labels },
@@ -214,7 +282,10 @@ export class PostgresDatabase extends Construct {
         template: {
           // Only the settings postgres reads: an app-only change (log level, title) must
           // not restart the database under the web tier.
-          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: config.hashOf([userKey, databaseKey], [passwordKey]) } },
+          metadata: {
+            labels: { ...labels, ...ha.primaryLabels },
+            annotations: { [CONFIG_HASH_ANNOTATION]: config.hashOf([userKey, databaseKey], [passwordKey, ...ha.secretKeys]), ...ha.annotations },
+          },
           spec: {
             serviceAccountName: this.serviceAccount.name,
             automountServiceAccountToken: false,
@@ -226,6 +297,7 @@ export class PostgresDatabase extends Construct {
               name: 'postgres',
               image,
               imagePullPolicy: 'IfNotPresent',
+              ...ha.primaryCommand,
               ports: [{ name: 'postgresql', containerPort: this.port, protocol: 'TCP' }],
               env: [
                 config.settingEnv('POSTGRES_USER', userKey),
@@ -234,6 +306,7 @@ export class PostgresDatabase extends Construct {
                 // A subdirectory, because the volume root may hold lost+found, which initdb refuses.
                 { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
                 { name: 'PGPORT', value: String(this.port) },
+                ...ha.env,
               ],
               resources,
               securityContext: restrictedContainerSecurityContext(user),
@@ -244,19 +317,21 @@ export class PostgresDatabase extends Construct {
               // makes that worse; readiness already takes it out of the Service. Runs only
               // after the startup probe passed, so the socket-only initdb server is never probed.
               livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgresql') }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-              readinessProbe: execProbe(pgIsReady, { periodSeconds: 5, failureThreshold: 3 }),
+              readinessProbe: ha.primaryReadiness ?? execProbe(pgIsReady, { periodSeconds: 5, failureThreshold: 3 }),
               volumeMounts: [
                 { name: 'data', mountPath: DATA_MOUNT },
                 // The root filesystem is read-only; these are the paths postgres writes outside PGDATA.
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
                 credentials.volumeMount,
+                ...ha.primaryMounts,
               ],
             }],
             volumes: [
               { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
               credentials.volume,
+              ...ha.volumes,
             ],
           },
         },
@@ -283,8 +358,266 @@ export class PostgresDatabase extends Construct {
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
+
+    if (this.tlsSecretName) declareExternalSecret(this.statefulSet, this.tlsSecretName);
+    if (ha.standby) {
+      const standbys = this.renderStandbys(ha.standby, {
+        name, image, labels, user, resources, pgIsReady, config, userKey, passwordKey,
+        identity: { ...identity, component: `${identity.component}-replica` },
+        claim: { accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } },
+        retention: { whenDeleted, whenScaled },
+        env: ha.env, mounts: ha.standbyMounts, volumes: ha.volumes, args: ha.serverArgs, annotations: ha.annotations,
+      });
+      this.readServiceName = standbys.readServiceName;
+      this.standbySelector = standbys.selector;
+      this.standbyStatefulSet = standbys.statefulSet;
+      if (this.tlsSecretName) declareExternalSecret(standbys.statefulSet, this.tlsSecretName);
+    }
+  }
+
+  /**
+   * Validates the replication and TLS props and works out what they add to the
+   * primary. Adds nothing with one replica and no TLS, so such a database renders as
+   * it always did.
+   */
+  private highAvailability(props: PostgresDatabaseProps, config: AppConfig, identity: AppIdentity, name: string) {
+    const f = (prop: string) => fieldOf(this, prop);
+    const replicas = validateInteger(f('replicas'), props.replicas ?? 1, 1, 10);
+    const replicated = replicas > 1;
+    if (!replicated && (props.replicationUser !== undefined || props.replicationPasswordKey !== undefined)) {
+      throw new ValidationError(f(props.replicationUser !== undefined ? 'replicationUser' : 'replicationPasswordKey'),
+        props.replicationUser ?? props.replicationPasswordKey, 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
+    }
+    const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? 'replicator', 'role');
+    const replicationPasswordKey = props.replicationPasswordKey ?? 'replication-password';
+    if (props.tls !== undefined) {
+      if (typeof props.tls !== 'object' || props.tls === null || props.tls.secretName === undefined || props.tls.secretName === '') {
+        throw new ValidationError(f('tls.secretName'), props.tls?.secretName,
+          'Required with tls: a kubernetes.io/tls Secret in the namespace holding tls.crt, tls.key and ca.crt (e.g. "postgres-tls").');
+      }
+      validateDnsSubdomain(f('tls.secretName'), props.tls.secretName);
+      const unknown = Object.keys(props.tls).filter((k) => k !== 'secretName');
+      if (unknown.length > 0) throw new ValidationError(f(`tls.${unknown[0]}`), (props.tls as unknown as Record<string, unknown>)[unknown[0]], 'Unknown setting: tls takes only secretName.');
+    }
+    const tls = props.tls !== undefined;
+
+    const none = {
+      replicas, tlsSecretName: undefined as string | undefined,
+      primaryLabels: {} as Record<string, string>, annotations: {} as Record<string, string>, secretKeys: [] as string[], primaryCommand: {}, env: [] as k8s.EnvVar[],
+      primaryMounts: [] as k8s.VolumeMount[], standbyMounts: [] as k8s.VolumeMount[], volumes: [] as k8s.Volume[],
+      serverArgs: [] as string[], primaryReadiness: undefined as k8s.Probe | undefined, standby: undefined as StandbyIdentity | undefined,
+    };
+    if (!replicated && !tls) return none;
+
+    // A file, never an env var of the server; fails, naming the key, when the Secret lacks it.
+    const replicationCredentials = replicated
+      ? config.secretMount({ keys: [replicationPasswordKey], mountPath: '/etc/refarch-replication', volumeName: 'replication-credentials' })
+      : undefined;
+    const scripts = databaseScripts();
+    const scriptsConfigMap = `${name}-scripts`;
+    new k8s.KubeConfigMap(this, 'Scripts', {
+      metadata: { name: scriptsConfigMap, namespace: this.namespace, labels: recommendedLabels(identity) },
+      data: scripts,
+    });
+    const env: k8s.EnvVar[] = [];
+    const mounts: k8s.VolumeMount[] = [{ name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true }];
+    const volumes: k8s.Volume[] = [{ name: 'scripts', configMap: { name: scriptsConfigMap, defaultMode: 0o444 } }];
+    const serverArgs: string[] = [];
+    if (replicated) {
+      env.push(
+        { name: 'REFARCH_REPLICATION_USER', value: replicationUser },
+        { name: 'REFARCH_REPLICATION_PASSWORD_FILE', value: replicationCredentials!.filePath(replicationPasswordKey) },
+      );
+      mounts.push(replicationCredentials!.volumeMount);
+      volumes.push(replicationCredentials!.volume);
+      // WAL kept for a standby that falls behind or restarts; one away for longer must be re-cloned (README).
+      serverArgs.push('-c', 'wal_keep_size=256MB');
+    }
+    if (tls) {
+      env.push({ name: 'REFARCH_TLS_DIR', value: TLS_DIR });
+      mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+      // A Secret volume's files are owned by root with group fsGroup (999): postgres accepts
+      // a root-owned key that is group-readable (0640), never one that others can read.
+      volumes.push({ name: 'tls', secret: { secretName: props.tls!.secretName, defaultMode: 0o640 } });
+      serverArgs.push(...tlsServerArgs(TLS_DIR));
+    }
+    const roleProbe = (role: string): k8s.Probe => ({
+      exec: { command: ['bash', `${SCRIPTS_DIR}/readiness.sh`, role] }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 5,
+    });
+    return {
+      replicas,
+      tlsSecretName: props.tls?.secretName,
+      primaryLabels: (replicated ? { [ROLE_LABEL]: 'primary' } : {}) as Record<string, string>,
+      annotations: { [SCRIPTS_HASH_ANNOTATION]: configHash(scripts) },
+      secretKeys: replicated ? [replicationPasswordKey] : [],
+      primaryCommand: { command: ['bash', `${SCRIPTS_DIR}/primary.sh`], args: serverArgs },
+      env,
+      primaryMounts: [
+        ...mounts,
+        // The image runs the files here once, on the first start of an empty volume.
+        { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
+      ],
+      standbyMounts: mounts,
+      volumes: [
+        ...volumes,
+        { name: 'initdb', configMap: { name: scriptsConfigMap, items: [{ key: 'initdb-replication.sh', path: '10-refarch-replication.sh' }], defaultMode: 0o444 } },
+      ],
+      serverArgs,
+      primaryReadiness: replicated ? roleProbe('primary') : undefined,
+      standby: replicated ? { replicas: replicas - 1, replicationUser, roleProbe: roleProbe('standby') } : undefined,
+    };
+  }
+
+  /** The standbys: their StatefulSet, headless and read Services, PDB and replication NetworkPolicies. */
+  private renderStandbys(standby: StandbyIdentity, c: StandbyContext) {
+    const standbyName = `${c.name}-replica`;
+    const identity = {
+      'app.kubernetes.io/name': c.labels['app.kubernetes.io/name'],
+      'app.kubernetes.io/instance': c.labels['app.kubernetes.io/instance'],
+      'app.kubernetes.io/component': `${c.labels['app.kubernetes.io/component']}-replica`,
+    };
+    validateLabelValue(fieldOf(this, 'identity.component'), identity['app.kubernetes.io/component']);
+    const labels = { ...c.labels, ...identity };
+    const selector = identity;
+    const headless = `${standbyName}-headless`;
+    const readService = `${c.name}-read`;
+    const ports = [{ name: 'postgresql', port: this.port, targetPort: k8s.IntOrString.fromString('postgresql'), protocol: 'TCP' }];
+
+    new k8s.KubeService(this, 'StandbyHeadlessService', {
+      metadata: { name: headless, namespace: this.namespace, labels },
+      spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports },
+    });
+    // Ready standbys only (readiness: in recovery and streaming), so a standby that is
+    // still cloning or has lost the primary serves no stale reads.
+    new k8s.KubeService(this, 'ReadService', {
+      metadata: { name: readService, namespace: this.namespace, labels },
+      spec: { type: 'ClusterIP', selector, ports },
+    });
+
+    const env: k8s.EnvVar[] = [
+      c.config.settingEnv('POSTGRES_USER', c.userKey),
+      { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
+      { name: 'PGPORT', value: String(this.port) },
+      // The primary's client Service: it only ever points at the primary.
+      { name: 'REFARCH_PRIMARY_HOST', value: `${this.serviceName}.${this.namespace}.svc.cluster.local` },
+      ...c.env,
+    ];
+    const antiAffinity = (weight: number, matchLabels: Record<string, string>): k8s.WeightedPodAffinityTerm => ({
+      weight, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels } },
+    });
+    // Its own identity, like the primary's; no API token.
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'StandbyServiceAccount', {
+      metadata: { name: standbyName, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    const statefulSet = new k8s.KubeStatefulSet(this, 'StandbyStatefulSet', {
+      metadata: { name: standbyName, namespace: this.namespace, labels, annotations: c.config.workloadAnnotations() },
+      spec: {
+        replicas: standby.replicas,
+        serviceName: headless,
+        // Standbys clone independently; no reason to wait for one before the next.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        persistentVolumeClaimRetentionPolicy: c.retention,
+        template: {
+          metadata: {
+            labels: { ...labels, [ROLE_LABEL]: 'standby' },
+            annotations: { [CONFIG_HASH_ANNOTATION]: c.config.hashOf([c.userKey], [c.passwordKey]), ...c.annotations },
+          },
+          spec: {
+            serviceAccountName: serviceAccount.name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 60,
+            securityContext: restrictedPodSecurityContext(c.user),
+            // Preferred, not required: on a one-node cluster the standbys still run (without
+            // the protection); on a real cluster they land away from the primary and each other.
+            affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [antiAffinity(100, this.selector), antiAffinity(50, selector)] } },
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }],
+            containers: [{
+              name: 'postgres',
+              image: c.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['bash', `${SCRIPTS_DIR}/standby.sh`],
+              args: c.args,
+              ports: [{ name: 'postgresql', containerPort: this.port, protocol: 'TCP' }],
+              env,
+              resources: c.resources,
+              securityContext: restrictedContainerSecurityContext(c.user),
+              // The first start clones the primary: allow it up to 30 minutes.
+              startupProbe: execProbe(c.pgIsReady, { periodSeconds: 5, failureThreshold: 360 }),
+              livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgresql') }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+              readinessProbe: standby.roleProbe,
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_MOUNT },
+                { name: 'run', mountPath: '/var/run/postgresql' },
+                { name: 'tmp', mountPath: '/tmp' },
+                ...c.mounts,
+              ],
+            }],
+            volumes: [
+              { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              ...c.volumes.filter((v) => v.name !== 'initdb'),
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          // Immutable: only labels that stay the same across releases (no version).
+          metadata: { name: 'data', labels: claimTemplateLabels(c.identity) },
+          spec: c.claim,
+        }],
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'StandbyPodDisruptionBudget', {
+      metadata: { name: standbyName, namespace: this.namespace, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+
+    // Standby -> primary on the database port (cloning and streaming). Rendered here, so
+    // replication works under a default-deny policy in the namespace.
+    const tcp = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }];
+    new k8s.KubeNetworkPolicy(this, 'ReplicationEgress', {
+      metadata: { name: `allow-${standbyName}-to-primary-egress`, namespace: this.namespace, labels },
+      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: this.selector } }], ports: tcp }] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'ReplicationIngress', {
+      metadata: { name: `allow-${standbyName}-to-primary-ingress`, namespace: this.namespace, labels },
+      spec: { podSelector: { matchLabels: this.selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: selector } }], ports: tcp }] },
+    });
+    return { readServiceName: readService, selector, statefulSet };
   }
 }
+
+interface StandbyIdentity {
+  readonly replicas: number;
+  readonly replicationUser: string;
+  readonly roleProbe: k8s.Probe;
+}
+
+interface StandbyContext {
+  readonly name: string;
+  readonly image: string;
+  readonly identity: AppIdentity;
+  readonly labels: Record<string, string>;
+  readonly user: { uid: number; gid: number; fsGroup: number };
+  readonly resources: k8s.ResourceRequirements;
+  readonly pgIsReady: string[];
+  readonly config: AppConfig;
+  readonly userKey: string;
+  readonly passwordKey: string;
+  readonly claim: k8s.PersistentVolumeClaimSpec;
+  readonly retention: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy;
+  readonly env: k8s.EnvVar[];
+  readonly mounts: k8s.VolumeMount[];
+  readonly volumes: k8s.Volume[];
+  readonly args: string[];
+  readonly annotations: Record<string, string>;
+}
+
 
 function execProbe(command: string[], timing: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
   return { exec: { command }, periodSeconds: timing.periodSeconds, failureThreshold: timing.failureThreshold, timeoutSeconds: 5 };

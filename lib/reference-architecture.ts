@@ -8,13 +8,15 @@
  * its own props.
  */
 import { isIP } from 'net';
-import { Chart } from 'cdk8s';
+import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { ExternalDatabase } from './external-database';
+import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import { DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, namespacePeer } from './network-policies';
+import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import {
   SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
@@ -46,7 +48,13 @@ export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'ho
  * listed here (same meaning and defaults); external mode takes `externalHost`.
  */
 export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
-'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'> {
+'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'
+| 'replicas' | 'replicationUser' | 'tls'> {
+  /**
+   * Scheduled pg_dump backups and the restore job ({@link PostgresBackup}); in-cluster only.
+   * @default - no backups
+   */
+  readonly backup?: BackupSettings;
   /** `in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`. @default 'in-cluster' */
   readonly mode?: 'in-cluster' | 'external';
   /** Database name (DB_NAME, POSTGRES_DB). @default 'guestbook' */
@@ -61,6 +69,15 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
   readonly externalCidrs?: string[];
 }
 
+/** Settings of the backups: the {@link PostgresBackupProps} an environment may set. */
+export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | 'timeZone' | 'keep' | 'storage' | 'storageClassName' | 'resources'> {
+  /** @default true */
+  readonly enabled?: boolean;
+}
+
+/** Where the web pods find the CA of the database's TLS certificate. */
+export const DB_CA_DIR = '/etc/refarch-db-ca';
+
 /** Where the database password comes from. */
 export interface CredentialsSettings {
   /** Name of the Secret with key `password`. @default 'guestbook-db-credentials' */
@@ -71,6 +88,13 @@ export interface CredentialsSettings {
    * @default - not rendered
    */
   readonly password?: string;
+  /**
+   * With `password` and `database.replicas` above 1: the replication role's password,
+   * rendered as key `replication-password` (development only). An out-of-band Secret
+   * needs that key instead.
+   * @default - not rendered
+   */
+  readonly replicationPassword?: string;
 }
 
 /** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
@@ -145,7 +169,9 @@ export class ReferenceArchitecture extends Chart {
     }
     const mode = validateOneOf(`${id}: database.mode`, db.mode ?? 'in-cluster', ['in-cluster', 'external'] as const);
     checkModeSpecificSettings(id, mode, db);
-    const sslMode = validateOneOf(`${id}: database.sslMode`, db.sslMode ?? (mode === 'external' ? 'require' : 'disable'), SSL_MODES);
+    const tls = mode === 'in-cluster' && db.tls !== undefined;
+    // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
+    const sslMode = validateOneOf(`${id}: database.sslMode`, db.sslMode ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
     const dbName = validatePostgresIdentifier(`${id}: database.name`, db.name ?? 'guestbook', 'database');
     const dbUser = validatePostgresIdentifier(`${id}: database.user`, db.user ?? 'guestbook', 'role');
     const ingressEnabled = ingress.enabled ?? true;
@@ -168,6 +194,9 @@ export class ReferenceArchitecture extends Chart {
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? 5432;
     const dbServiceName = 'postgres';
+    // Only a valid count counts here; PostgresDatabase reports a bad one, naming the field.
+    const replicated = mode === 'in-cluster' && typeof db.replicas === 'number' && db.replicas > 1;
+    const secretData = renderedSecretData(id, props.credentials, replicated);
 
     new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
 
@@ -182,12 +211,14 @@ export class ReferenceArchitecture extends Chart {
         DB_NAME: dbName,
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
+        ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
         LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
         APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
-      secretStringData: props.credentials?.password !== undefined ? { password: props.credentials.password } : undefined,
+      secretStringData: secretData,
+      existingSecretKeys: secretData === undefined && replicated ? ['password', 'replication-password'] : undefined,
     });
 
     const webTier = new WebTier(this, 'Web', {
@@ -207,6 +238,15 @@ export class ReferenceArchitecture extends Chart {
       // A file, not DB_PASSWORD: the value stays out of the pod's environment.
       secretFiles: { DB_PASSWORD_FILE: 'password' },
     });
+    if (tls) {
+      // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
+      // prop, so WebTier stays about the web tier.
+      webTier.deployment.addJsonPatch(
+        JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true }),
+        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: db.tls!.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }),
+      );
+      declareExternalSecret(webTier.deployment, db.tls!.secretName);
+    }
 
     if (ingressEnabled) {
       new WebIngress(this, 'Ingress', {
@@ -228,6 +268,7 @@ export class ReferenceArchitecture extends Chart {
       }
     }
 
+    const peers = networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP');
     let databaseSelector: Record<string, string> | undefined;
     if (mode === 'in-cluster') {
       const postgres = new PostgresDatabase(this, 'Database', {
@@ -243,8 +284,42 @@ export class ReferenceArchitecture extends Chart {
         retainOnDelete: db.retainOnDelete,
         retainOnScaleDown: db.retainOnScaleDown,
         resources: db.resources,
+        replicas: db.replicas,
+        replicationUser: db.replicationUser,
+        replicationPasswordKey: replicated ? 'replication-password' : undefined,
+        tls: db.tls,
       });
       databaseSelector = postgres.selector;
+      const backup = db.backup ?? { enabled: false };
+      const unknownBackupKey = Object.keys(backup).find((k) => !BACKUP_KEYS.includes(k));
+      if (unknownBackupKey !== undefined) {
+        throw new ValidationError(`${id}: database.backup.${unknownBackupKey}`, (backup as Record<string, unknown>)[unknownBackupKey],
+          `Unknown setting. database.backup takes: ${BACKUP_KEYS.join(', ')}.`);
+      }
+      if (backup.enabled ?? true) {
+        new PostgresBackup(this, 'Backup', {
+          namespace,
+          name: 'postgres-backup',
+          image: db.image,
+          identity: { instance, partOf },
+          config,
+          host: postgres.readServiceName ?? postgres.serviceName,
+          primaryHost: postgres.serviceName,
+          port: dbPort,
+          sourceSelector: postgres.standbySelector ?? postgres.selector,
+          primarySelector: postgres.selector,
+          schedule: backup.schedule,
+          timeZone: backup.timeZone,
+          keep: backup.keep,
+          storage: backup.storage,
+          storageClassName: backup.storageClassName,
+          resources: backup.resources,
+          tlsSecretName: postgres.tlsSecretName,
+          dnsTo: peers.dnsTo,
+        });
+      } else if (Object.keys(backup).some((k) => k !== 'enabled')) {
+        throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
+      }
     } else {
       new ExternalDatabase(this, 'Database', {
         namespace,
@@ -259,7 +334,7 @@ export class ReferenceArchitecture extends Chart {
       namespace,
       webSelector: webTier.selector,
       webPort: webTier.containerPort,
-      ...networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP'),
+      ...peers,
       databaseSelector,
       databasePort: dbPort,
       externalDatabaseCidrs: db.externalCidrs,
@@ -303,7 +378,10 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: 
 
 const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
 
-const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources'] as const;
+const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'];
+
+const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources',
+  'replicas', 'replicationUser', 'tls', 'backup'] as const;
 const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
 
 /** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
@@ -346,4 +424,20 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
       db.externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
     }
   }
+}
+
+/** The Secret data to render (dev), with the replication password when standbys need it. */
+function renderedSecretData(id: string, credentials: CredentialsSettings | undefined, replicated: boolean): Record<string, string> | undefined {
+  const replicationPassword = credentials?.replicationPassword;
+  if (replicationPassword !== undefined && !(replicated && credentials?.password !== undefined)) {
+    throw new ValidationError(`${id}: credentials.replicationPassword`, '<redacted>',
+      'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
+  }
+  if (credentials?.password === undefined) return undefined;
+  if (!replicated) return { password: credentials.password };
+  if (replicationPassword === undefined || replicationPassword === '') {
+    throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
+      'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
+  }
+  return { 'password': credentials.password, 'replication-password': replicationPassword };
 }

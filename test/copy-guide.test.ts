@@ -34,7 +34,7 @@ const rows = [...section.matchAll(/^\| `(\w+)`[^|]*\| `([a-z-]+\.ts)` \| ([^|]+)
 
 test('the table lists every construct file of lib/', () => {
   expect(rows.map((r) => r.file).sort()).toEqual([
-    'app-config.ts', 'external-database.ts', 'namespace.ts', 'network-policies.ts', 'postgres-database.ts', 'web-ingress.ts', 'web-tier.ts',
+    'app-config.ts', 'external-database.ts', 'namespace.ts', 'network-policies.ts', 'postgres-backup.ts', 'postgres-database.ts', 'web-ingress.ts', 'web-tier.ts',
   ]);
 });
 

@@ -54,12 +54,12 @@ describe('prod', () => {
     expect(ingress.spec.tls).toEqual([{ hosts: ['guestbook.example.com'], secretName: 'guestbook-tls' }]);
   });
 
-  test('renders no Secret at all, only references the out-of-band one', () => {
+  test('renders no Secret at all, only references the out-of-band ones (credentials and the database TLS Secret)', () => {
     expect(all(manifests, 'Secret')).toHaveLength(0);
     for (const kind of ['Deployment', 'StatefulSet']) {
       const w = find(manifests, kind);
       expect(w.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'guestbook-db-credentials' }) }));
-      expect(w.metadata.annotations).toEqual({ 'refarch.example.com/external-secrets': 'guestbook-db-credentials' });
+      expect(w.metadata.annotations).toEqual({ 'refarch.example.com/external-secrets': 'guestbook-db-credentials,postgres-tls' });
     }
   });
 

@@ -6,7 +6,7 @@
  */
 import { checkPolicy, formatResult } from '../plugins/refarch-policy';
 import { matchesLabels, selects } from '../plugins/refarch-policy/src/k8s/selector';
-import { Manifest, WORKLOAD_KINDS, allVariants, all, podTemplate } from './support';
+import { Manifest, RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, allVariants, all, podTemplate } from './support';
 
 describe.each(allVariants())('%s', (variant, manifests) => {
   const workloads = manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
@@ -40,8 +40,8 @@ describe.each(allVariants())('%s', (variant, manifests) => {
     }
   });
 
-  test('every workload, even a single-replica one, has a PodDisruptionBudget', () => {
-    for (const w of workloads) {
+  test('every long-running workload, even a single-replica one, has a PodDisruptionBudget', () => {
+    for (const w of workloads.filter((x) => !RUN_TO_COMPLETION_KINDS.includes(x.kind))) {
       expect(all(manifests, 'PodDisruptionBudget').some((pdb) => selects(pdb.spec.selector, podTemplate(w).metadata.labels, false))).toBe(true);
     }
   });

@@ -4,7 +4,7 @@
  * test/integrity.test.ts): exactly these workloads, a namespace that enforces restricted,
  * and the hardening list of the README that no generic rule asks for.
  */
-import { WORKLOAD_KINDS, allVariants, podTemplate, find } from './support';
+import { RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, allVariants, podTemplate, find } from './support';
 
 describe.each(allVariants())('%s', (variant, manifests) => {
   const workloads = manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
@@ -14,21 +14,28 @@ describe.each(allVariants())('%s', (variant, manifests) => {
     for (const mode of ['enforce', 'audit', 'warn']) expect(labels[`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
   });
 
-  test('exactly the web Deployment, and the database StatefulSet unless the database is external', () => {
+  test('exactly the web Deployment, the database StatefulSet unless the database is external, and the data tier\'s workloads where it is on', () => {
+    const dataTier = !variant.includes('external') && (variant === 'prod' || variant.includes('replicas'));
     const expected = variant.includes('external') ? ['Deployment/guestbook'] : ['Deployment/guestbook', 'StatefulSet/postgres'];
-    expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual(expected);
+    if (dataTier) expected.push('CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'StatefulSet/postgres-replica');
+    expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual(expected.sort());
   });
 
-  test('every pod runs as a non-root group, pulls IfNotPresent, has a startup probe, ephemeral-storage resources and only emptyDir volumes', () => {
+  test('every pod runs as a non-root group, pulls IfNotPresent, has a startup probe (unless it runs to completion), ephemeral-storage resources and only emptyDir, ConfigMap, Secret and claim volumes', () => {
     for (const w of workloads) {
       const spec = podTemplate(w).spec;
       const where = `${w.kind}/${w.metadata.name}`;
+      const longRunning = !RUN_TO_COMPLETION_KINDS.includes(w.kind);
       expect({ where, runAsGroup: spec.securityContext.runAsGroup > 0 }).toEqual({ where, runAsGroup: true });
-      for (const v of spec.volumes ?? []) expect({ where, volume: Object.keys(v).filter((k) => k !== 'name').join() }).toEqual({ where, volume: expect.stringMatching(/^(emptyDir|secret)$/) });
+      // The data tier adds its scripts (ConfigMap), credentials and certificates (Secret) and the backup claim.
+      for (const v of spec.volumes ?? []) {
+        const type = Object.keys(v).filter((k) => k !== 'name');
+        expect({ where, volume: ['emptyDir', 'configMap', 'secret', 'persistentVolumeClaim'].includes(type[0]) && type.length === 1 }).toEqual({ where, volume: true });
+      }
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
         expect({ where, container: c.name, pull: c.imagePullPolicy, startup: c.startupProbe !== undefined,
           storage: [c.resources.requests['ephemeral-storage'] !== undefined, c.resources.limits['ephemeral-storage'] !== undefined] })
-          .toEqual({ where, container: c.name, pull: 'IfNotPresent', startup: true, storage: [true, true] });
+          .toEqual({ where, container: c.name, pull: 'IfNotPresent', startup: longRunning, storage: [true, true] });
       }
     }
   });

@@ -182,7 +182,7 @@ describe('npm run check:schema', () => {
   test('exits 0 on dist/ (the default) with a summary', () => {
     const ok = runInProcess([]);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^OK: 3\d object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\), .*all valid \(strict\)$/);
+    expect(ok.stdout).toMatch(/^OK: \d+ object\(s\) in 2 file\(s\) against Kubernetes 1\.27 \(v1\.27\.\d+\), .*all valid \(strict\)$/);
     expect(ok.status).toBe(0);
   });
 

@@ -47,12 +47,23 @@ export function all(manifests: Manifest[], kind: string): Manifest[] {
   return manifests.filter((m) => m.kind === kind);
 }
 
-/** The pod template of a workload manifest. */
+/** The pod template of a workload manifest (a CronJob's is in its jobTemplate). */
 export function podTemplate(m: Manifest): any {
-  return m.spec.template;
+  return m.kind === 'CronJob' ? m.spec.jobTemplate.spec.template : m.spec.template;
 }
 
-export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet'];
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'CronJob'];
+/** Workloads whose pods run to completion: no probes, no PodDisruptionBudget. */
+export const RUN_TO_COMPLETION_KINDS = ['Job', 'CronJob'];
+
+/** dev with everything of the data tier on: standbys, TLS and backups (what the e2e suite applies). */
+export function fullDataTier(p: ReferenceArchitectureProps): ReferenceArchitectureProps {
+  return {
+    ...p,
+    database: { ...p.database, replicas: 3, tls: { secretName: 'postgres-tls' }, backup: { keep: 3 } },
+    credentials: { ...p.credentials, replicationPassword: 'test-replication-password' },
+  };
+}
 
 /**
  * Variants of an environment that exercise other modes of the constructs: each is checked
@@ -61,6 +72,7 @@ export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 
 const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: ReferenceArchitectureProps) => ReferenceArchitectureProps]> = [
   ['dev (external database)', 'dev', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
   ['prod (external database)', 'prod', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
+  ['dev (3 replicas, TLS, backups)', 'dev', fullDataTier],
   ['dev (NodePort, no ingress)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false } })],
 ];
 

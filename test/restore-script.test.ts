@@ -1,0 +1,82 @@
+/**
+ * scripts/restore-database.sh without a cluster: a stand-in kubectl on PATH records
+ * every call and plays the Job's outcome. The restore itself (restore.sh) runs against
+ * real servers in npm run test:data-scripts, and on the cluster in the e2e suite.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const script = path.resolve(__dirname, '..', 'scripts', 'restore-database.sh');
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-restore-'));
+  // Records its arguments; answers the job status query with $JOB_STATUS.
+  fs.writeFileSync(path.join(dir, 'kubectl'), `#!/bin/bash
+echo "$*" >>"${dir}/calls"
+case "$*" in
+  *"get job"*) printf '%s' "$JOB_STATUS" ;;
+  *"create configmap"*) echo "apiVersion: v1" ;;
+  *logs*) echo "restore: done" ;;
+  *apply*) cat >/dev/null ;;
+esac
+exit 0
+`, { mode: 0o755 });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[], jobStatus = '1/') => {
+  const r = spawnSync('bash', [script, ...args], {
+    encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, JOB_STATUS: jobStatus, RESTORE_TIMEOUT: '2' },
+  });
+  const calls = fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') : [];
+  return { status: r.status, out: r.stdout + r.stderr, calls };
+};
+
+test('restores a dump: records the request, creates the Job from the suspended CronJob, prints its log', () => {
+  const r = run(['refarch-prod', 'guestbook-20260101T030000Z.dump']);
+  expect(r.status).toBe(0);
+  expect(r.calls[0]).toBe('-n refarch-prod get cronjob postgres-backup-restore');
+  // The two ends of a pipe: they may log in either order.
+  expect(r.calls.slice(1, 3).sort()).toEqual([
+    '-n refarch-prod apply -f -',
+    '-n refarch-prod create configmap postgres-backup-restore-request --from-literal=dump=guestbook-20260101T030000Z.dump --dry-run=client -o yaml',
+  ]);
+  expect(r.calls[3]).toMatch(/^-n refarch-prod create job postgres-backup-restore-\d{14} --from=cronjob\/postgres-backup-restore$/);
+  expect(r.out).toContain('restores guestbook-20260101T030000Z.dump');
+  expect(r.out).toContain('restore: done');
+  expect(r.out).toMatch(/Job postgres-backup-restore-\d{14} succeeded/);
+});
+
+test('without a dump name it lists (an empty request)', () => {
+  const r = run(['refarch-prod']);
+  expect(r.status).toBe(0);
+  expect(r.calls.some((c) => c.includes('create configmap postgres-backup-restore-request --from-literal=dump= '))).toBe(true);
+  expect(r.out).toContain('lists the dumps');
+});
+
+test('a failed Job fails the script, naming the Job', () => {
+  const r = run(['ns', 'x.dump'], '/1');
+  expect(r.status).toBe(1);
+  expect(r.out).toMatch(/Job postgres-backup-restore-\d{14} FAILED/);
+});
+
+test('a Job that does not finish in time fails the script', () => {
+  const r = run(['ns', 'x.dump'], '/');
+  expect(r.status).toBe(1);
+  expect(r.out).toContain('did not finish within 2s');
+});
+
+test.each([['../etc/passwd'], ['.hidden'], ['a b.dump'], ['x;rm.dump']])('refuses the dump name %s before calling kubectl', (name) => {
+  const r = run(['ns', name]);
+  expect(r.status).toBe(2);
+  expect(r.out).toContain('must be a file name from the list');
+  expect(r.calls).toEqual([]);
+});
+
+test('usage on no arguments or too many', () => {
+  expect(run([]).status).toBe(2);
+  expect(run(['a', 'b', 'c']).out).toContain('scripts/restore-database.sh <namespace>');
+});
