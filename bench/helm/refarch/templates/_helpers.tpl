@@ -85,3 +85,51 @@ seccompProfile:
     items:
       - { key: password, path: password }
 {{- end }}
+
+{{/* The standbys and the backup jobs: their own components, so Services and policies can tell them from the primary. */}}
+{{- define "refarch.replicaLabels" -}}{{ include "refarch.labels" (dict "ctx" . "name" "postgresql" "component" "database-replica" "version" .Values.database.version) }}{{- end }}
+{{- define "refarch.replicaSelector" -}}{{ include "refarch.selectorLabels" (dict "ctx" . "name" "postgresql" "component" "database-replica") }}{{- end }}
+{{- define "refarch.replicaClaimLabels" -}}{{ omit (include "refarch.replicaLabels" . | fromYaml) "app.kubernetes.io/version" | toYaml }}{{- end }}
+{{- define "refarch.backupLabels" -}}{{ include "refarch.labels" (dict "ctx" .ctx "name" "postgresql-backup" "component" .component "version" .ctx.Values.database.version) }}{{- end }}
+{{/* Both backup and restore pods: what the database's ingress policy admits. */}}
+{{- define "refarch.backupSelector" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: postgresql-backup
+{{- end }}
+
+{{- define "refarch.replicated" -}}{{ if gt (int .Values.database.replicas) 1 }}true{{ end }}{{- end }}
+{{- define "refarch.dbTls" -}}{{ if .Values.database.tls.secretName }}true{{ end }}{{- end }}
+{{/* The bootstrap scripts are mounted when the database needs them: replication or TLS. */}}
+{{- define "refarch.dbScripts" -}}{{ if or (include "refarch.replicated" .) (include "refarch.dbTls" .) }}true{{ end }}{{- end }}
+
+{{/* Secrets the workloads read that this chart does not render (created out of band), for the policy plugin's reference check. */}}
+{{- define "refarch.externalSecrets" -}}
+{{- $s := list -}}
+{{- if not .Values.credentials.password }}{{ $s = append $s .Values.credentials.secretName }}{{ end -}}
+{{- if .Values.database.tls.secretName }}{{ $s = append $s .Values.database.tls.secretName }}{{ end -}}
+{{ join "," $s }}
+{{- end }}
+
+{{/*
+Rolls the pods when a script changes: the digest cdk8s's configHash() computes (sha256 over
+"key\0value\0" for the sorted keys, then "\x01", first 16 hex digits). Call with (dict "ctx" $ "dir" "files/postgres-scripts").
+*/}}
+{{- define "refarch.scriptsHash" -}}
+{{- $text := "" -}}
+{{- range $path, $_ := .ctx.Files.Glob (printf "%s/*" .dir) -}}
+{{- $text = print $text (base $path) "\x00" ($.ctx.Files.Get $path) "\x00" -}}
+{{- end -}}
+{{ print $text "\x01" | sha256sum | trunc 16 }}
+{{- end }}
+
+{{/* The server's TLS settings (the key readable by the fsGroup only: postgres refuses a world-readable one). */}}
+{{- define "refarch.tlsServerArgs" -}}
+- -c
+- ssl=on
+- -c
+- ssl_cert_file=/etc/postgresql-tls/tls.crt
+- -c
+- ssl_key_file=/etc/postgresql-tls/tls.key
+- -c
+- ssl_ca_file=/etc/postgresql-tls/ca.crt
+{{- end }}
