@@ -1,8 +1,9 @@
 /**
  * Semantic comparison of the Helm and Kustomize renders with dist/: parse, match objects
  * by kind/namespace/name, compare field by field (scripts/review/semantic-diff.ts).
- * The one normalization: the config-hash annotation's value, which each tool computes
- * its own way (Kustomize not at all), is replaced by a placeholder.
+ * The one normalization: the values of the pod-template annotations that carry a digest of
+ * what the pods read (config-hash, scripts-hash), which each tool computes its own way
+ * (Kustomize not at all), are replaced by a placeholder. The annotations must be there.
  *
  *   node --import tsx bench/compare.ts [RENDER.yaml DIST.yaml]...   exit 1 on any difference
  */
@@ -11,12 +12,16 @@ import { FileDiff, diffManifests, formatText } from '../scripts/review/semantic-
 import * as fs from 'fs';
 
 export const CONFIG_HASH_ANNOTATION = 'refarch.example.com/config-hash';
+export const DIGEST_ANNOTATIONS = [CONFIG_HASH_ANNOTATION, 'refarch.example.com/scripts-hash'];
 
 export function normalize(objects: readonly K8sObject[]): K8sObject[] {
   return objects.map((o) => {
     const c = JSON.parse(JSON.stringify(o));
-    const annotations = c.spec?.template?.metadata?.annotations;
-    if (annotations && CONFIG_HASH_ANNOTATION in annotations) annotations[CONFIG_HASH_ANNOTATION] = '<normalized>';
+    // Pod templates of workloads and of CronJobs' jobs.
+    for (const template of [c.spec?.template, c.spec?.jobTemplate?.spec?.template]) {
+      const annotations = template?.metadata?.annotations;
+      for (const key of DIGEST_ANNOTATIONS) if (annotations && key in annotations) annotations[key] = '<normalized>';
+    }
     return c;
   });
 }
