@@ -131,7 +131,9 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     const mounts = (volume: string) => [...new Set((spec.containers ?? []).flatMap((c: any) => (c.volumeMounts ?? []).filter((m: any) => m.name === volume).map((m: any) => m.mountPath as string)))] as string[];
     for (const v of spec.volumes ?? []) {
       const at = mounts(v.name);
-      const how = `file${at.length ? ` ${short(at, 2)}` : ''}`;
+      // "file", not the mount path: with a dozen mounted ConfigMaps and Secrets the paths
+      // fill the picture; `npm run diff` and the YAML have them.
+      const how = 'file';
       if (v.configMap) use('ConfigMap', v.configMap.name, how);
       if (v.secret) use('Secret', v.secret.secretName, how);
       for (const s of v.projected?.sources ?? []) {
@@ -151,14 +153,15 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
       const id = obj ? nodeId(obj) : `${kind}/${w.metadata.namespace}/${name}`;
       // A referenced object that is not rendered (a Secret created out of band) is drawn dashed.
       addNode(id, w.metadata.namespace, htmlLabel(`${kind} ${name}`, obj ? [] : ['created out of band']), COLORS[kind], obj ? '' : 'style="rounded,filled,dashed"');
-      addEdge(id, nodeId(w), 'config', hows.join('; '));
+      addEdge(id, nodeId(w), 'config', [...new Set(hows)].join(', '));
     }
 
     if (spec.serviceAccountName) {
       const sa = find('ServiceAccount', w.metadata.namespace, spec.serviceAccountName);
       const id = sa ? nodeId(sa) : `ServiceAccount/${w.metadata.namespace}/${spec.serviceAccountName}`;
       addNode(id, w.metadata.namespace, htmlLabel(`ServiceAccount ${spec.serviceAccountName}`, sa ? [] : ['not in the manifests']), COLORS.ServiceAccount, sa ? '' : 'style="rounded,filled,dashed"');
-      addEdge(id, nodeId(w), 'config', 'identity');
+      // No label: the box says ServiceAccount, and the legend what the dotted arrows are.
+      addEdge(id, nodeId(w), 'config');
     }
 
     // Claim templates: one PVC per replica, named <template>-<pod>.
@@ -262,7 +265,8 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
   const out: string[] = [
     'digraph architecture {',
     `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label=${q(title)}, nodesep=0.2, ranksep=0.35, newrank=true, pad=0.25, forcelabels=true];`,
-    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, margin="0.16,0.05"];',
+    // Wide margins: the viewer's font may run wider than the widths Graphviz estimates for Helvetica.
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, margin="0.24,0.05"];',
     '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
   ];
   const emit = (indent: string, ns: string | undefined) => {
@@ -286,13 +290,21 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     config: `color=${q(CONFIG)}, fontcolor=${q(CONFIG)}, style=dotted`,
     storage: `color=${q(CONFIG)}, fontcolor=${q(CONFIG)}`,
   };
+  // Labels of sideways (pod-to-pod) policy edges sit at the edge's tail: dot reserves no room
+  // for them, and at the head they would pile up on the one server many clients reach. A
+  // source's several edges with the same ports are labelled once.
+  const tailLabelled = new Set<string>();
   for (const e of [...edges.values()].sort((a, b) => `${a.from}\0${a.to}\0${a.kind}`.localeCompare(`${b.from}\0${b.to}\0${b.kind}`))) {
     const label = [...e.labels].sort().join('\n');
     // Pod-to-pod policy edges do not push the peer a rank further: workloads stay in one column, which keeps the picture narrow.
     const sideways = e.kind === 'allowed' && workloadIds.has(e.from) && workloadIds.has(e.to);
-    // dot reserves no room for the label of an edge outside the ranking (constraint=false), so it
-    // would land on a node: an xlabel is placed after layout, where it overlaps nothing.
-    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${sideways ? ', constraint=false' : ''}${label ? `, ${sideways ? 'xlabel' : 'label'}=${q(label)}` : ''}];`);
+    let labelAttr = '';
+    if (label && !sideways) labelAttr = `, label=${q(label)}`;
+    if (label && sideways && !tailLabelled.has(`${e.from}\0${label}`)) {
+      tailLabelled.add(`${e.from}\0${label}`);
+      labelAttr = `, taillabel=${q(label)}, labeldistance=2.5, labelangle=25`;
+    }
+    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${sideways ? ', constraint=false' : ''}${labelAttr}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { architectureDot } from '../../scripts/review/architecture';
+import { architectureDot, shortDigest } from '../../scripts/review/architecture';
 import { readManifests } from '../../scripts/review/manifests';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -37,11 +37,11 @@ test('every relation comes from the manifests: traffic, config, identity, storag
     'Deployment/shop/api -> external/cidr/10.0.0.0/8 [all ports]',
     'Deployment/shop/api -> external/ns/namespace kube-system/pods k8s-app=kube-dns [53/UDP+TCP]',
     'Ingress/shop/api -> Service/shop/api [/api → :http]',
-    'Secret/shop/api-tls -> Deployment/shop/api [file /etc/tls]',
+    'Secret/shop/api-tls -> Deployment/shop/api [file]',
     'Secret/shop/api-token -> Deployment/shop/api [env TOKEN]',
     'Service/shop/api -> Deployment/shop/api [→ http]',
     'Service/shop/db-peers -> StatefulSet/shop/db [→ 5432 (pod DNS)]',
-    'ServiceAccount/shop/api -> Deployment/shop/api [identity]',
+    'ServiceAccount/shop/api -> Deployment/shop/api',
     'StatefulSet/shop/db -> StatefulSet/shop/db/claim/data [/data]',
     'external/ns/namespace ingress-system/pods app.kubernetes.io/name=traefik -> Deployment/shop/api [8000/TCP]',
   ]);
@@ -54,6 +54,14 @@ test('every relation comes from the manifests: traffic, config, identity, storag
   expect(dot).toMatch(/"Secret\/shop\/api-token" \[label=<.*created out of band.*style="rounded,filled,dashed"\]/);
   expect(dot).toMatch(/also in the namespace.*Role reader/);
   expect(dot).toContain('pod security: baseline · default deny: ingress');
+});
+
+test('image digests are shortened to 8 hex digits; a tag or a short digest stays as it is', () => {
+  const digest = 'e62fbf9d3e2b49816a32c400ed2dba83e3b361e6833e624024309c35d334b412';
+  expect(shortDigest(`docker.io/library/postgres:16.4-bookworm@sha256:${digest}`)).toBe('docker.io/library/postgres:16.4-bookworm@sha256:e62fbf9d…');
+  expect(shortDigest('postgres:16.4-bookworm')).toBe('postgres:16.4-bookworm');
+  expect(shortDigest('app@sha256:e62fbf9d')).toBe('app@sha256:e62fbf9d');
+  expect(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'architecture-prod.svg'), 'utf8')).not.toContain(digest);
 });
 
 test('the same manifests in another order give the same graph', () => {
