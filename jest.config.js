@@ -4,6 +4,9 @@ module.exports = {
   // jest's default (cores - 1) is one worker on a 2-core machine, which runs the files one
   // by one while the main process idles; the slow files mostly wait on child processes.
   maxWorkers: '100%',
+  // Many tests start processes (tsx, esbuild, cdk8s, sh); on a loaded shared machine jest's
+  // 5 s default fails them at random. Speed is measured by npm run bench, not by timeouts.
+  testTimeout: 60_000,
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/app/', '/cluster/'],
   testMatch: ['**/*.test.ts'],
