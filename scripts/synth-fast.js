@@ -40,18 +40,25 @@ const RACY_MS = 1000;
  * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
  */
 function bundleOptions({ bundlePackages, root = ROOT }) {
+  const registry = path.join(root, 'plugins', 'refarch-policy', 'src', 'registry.js');
   /** @type {import('esbuild').Plugin} */
   const projectPaths = {
     name: 'project-paths',
     setup(build) {
-      // The policy plugin loads its rule files from its own folder at run time
-      // (fs.readdirSync(__dirname/rules)): required from where it is, never bundled.
-      build.onResolve({ filter: /plugins[\\/]refarch-policy$/ }, (args) => ({ path: path.resolve(args.resolveDir, args.path), external: true }));
+      // The policy plugin loads its rule files by listing its rules/ folder at run time. It is
+      // bundled with that listing turned into static requires (so its code, and js-yaml's,
+      // is in the V8 code cache); if registry.js no longer has the expected lines, it is
+      // required from its folder instead, as it is.
+      build.onResolve({ filter: /plugins[\\/]refarch-policy$/ }, (args) => {
+        const resolved = path.resolve(args.resolveDir, args.path);
+        return staticRules(registry) ? undefined : { path: resolved, external: true };
+      });
+      build.onLoad({ filter: /[\\/]plugins[\\/]refarch-policy[\\/]src[\\/]registry\.js$/ }, (args) => ({ contents: realDirname(staticRules(args.path) ?? fs.readFileSync(args.path, 'utf8'), args.path), loader: 'js' }));
+      build.onLoad({ filter: /[\\/]config[\\/]settings\.ts$/ }, (args) => ({ contents: realDirname(precompiledSettings(args.path), args.path), loader: 'ts', resolveDir: path.dirname(args.path) }));
       // The bundle lives in .cache/: project files that locate themselves get their real folder.
-      build.onLoad({ filter: /\.ts$/ }, (args) => {
-        const text = fs.readFileSync(args.path, 'utf8');
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || !text.includes('__dirname')) return { contents: text, loader: 'ts' };
-        return { contents: text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(args.path))), loader: 'ts' };
+      build.onLoad({ filter: /\.(ts|js)$/ }, (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        return { contents: realDirname(fs.readFileSync(args.path, 'utf8'), args.path), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
     },
   };
@@ -72,6 +79,76 @@ function bundleOptions({ bundlePackages, root = ROOT }) {
   };
 }
 
+/** @param {string} text @param {string} file */
+function realDirname(text, file) {
+  return text.includes('__dirname') ? text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(file))) : text;
+}
+
+const LIST_RULES = "const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();";
+const REQUIRE_RULE = 'const rule = require(path.join(dir, f));';
+
+/** The rule files of the policy plugin, part of the cache key: a new rule file rebuilds the bundle. */
+function ruleFiles(root = ROOT) {
+  try {
+    return fs.readdirSync(path.join(root, 'plugins', 'refarch-policy', 'src', 'rules')).filter((f) => f.endsWith('.js')).sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * registry.js with its own rules/ folder listed at build time (other folders, as tests
+ * pass, still listed at run time); undefined when it does not read its rules as expected.
+ * @param {string} file
+ * @returns {string | undefined}
+ */
+function staticRules(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!text.includes(LIST_RULES) || !text.includes(REQUIRE_RULE) || !text.includes('const RULES_DIR =')) return undefined;
+  const rules = ruleFiles(path.resolve(path.dirname(file), '..', '..', '..'));
+  const table = `const BUNDLED_RULES = {\n${rules.map((f) => `  ${JSON.stringify(f)}: require(${JSON.stringify(`./rules/${f}`)}),`).join('\n')}\n};\n`;
+  // After 'use strict', which must stay the first statement.
+  const at = text.includes("'use strict';\n") ? text.indexOf("'use strict';\n") + "'use strict';\n".length : 0;
+  return (text.slice(0, at) + table + text.slice(at))
+    .replace(LIST_RULES, "const files = dir === RULES_DIR ? Object.keys(BUNDLED_RULES) : fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();")
+    .replace(REQUIRE_RULE, 'const rule = dir === RULES_DIR ? BUNDLED_RULES[f] : require(path.join(dir, f));');
+}
+
+const COMPILE_SETTINGS = /new Ajv\((\{[^{}]*\})\)\.compile\(SETTINGS_SCHEMA\)/;
+
+/**
+ * config/settings.ts with its settings-schema validator compiled now, at bundle time, by
+ * ajv's standalone code generation (the same options, the same generated code, the same
+ * errors), instead of by new Ajv().compile() on every run (~20 ms). The schema is
+ * config/settings.schema.json, an input of the bundle. Unchanged if the line is not there.
+ * @param {string} file
+ */
+function precompiledSettings(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const match = COMPILE_SETTINGS.exec(text);
+  if (!match) return text;
+  let code;
+  try {
+    // An object literal of booleans in our own source, e.g. { allErrors: true, strict: true }.
+    const options = Function(`"use strict"; return (${match[1]});`)();
+    const Ajv = require('ajv').default;
+    const standalone = require('ajv/dist/standalone').default;
+    const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'settings.schema.json'), 'utf8'));
+    const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
+    code = standalone(ajv, ajv.compile(schema));
+  } catch {
+    return text;
+  }
+  // A function expression that evaluates the generated CommonJS module once.
+  const precompiled = `((() => { const module = { exports: {} }; const exports = module.exports; ${code}\n; return module.exports.default ?? module.exports; })())`;
+  return text.replace(match[0], precompiled);
+}
+
 /** @param {string} file */
 function sha256(file) {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -82,14 +159,14 @@ function sha256(file) {
  * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
  */
 
-/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher and where the project is. */
+/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher, where the project is, and which policy rule files exist. */
 function baseKey() {
   let esbuildVersion = 'none';
   try {
     // Its package.json, not require('esbuild'): loading the API costs more than the check.
     esbuildVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
   } catch { /* no esbuild: the build fails and tsx runs the synth */ }
-  return `${process.version}\0${esbuildVersion}\0${ROOT}\0${sha256(__filename)}`;
+  return `${process.version}\0${esbuildVersion}\0${ROOT}\0${sha256(__filename)}\0${ruleFiles().join(',')}`;
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */

@@ -43,8 +43,16 @@ test('the fast entry writes the same files, byte for byte, and prints the same l
   expect(a.stdout.replaceAll(path.join(tmp, 'fast'), 'OUT')).toBe(b.stdout.replaceAll(path.join(tmp, 'ts'), 'OUT'));
 });
 
+// The bundle's settings validator is compiled at bundle time (ajv standalone code) rather
+// than at run time: each class of schema error must come out the same.
 test.each([
-  ['a bad --set', ['--set', 'dev.web.replicas=many', '--out', 'unused']],
+  ['a wrong type', ['--set', 'dev.web.replicas=many', '--out', 'unused']],
+  ['an unknown key (with its suggestion)', ['--set', 'dev.web.replica=3']],
+  ['a value outside an enum', ['--set', 'dev.web.logLevel=verbose']],
+  ['a block lacking required keys', ['--set', 'prod.web.autoscaling={"minReplicas":3}']],
+  ['a wrong item type in a list', ['--set', 'dev.database.externalCidrs=["10.0.0.0/8",3]']],
+  ['several errors at once', ['--set', 'dev.web={"replicas":"x","logLevel":"loud","title":1}']],
+  ['a construct check behind a valid setting', ['--set', 'dev.web.replicas=-1']],
   ['an unknown option', ['--outt', 'x']],
 ])('%s: the same message and exit code from both entries', (_name, args) => {
   const a = fast(args);
