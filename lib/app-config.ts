@@ -6,7 +6,7 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
-import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
 /**
@@ -18,12 +18,7 @@ import { checkUniqueObjects } from './unique-objects';
 export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets';
 
 /** Props of {@link AppConfig}. */
-export interface AppConfigProps {
-  /**
-   * Namespace of the ConfigMap and Secret.
-   * @default - the Chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
+export interface AppConfigProps extends LabelledProps {
   /**
    * ConfigMap name.
    * @default 'app-config'
@@ -52,11 +47,6 @@ export interface AppConfigProps {
    * @default ['password']
    */
   readonly existingSecretKeys?: string[];
-  /**
-   * Labels for both objects.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** Options of {@link AppConfig.secretMount}. */
