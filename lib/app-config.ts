@@ -101,6 +101,9 @@ export class AppConfig extends Construct {
    * after rotating one, run `kubectl rollout restart`.
    */
   public readonly hash: string;
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The rendered Secret; undefined when it is created out of band. */
+  public readonly secret?: k8s.KubeSecret;
   private readonly secretKeys: readonly string[];
   private readonly secretData: Readonly<Record<string, string>>;
 
@@ -136,12 +139,12 @@ export class AppConfig extends Construct {
     this.secretData = secretData;
     this.hash = configHash(this.settings, secretData);
 
-    new k8s.KubeConfigMap(this, 'ConfigMap', {
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name: this.configMapName, namespace: this.namespace, labels: props.labels },
       data: { ...this.settings },
     });
     if (this.rendersSecret) {
-      new k8s.KubeSecret(this, 'Secret', {
+      this.secret = new k8s.KubeSecret(this, 'Secret', {
         metadata: { name: this.secretName, namespace: this.namespace, labels: props.labels },
         type: 'Opaque',
         data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),

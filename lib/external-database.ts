@@ -35,6 +35,8 @@ export class ExternalDatabase extends Construct {
   public readonly serviceName: string;
   public readonly host: string;
   public readonly port: number;
+  /** The ExternalName Service. */
+  public readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
     super(scope, id);
@@ -49,7 +51,7 @@ export class ExternalDatabase extends Construct {
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
     this.port = validatePort(f('port'), props.port ?? DEFAULT_POSTGRES_PORT);
 
-    new k8s.KubeService(this, 'Resource', {
+    this.service = new k8s.KubeService(this, 'Resource', {
       metadata: { name: this.serviceName, namespace, labels: props.labels },
       spec: {
         type: 'ExternalName',

@@ -246,6 +246,11 @@ export class NetworkPolicies extends Construct {
     return entry.policy;
   }
 
+  /** Every policy rendered, in order. */
+  public get policies(): k8s.KubeNetworkPolicy[] {
+    return this.node.children.filter((c): c is k8s.KubeNetworkPolicy => c instanceof k8s.KubeNetworkPolicy);
+  }
+
   private meta(name: string) {
     return { name, namespace: this.namespace, labels: this.labels };
   }

@@ -16,7 +16,7 @@ import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import {
-  DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
+  AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
@@ -164,6 +164,8 @@ export class ReferenceArchitecture extends Chart {
    * `backup`.
    */
   public readonly networkPolicies: NetworkPolicies;
+  /** The policies of each connection `networkPolicies` allows (`allow-web-ingress`, `allow-web-to-database-{egress,ingress}`). */
+  public readonly connections: { readonly webIngress: AllowedConnection; readonly webToDatabase: AllowedConnection };
 
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -322,8 +324,10 @@ export class ReferenceArchitecture extends Chart {
     }
 
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', { namespace, dnsTo: peers.dnsTo, labels: shared('network-policy') });
-    this.networkPolicies.allow(peers.webIngressFrom, webTier, webTier.ports.http, { name: 'web' });
-    this.networkPolicies.allow(webTier, databasePeer, { port: dbPort }, { name: 'web-to-database' });
+    this.connections = {
+      webIngress: this.networkPolicies.allow(peers.webIngressFrom, webTier, webTier.ports.http, { name: 'web' }),
+      webToDatabase: this.networkPolicies.allow(webTier, databasePeer, { port: dbPort }, { name: 'web-to-database' }),
+    };
   }
 }
 
