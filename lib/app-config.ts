@@ -17,6 +17,13 @@ import { checkUniqueObjects } from './unique-objects';
  */
 export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets';
 
+/** Setting that holds the database user, where database constructs look by default. */
+export const DEFAULT_USER_KEY = 'DB_USER';
+/** Setting that holds the database name, where database constructs look by default. */
+export const DEFAULT_DATABASE_KEY = 'DB_NAME';
+/** Secret key that holds the password, where workloads look by default. */
+export const DEFAULT_PASSWORD_KEY = 'password';
+
 /** Props of {@link AppConfig}. */
 export interface AppConfigProps extends LabelledProps {
   /**
@@ -117,7 +124,7 @@ export class AppConfig extends Construct {
       throw new ValidationError(fieldOf(this, 'existingSecretKeys'), props.existingSecretKeys,
         'Conflicts with secretStringData: set secretStringData to render the Secret, or existingSecretKeys to reference one created with kubectl, not both.');
     }
-    const settings = props.settings ?? { DB_USER: 'app', DB_NAME: 'app' };
+    const settings = props.settings ?? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' };
     for (const [key, value] of Object.entries(settings)) {
       validateEnvVarName(fieldOf(this, `settings key`), key);
       if (typeof value !== 'string') {
@@ -135,7 +142,7 @@ export class AppConfig extends Construct {
         throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string.');
       }
     }
-    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? ['password']);
+    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [DEFAULT_PASSWORD_KEY]);
     this.secretData = secretData;
     this.hash = configHash(this.settings, secretData);
 

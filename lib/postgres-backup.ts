@@ -19,7 +19,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { configHash } from './config-hash';
 import { validateCronSchedule } from './cron-schedule';
 import { declareExternalSecret } from './external-secrets';
@@ -49,6 +49,21 @@ export interface IPostgresBackupSource extends IPodGroup {
   readonly standbys?: IPodGroup;
   /** The database's configuration: user, database name and password Secret. */
   readonly config: AppConfig;
+  /**
+   * Setting of `config` holding the database user.
+   * @default 'DB_USER'
+   */
+  readonly userKey?: string;
+  /**
+   * Setting of `config` holding the database name.
+   * @default 'DB_NAME'
+   */
+  readonly databaseKey?: string;
+  /**
+   * Key of `config`'s Secret holding the password.
+   * @default 'password'
+   */
+  readonly passwordKey?: string;
   /** Image of the server: pg_dump must be at least its major version. */
   readonly image?: string;
   /** Secret with the CA (`ca.crt`) of the server's certificate, when it uses TLS (clients then verify it). */
@@ -79,21 +94,6 @@ export interface PostgresBackupProps extends WorkloadProps {
    * @default - name 'postgresql-backup', instance and part-of from `name`, component 'backup' (restore pods: 'restore'), version from the image tag
    */
   readonly identity?: Partial<AppIdentity>;
-  /**
-   * ConfigMap key holding the database user.
-   * @default 'DB_USER'
-   */
-  readonly userKey?: string;
-  /**
-   * ConfigMap key holding the database name.
-   * @default 'DB_NAME'
-   */
-  readonly databaseKey?: string;
-  /**
-   * Secret key holding the password.
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
   /**
    * When backups run: a 5-field cron expression, in `timeZone`.
    * @default '0 3 * * *' (03:00 every day)
@@ -213,9 +213,9 @@ export class PostgresBackup extends Construct {
     if (!(dnsTo instanceof Peer)) {
       throw new ValidationError(f('dnsTo'), dnsTo, 'Must be a Peer: Peer.clusterDns(namespace, podLabels), Peer.of([...]) or Peer.anyAddress().');
     }
-    const userKey = props.userKey ?? 'DB_USER';
-    const databaseKey = props.databaseKey ?? 'DB_NAME';
-    const passwordKey = props.passwordKey ?? 'password';
+    const userKey = database.userKey ?? DEFAULT_USER_KEY;
+    const databaseKey = database.databaseKey ?? DEFAULT_DATABASE_KEY;
+    const passwordKey = database.passwordKey ?? DEFAULT_PASSWORD_KEY;
     // The password as a read-only file; fails, naming the key, when the Secret lacks it.
     const credentials = config.secretMount({ keys: [passwordKey], mountPath: '/etc/refarch-credentials', volumeName: 'credentials' });
 

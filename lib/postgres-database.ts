@@ -25,7 +25,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
 import { AppIdentity, WorkloadProps, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
@@ -154,6 +154,8 @@ export interface PostgresTls {
   readonly secretName: string;
 }
 
+/** Secret key of the replication role's password, unless `replicationPasswordKey` says otherwise. */
+export const DEFAULT_REPLICATION_PASSWORD_KEY = 'replication-password';
 /** Where the TLS Secret is mounted in database pods; clients mount `ca.crt` where they like. */
 export const TLS_DIR = '/etc/postgresql-tls';
 /** Pod-template label telling a primary from a standby (`primary` / `standby`). */
@@ -198,6 +200,10 @@ export class PostgresDatabase extends Construct {
   public readonly image: string;
   /** Where the user, database name and password come from (given, or its own). */
   public readonly config: AppConfig;
+  /** Keys of `config` holding the user, the database name and (in its Secret) the password. */
+  public readonly userKey: string;
+  public readonly databaseKey: string;
+  public readonly passwordKey: string;
   /** Name of the client Service: the database host for applications in the namespace. */
   public readonly serviceName: string;
   /** Name of the headless Service that gives the pod its stable DNS name. */
@@ -262,9 +268,9 @@ export class PostgresDatabase extends Construct {
     if (config.namespace !== this.namespace) {
       throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the database ("${this.namespace}"): env references cannot cross namespaces.`);
     }
-    const userKey = props.userKey ?? 'DB_USER';
-    const databaseKey = props.databaseKey ?? 'DB_NAME';
-    const passwordKey = props.passwordKey ?? 'password';
+    const userKey = this.userKey = props.userKey ?? DEFAULT_USER_KEY;
+    const databaseKey = this.databaseKey = props.databaseKey ?? DEFAULT_DATABASE_KEY;
+    const passwordKey = this.passwordKey = props.passwordKey ?? DEFAULT_PASSWORD_KEY;
     validatePostgresIdentifier(f(`config setting ${userKey}`), config.setting(userKey), 'role');
     validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const user = { uid: POSTGRES_UID, gid: POSTGRES_UID, fsGroup: POSTGRES_UID };
@@ -427,7 +433,7 @@ export class PostgresDatabase extends Construct {
         props.replicationUser ?? props.replicationPasswordKey, 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
     }
     const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? 'replicator', 'role');
-    const replicationPasswordKey = props.replicationPasswordKey ?? 'replication-password';
+    const replicationPasswordKey = props.replicationPasswordKey ?? DEFAULT_REPLICATION_PASSWORD_KEY;
     if (props.tls !== undefined) {
       if (typeof props.tls !== 'object' || props.tls === null || props.tls.secretName === undefined || props.tls.secretName === '') {
         throw new ValidationError(f('tls.secretName'), props.tls?.secretName,

@@ -10,7 +10,7 @@
 import { isIP } from 'net';
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
 import { ExternalDatabase } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
@@ -19,7 +19,7 @@ import {
   AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
-import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import { DEFAULT_REPLICATION_PASSWORD_KEY, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
   SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
@@ -246,7 +246,7 @@ export class ReferenceArchitecture extends Chart {
       },
       secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
       secretStringData: secretData,
-      existingSecretKeys: secretData === undefined && replicated ? ['password', 'replication-password'] : undefined,
+      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY] : undefined,
     });
 
     const webTier = this.web = new WebTier(this, 'Web', {
@@ -257,7 +257,7 @@ export class ReferenceArchitecture extends Chart {
       identity: { name: 'guestbook', instance, partOf, version: appVersion },
       config,
       // A file, not DB_PASSWORD: the value stays out of the pod's environment.
-      secretFiles: { DB_PASSWORD_FILE: 'password' },
+      secretFiles: { DB_PASSWORD_FILE: DEFAULT_PASSWORD_KEY },
     });
     if (tls) {
       // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
@@ -289,7 +289,7 @@ export class ReferenceArchitecture extends Chart {
         identity: { instance, partOf },
         port: dbPort,
         config,
-        replicationPasswordKey: replicated ? 'replication-password' : undefined,
+        replicationPasswordKey: replicated ? DEFAULT_REPLICATION_PASSWORD_KEY : undefined,
       });
       this.database = databasePeer = postgres;
       const backup = backupSettings ?? { enabled: false };
@@ -425,10 +425,10 @@ function renderedSecretData(id: string, credentials: CredentialsSettings | undef
       'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
   }
   if (credentials?.password === undefined) return undefined;
-  if (!replicated) return { password: credentials.password };
+  if (!replicated) return { [DEFAULT_PASSWORD_KEY]: credentials.password };
   if (replicationPassword === undefined || replicationPassword === '') {
     throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
       'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
   }
-  return { 'password': credentials.password, 'replication-password': replicationPassword };
+  return { [DEFAULT_PASSWORD_KEY]: credentials.password, [DEFAULT_REPLICATION_PASSWORD_KEY]: replicationPassword };
 }
