@@ -218,6 +218,10 @@ export class NetworkPolicies extends Construct {
   }
 
   private peer(field: string, p: PeerLike): Peer {
+    if (!(p instanceof Peer) && (p === null || typeof p !== 'object' || typeof p.selector !== 'object' || p.selector === null || Object.keys(p.selector).length === 0)) {
+      throw new ValidationError(field, p === null || typeof p !== 'object' ? p : p.selector,
+        'Must be a Peer, or pods of the namespace with at least one selector label (a WebTier, PostgresDatabase, its standbys, a PostgresBackup): an empty selector would open the policy to every pod.');
+    }
     const peer = p instanceof Peer ? p : Peer.pods(p);
     if (peer.namespace !== undefined && peer.namespace !== this.namespace) {
       throw new ValidationError(field, peer.namespace, `Must be pods of the policies' namespace ("${this.namespace}"); name pods elsewhere with Peer.namespace(namespace, podLabels).`);

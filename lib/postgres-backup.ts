@@ -174,6 +174,10 @@ export class PostgresBackup extends Construct {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
+    const database = props?.database;
+    if (database === null || typeof database !== 'object') {
+      throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
+    }
     this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
     this.name = name;
@@ -181,10 +185,6 @@ export class PostgresBackup extends Construct {
     this.restoreCronJobName = `${name}-restore`;
     this.restoreRequestConfigMapName = `${name}-restore-request`;
     this.claimName = name;
-    const database = props?.database;
-    if (database === null || typeof database !== 'object') {
-      throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
-    }
     const image = validateImage(f('image'), props.image ?? database.image ?? DEFAULT_POSTGRES_IMAGE);
     const identity = validateIdentity(this, 'identity', {
       name: 'postgresql-backup', instance: name, partOf: name, component: 'backup', version: versionFromImage(image), ...props.identity,

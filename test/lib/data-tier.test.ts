@@ -197,6 +197,7 @@ describe('PostgresBackup', () => {
     ['a bad time zone', { timeZone: 'UTC+2 hours' }, /backup: timeZone: "UTC\+2 hours"\. Must be an IANA time zone name/],
     ['a bad storage size', { storage: 'lots' }, /backup: storage: "lots"\./],
     ['no database', { database: undefined }, /backup: database: undefined\. Required: the PostgresDatabase to back up/],
+    ['a database name for a database', { database: 'postgres' as any }, /backup: database: "postgres"\. Required: the PostgresDatabase to back up/],
     ['a database in another namespace', { namespace: 'other' }, /backup: database\.config: "default"\. Must be in the same namespace as the backups \("other"\)/],
     ['a database without its AppConfig', { database: { namespace: 'default', name: 'x', selector: {}, serviceName: 'x', ports: { postgresql: { port: 5432 } }, config: undefined as any } },
       /backup: database\.config: undefined\. Required/],

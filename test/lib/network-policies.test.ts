@@ -76,7 +76,10 @@ describe('NetworkPolicies', () => {
   });
 
   test.each<[string, (np: NetworkPolicies, c: Chart) => void, RegExp]>([
-    ['an empty selector', (np) => np.allow({ ...web, selector: {} }, db, { port: 1 }), /Peer\.pods: selector: \{\}\. Must hold at least one label/],
+    ['an empty selector', (np) => np.allow({ ...web, selector: {} }, db, { port: 1 }), /np: allow from: \{\}\. Must be a Peer, or pods of the namespace with at least one selector label/],
+    ['a string for a tier', (np) => np.allow(web, 'database' as any, { port: 1 }), /np: allow to: "database"\. Must be a Peer, or pods/],
+    ['no receivers', (np) => np.allow(web, [], { port: 1 }), /np: allow to: \[\]\. Must name at least one peer/],
+    ['Peer.pods with an empty selector', () => Peer.pods({ ...web, selector: {} }), /Peer\.pods: selector: \{\}\. Must hold at least one label/],
     ['port 0', (np) => np.allow(web, db, { port: 0 }), /allow ports\[0\]\.port: 0\. Must be an integer from 1 to 65535/],
     ['an unknown protocol', (np) => np.allow(web, db, { port: 1, protocol: 'HTTP' as any }), /allow ports\[0\]\.protocol: "HTTP"\. Must be one of/],
     ['no ports', (np) => np.allow(web, db, []), /allow ports: \[\]\. Must name at least one port/],

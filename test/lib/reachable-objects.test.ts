@@ -84,3 +84,11 @@ test.each(['RestrictedNamespace', 'AppConfig', 'WebTier', 'WebIngress', 'Postgre
   const lib = require('../../lib');
   expect(synthIn((c) => new lib[name](c, 'foo')).length).toBeGreaterThan(0);
 });
+
+test.each<[string, RegExp]>([
+  ['ExternalDatabase', /foo: host: undefined\. Must be a DNS-1123 subdomain/],
+  ['PostgresBackup', /foo: database: undefined\. Required: the PostgresDatabase to back up/],
+])('new %s(this, \'foo\') says which prop it needs', (name, message) => {
+  const lib = require('../../lib');
+  expect(() => synthIn((c) => new lib[name](c, 'foo'))).toThrow(message);
+});
