@@ -43,9 +43,15 @@ export interface IPostgresBackupSource extends IPodGroup {
   readonly serviceName: string;
   /** The server's port. */
   readonly ports: { readonly postgresql: PolicyPort };
-  /** Read-only Service of the standbys, which backups dump from when there is one. */
+  /**
+   * Read-only Service of the standbys, which backups dump from when there is one.
+   * @default - none: dump from `serviceName`
+   */
   readonly readServiceName?: string;
-  /** The standbys' pods, behind `readServiceName`. */
+  /**
+   * The standbys' pods, behind `readServiceName`.
+   * @default - none: the primary's pods are the only source
+   */
   readonly standbys?: IPodGroup;
   /** The database's configuration: user, database name and password Secret. */
   readonly config: AppConfig;
@@ -64,9 +70,15 @@ export interface IPostgresBackupSource extends IPodGroup {
    * @default 'password'
    */
   readonly passwordKey?: string;
-  /** Image of the server: pg_dump must be at least its major version. */
+  /**
+   * Image of the server: pg_dump must be at least its major version.
+   * @default 'postgres:16.4-bookworm'
+   */
   readonly image?: string;
-  /** Secret with the CA (`ca.crt`) of the server's certificate, when it uses TLS (clients then verify it). */
+  /**
+   * Secret with the CA (`ca.crt`) of the server's certificate, when it uses TLS (clients then verify it).
+   * @default - plain-text connections (sslmode=disable)
+   */
   readonly tlsSecretName?: string;
 }
 

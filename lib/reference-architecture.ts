@@ -66,7 +66,7 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
   readonly user?: string;
   /** DB_SSLMODE of the app. @default 'disable' in-cluster, 'require' external */
   readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  /** External only, required there: DNS name of the server. */
+  /** External only, required there: DNS name of the server. @default - none (required with mode `external`) */
   readonly externalHost?: string;
   /** External only: CIDRs the web pods may reach on `port`. @default - any address */
   readonly externalCidrs?: string[];
