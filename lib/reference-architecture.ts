@@ -78,6 +78,9 @@ export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | '
   readonly enabled?: boolean;
 }
 
+/** The demo app (app/): names its objects, and its database and user unless the settings say otherwise. */
+const APP_NAME = 'guestbook';
+
 /** Where the web pods find the CA of the database's TLS certificate. */
 export const DB_CA_DIR = '/etc/refarch-db-ca';
 
@@ -200,8 +203,8 @@ export class ReferenceArchitecture extends Chart {
     const tls = mode === 'in-cluster' && db.tls !== undefined;
     // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
     const sslMode = validateOneOf(`${id}: database.sslMode`, sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
-    const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? 'guestbook', 'database');
-    const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? 'guestbook', 'role');
+    const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? APP_NAME, 'database');
+    const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? APP_NAME, 'role');
     const ingressEnabled = ingressEnabledSetting ?? true;
     if (typeof ingressEnabled !== 'boolean') {
       throw new ValidationError(`${id}: ingress.enabled`, ingressEnabledSetting, 'Must be true or false.');
@@ -230,7 +233,7 @@ export class ReferenceArchitecture extends Chart {
 
     const config = this.config = new AppConfig(this, 'Config', {
       namespace,
-      configMapName: 'guestbook-config',
+      configMapName: `${APP_NAME}-config`,
       labels: shared('config'),
       settings: {
         // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
@@ -244,7 +247,7 @@ export class ReferenceArchitecture extends Chart {
         APP_TITLE: title,
         APP_ENV: environment,
       },
-      secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
+      secretName: props.credentials?.secretName ?? `${APP_NAME}-db-credentials`,
       secretStringData: secretData,
       existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY] : undefined,
     });
@@ -252,9 +255,9 @@ export class ReferenceArchitecture extends Chart {
     const webTier = this.web = new WebTier(this, 'Web', {
       ...webTierSettings,
       namespace,
-      name: 'guestbook',
+      name: APP_NAME,
       image: webImage,
-      identity: { name: 'guestbook', instance, partOf, version: appVersion },
+      identity: { name: APP_NAME, instance, partOf, version: appVersion },
       config,
       // A file, not DB_PASSWORD: the value stays out of the pod's environment.
       secretFiles: { DB_PASSWORD_FILE: DEFAULT_PASSWORD_KEY },
@@ -270,7 +273,7 @@ export class ReferenceArchitecture extends Chart {
     }
 
     if (ingressEnabled) {
-      this.ingress = new WebIngress(this, 'Ingress', { ...webIngressSettings, namespace, name: 'guestbook', backend: webTier, labels: shared('web') });
+      this.ingress = new WebIngress(this, 'Ingress', { ...webIngressSettings, namespace, name: APP_NAME, backend: webTier, labels: shared('web') });
     } else {
       const [key, value] = Object.entries(webIngressSettings).find(([, v]) => v !== undefined) ?? [];
       if (key !== undefined) {

@@ -1,5 +1,8 @@
 import { Testing } from 'cdk8s';
+import { checkPolicy, formatResult } from '../../plugins/refarch-policy';
+import { PostgresDatabase } from '../../lib/postgres-database';
 import { ReferenceArchitecture } from '../../lib/reference-architecture';
+import { WebTier } from '../../lib/web-tier';
 import { Manifest, all, find, testApp } from '../support';
 
 const build = (props: any = {}) => new ReferenceArchitecture(testApp(), 'env', props);
@@ -89,6 +92,18 @@ describe('ReferenceArchitecture', () => {
     [{ networkPolicies: { dnsToAnyAddress: true, dnsNamespace: 'dns' } }, /networkPolicies\.dnsNamespace: "dns"\. Conflicts with dnsToAnyAddress/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  test('a new tier is one line of policy: a worker next to the web tier reaches the database', () => {
+    const chart = build();
+    const db = chart.database as PostgresDatabase;
+    const worker = new WebTier(chart, 'Worker', { namespace: chart.restrictedNamespace.name, name: 'worker', identity: { component: 'worker' }, config: chart.config });
+    const connection = chart.networkPolicies.allow(worker, db, db.ports.postgresql);
+    const m = Testing.synth(chart) as Manifest[];
+    expect([connection.egress!.name, connection.ingress[0].name]).toEqual(['allow-worker-to-postgres-egress', 'allow-worker-to-postgres-ingress']);
+    expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-egress').spec.podSelector.matchLabels).toEqual(worker.selector);
+    expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-ingress').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
+    expect(formatResult(checkPolicy([{ file: 'env.k8s.yaml', objects: m }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
   });
 
   test('external mode defaults to sslmode require', () => {
