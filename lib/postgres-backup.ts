@@ -85,6 +85,11 @@ export interface IPostgresBackupSource extends IPodGroup {
 /** Props of {@link PostgresBackup}. */
 export interface PostgresBackupProps extends WorkloadProps {
   /**
+   * Namespace of every object; it must be the database's.
+   * @default - the database's namespace
+   */
+  readonly namespace?: string;
+  /**
    * The database: backups dump from its standbys' read Service (else its Service),
    * restores write to its primary (its `selector` selects the primary's pods), over TLS
    * when it has it, with its AppConfig's credentials.
@@ -190,7 +195,7 @@ export class PostgresBackup extends Construct {
     if (database === null || typeof database !== 'object') {
       throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
     }
-    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace ?? database.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
     this.name = name;
     this.cronJobName = name;

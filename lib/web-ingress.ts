@@ -36,6 +36,11 @@ export class WebBackend {
 /** Props of {@link WebIngress}. */
 export interface WebIngressProps extends LabelledProps {
   /**
+   * Namespace of the Ingress; an Ingress routes only to Services of its own.
+   * @default - the backend's namespace, else the Chart's, else 'default'
+   */
+  readonly namespace?: string;
+  /**
    * Ingress name.
    * @default 'web'
    */
@@ -83,7 +88,8 @@ export class WebIngress extends Construct {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
-    const namespace = namespaceFor(this, f('namespace'), props.namespace);
+    // An Ingress routes only within its namespace: the backend's is the one that works.
+    const namespace = namespaceFor(this, f('namespace'), props.namespace ?? props.backend?.namespace);
     const name = validateDnsSubdomain(f('name'), props.name ?? 'web');
     const backend = props.backend ?? WebBackend.fromServiceName('web', 'http');
     if (backend === null || typeof backend !== 'object') {

@@ -172,6 +172,11 @@ describe('PostgresBackup', () => {
     expect(find(single, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env).toContainEqual({ name: 'PGHOST', value: 'postgres.default.svc.cluster.local' });
   });
 
+  test('without a namespace, the backups go where the database is', () => {
+    const m = synthIn((c) => new PostgresBackup(c, 'backup', { database: new PostgresDatabase(c, 'db', { namespace: 'shop' }) }));
+    expect([...new Set(m.map((o) => o.metadata.namespace))]).toEqual(['shop']);
+  });
+
   test('TLS: only ca.crt is mounted and the client verifies the server', () => {
     const cj = find(backup({}, { tls: { secretName: 'pg-tls' } }), 'CronJob', 'postgres-backup');
     const pod = cj.spec.jobTemplate.spec.template.spec;

@@ -42,7 +42,7 @@ describe('WebIngress', () => {
     [{ tlsSecretName: 'TLS!' }, /tlsSecretName: "TLS!"\. Must be a DNS-1123 subdomain/],
     [{ backend: WebBackend.fromServiceName('Shop', 'http') }, /backend\.serviceName: "Shop"\. Must be a DNS-1123 label/],
     [{ backend: WebBackend.fromServiceName('shop', 'a-very-long-port-name') }, /backend\.servicePortName: "a-very-long-port-name"\. Must be a DNS-1123 label: 1-15/],
-    [{ backend: { namespace: 'other', serviceName: 'shop', servicePortName: 'http' } }, /backend: "other"\. Must be in the Ingress's namespace \("default"\)/],
+    [{ namespace: 'shop', backend: { namespace: 'other', serviceName: 'shop', servicePortName: 'http' } }, /backend: "other"\. Must be in the Ingress's namespace \("shop"\)/],
     [{ backend: 'shop' }, /backend: "shop"\. Must be a WebTier or WebBackend\.fromServiceName/],
   ])('rejects %j', (props, message) => {
     expect(() => synthIn((c) => new WebIngress(c, 'ing', props as any))).toThrow(message);
@@ -51,4 +51,9 @@ describe('WebIngress', () => {
   test('accepts a wildcard host', () => {
     expect(find(synthIn((c) => new WebIngress(c, 'ing', { host: '*.example.com' })), 'Ingress').spec.rules[0].host).toBe('*.example.com');
   });
+});
+
+test('without a namespace, the Ingress goes where its WebTier is', () => {
+  const m = synthIn((c) => new WebIngress(c, 'ing', { backend: new WebTier(c, 'web', { namespace: 'shop' }) }));
+  expect(find(m, 'Ingress').metadata.namespace).toBe('shop');
 });
