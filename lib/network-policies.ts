@@ -65,6 +65,9 @@ export class Peer {
 
   /** The cluster DNS pods; named `dns` in policy names. */
   public static clusterDns(namespace: string = DEFAULT_DNS_NAMESPACE, podLabels: Record<string, string> = { ...DEFAULT_DNS_POD_LABELS }): Peer {
+    if (podLabels === null || typeof podLabels !== 'object' || Object.keys(podLabels).length === 0) {
+      throw new ValidationError('Peer.clusterDns: podLabels', podLabels, 'Must hold at least one label of the DNS pods, e.g. { "k8s-app": "kube-dns" }: an empty selector would send DNS to every pod of the namespace.');
+    }
     return new Peer([namespacePeer(validateDnsLabel('Peer.clusterDns: namespace', namespace), podLabels)], 'dns');
   }
 

@@ -93,6 +93,7 @@ describe('NetworkPolicies', () => {
     ['no CIDRs', () => Peer.cidrs([]), /Peer\.cidrs: \[\]\. Must be a non-empty list/],
     ['no raw peers', () => Peer.of([]), /Peer\.of: \[\]\. Must be a non-empty list of peers/],
     ['a raw peer without a selector', () => Peer.of([{}]), /Peer\.of: \{\}\. Each peer needs podSelector, namespaceSelector or ipBlock/],
+    ['cluster DNS without pod labels', () => Peer.clusterDns('kube-system', {}), /Peer\.clusterDns: podLabels: \{\}\. Must hold at least one label/],
     ['a namespace that is no DNS label', () => Peer.namespace('Ingress_Nginx'), /Peer\.namespace: namespace: "Ingress_Nginx"\. Must be a DNS-1123 label/],
     ['dnsTo as raw peers', (_np, c) => new NetworkPolicies(c, 'np2', { dnsTo: [{ ipBlock: { cidr: '10.0.0.10/32' } }] as any }), /np2: dnsTo: \[.*\]\. Must be a Peer/],
   ])('rejects %s', (_what, build, message) => {
