@@ -333,7 +333,11 @@ export class PostgresBackup extends Construct {
           spec: {
             backoffLimit: 1,
             activeDeadlineSeconds: 3600,
-            template: jobPod(labels, 'backup.sh', host, [{ name: 'REFARCH_KEEP', value: String(keep) }], name),
+            template: jobPod(labels, 'backup.sh', host, [
+              { name: 'REFARCH_KEEP', value: String(keep) },
+              // Where to dump from when the standby stays away (restarting, lost node).
+              ...(host !== primaryHost ? [{ name: 'REFARCH_FALLBACK_HOST', value: fqdn(primaryHost) }] : []),
+            ], name),
           },
         },
       },

@@ -141,10 +141,18 @@ describe('PostgresBackup', () => {
       { name: 'PGHOST', value: 'postgres-read.default.svc.cluster.local' },
       { name: 'REFARCH_KEEP', value: '7' },
       { name: 'PGSSLMODE', value: 'disable' },
+      // When the standby stays away, the script dumps from the primary instead.
+      { name: 'REFARCH_FALLBACK_HOST', value: 'postgres.default.svc.cluster.local' },
     ]));
     expect(pod.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backup' } });
     expect(find(m, 'PersistentVolumeClaim', 'postgres-backup').spec.resources.requests.storage).toBe('1Gi');
     expect(find(m, 'ServiceAccount', 'postgres-backup').automountServiceAccountToken).toBe(false);
+  });
+
+  test('without a standby the backup dumps from the primary and has nothing to fall back to', () => {
+    const env = find(backup({}, { replicas: 1 }), 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'PGHOST', value: 'postgres.default.svc.cluster.local' });
+    expect(env.map((e: { name: string }) => e.name)).not.toContain('REFARCH_FALLBACK_HOST');
   });
 
   test('the restore CronJob is suspended, restores into the primary, reads DUMP from an optional ConfigMap, never retries', () => {
