@@ -634,7 +634,9 @@ async function main(): Promise<void> {
         const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: `${marker}-${i}` }));
         if (r.status !== 201) throw new Error(`POST /api/entries -> ${r.status} ${r.body}`);
       }
-      // The backup reads from the standby: wait until it has the entries.
+      // The backup reads from the standby through postgres-read: wait until the standby
+      // recreated by the previous step is Ready (an endpoint of the Service) and has the entries.
+      waitRollout('statefulset', 'postgres-replica', 120);
       await retry('the entries on the standby', 10, 0.5, () => (psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`) === '3' ? true : undefined));
       const job = `e2e-backup-${Date.now()}`;
       kubectl(['-n', NS, 'create', 'job', job, '--from=cronjob/postgres-backup']);

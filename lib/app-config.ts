@@ -6,7 +6,7 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
-import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
 /**
@@ -17,13 +17,15 @@ import { checkUniqueObjects } from './unique-objects';
  */
 export const EXTERNAL_SECRETS_ANNOTATION = 'refarch.example.com/external-secrets';
 
+/** Setting that holds the database user, where database constructs look by default. */
+export const DEFAULT_USER_KEY = 'DB_USER';
+/** Setting that holds the database name, where database constructs look by default. */
+export const DEFAULT_DATABASE_KEY = 'DB_NAME';
+/** Secret key that holds the password, where workloads look by default. */
+export const DEFAULT_PASSWORD_KEY = 'password';
+
 /** Props of {@link AppConfig}. */
-export interface AppConfigProps {
-  /**
-   * Namespace of the ConfigMap and Secret.
-   * @default - the Chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
+export interface AppConfigProps extends LabelledProps {
   /**
    * ConfigMap name.
    * @default 'app-config'
@@ -52,11 +54,6 @@ export interface AppConfigProps {
    * @default ['password']
    */
   readonly existingSecretKeys?: string[];
-  /**
-   * Labels for both objects.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** Options of {@link AppConfig.secretMount}. */
@@ -111,6 +108,9 @@ export class AppConfig extends Construct {
    * after rotating one, run `kubectl rollout restart`.
    */
   public readonly hash: string;
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The rendered Secret; undefined when it is created out of band. */
+  public readonly secret?: k8s.KubeSecret;
   private readonly secretKeys: readonly string[];
   private readonly secretData: Readonly<Record<string, string>>;
 
@@ -124,7 +124,7 @@ export class AppConfig extends Construct {
       throw new ValidationError(fieldOf(this, 'existingSecretKeys'), props.existingSecretKeys,
         'Conflicts with secretStringData: set secretStringData to render the Secret, or existingSecretKeys to reference one created with kubectl, not both.');
     }
-    const settings = props.settings ?? { DB_USER: 'app', DB_NAME: 'app' };
+    const settings = props.settings ?? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' };
     for (const [key, value] of Object.entries(settings)) {
       validateEnvVarName(fieldOf(this, `settings key`), key);
       if (typeof value !== 'string') {
@@ -142,16 +142,16 @@ export class AppConfig extends Construct {
         throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string.');
       }
     }
-    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? ['password']);
+    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [DEFAULT_PASSWORD_KEY]);
     this.secretData = secretData;
     this.hash = configHash(this.settings, secretData);
 
-    new k8s.KubeConfigMap(this, 'ConfigMap', {
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
       metadata: { name: this.configMapName, namespace: this.namespace, labels: props.labels },
       data: { ...this.settings },
     });
     if (this.rendersSecret) {
-      new k8s.KubeSecret(this, 'Secret', {
+      this.secret = new k8s.KubeSecret(this, 'Secret', {
         metadata: { name: this.secretName, namespace: this.namespace, labels: props.labels },
         type: 'Opaque',
         data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),

@@ -7,21 +7,17 @@
 import { isIP } from 'net';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
+import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
+import { DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
 
 /** Props of {@link ExternalDatabase}. */
-export interface ExternalDatabaseProps {
+export interface ExternalDatabaseProps extends LabelledProps {
   /**
    * DNS name of the external database server, e.g. `mydb.abc123.eu-west-1.rds.amazonaws.com`.
    * An IP address is refused: ExternalName Services only carry DNS names.
    */
   readonly host: string;
-  /**
-   * Namespace of the Service.
-   * @default - the Chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
   /**
    * Service name: what applications use as their database host.
    * @default 'postgres'
@@ -32,11 +28,6 @@ export interface ExternalDatabaseProps {
    * @default 5432
    */
   readonly port?: number;
-  /**
-   * Labels of the Service.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** An ExternalName Service standing in for a database outside the cluster. */
@@ -44,6 +35,8 @@ export class ExternalDatabase extends Construct {
   public readonly serviceName: string;
   public readonly host: string;
   public readonly port: number;
+  /** The ExternalName Service. */
+  public readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
     super(scope, id);
@@ -56,9 +49,9 @@ export class ExternalDatabase extends Construct {
     this.host = validateDnsSubdomain(f('host'), props?.host);
     const namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
-    this.port = validatePort(f('port'), props.port ?? 5432);
+    this.port = validatePort(f('port'), props.port ?? DEFAULT_POSTGRES_PORT);
 
-    new k8s.KubeService(this, 'Resource', {
+    this.service = new k8s.KubeService(this, 'Resource', {
       metadata: { name: this.serviceName, namespace, labels: props.labels },
       spec: {
         type: 'ExternalName',

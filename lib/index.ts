@@ -9,6 +9,7 @@ export * from './network-policies';
 export * from './pod-security';
 export * from './postgres-backup';
 export * from './postgres-database';
+export * from './postgres-image';
 export * from './postgres-scripts';
 export * from './reference-architecture';
 export * from './resources';

@@ -6,7 +6,16 @@
  * immutable, so selecting on `version` would make an upgrade impossible to apply.
  */
 import { Construct } from 'constructs';
-import { fieldOf, validateLabelValue } from './prop-checks';
+import { NamespacedProps, fieldOf, validateLabelValue } from './prop-checks';
+
+/** Props of a construct that runs pods, whose recommended labels come from an identity. */
+export interface WorkloadProps extends NamespacedProps {
+  /**
+   * Recommended-label values; each construct documents how it fills the rest.
+   * @default - derived from the construct's name and image
+   */
+  readonly identity?: Partial<AppIdentity>;
+}
 
 /** The identity of one component of an application, from which its labels are derived. */
 export interface AppIdentity {

@@ -37,6 +37,8 @@ export interface RestrictedNamespaceProps {
 export class RestrictedNamespace extends Construct {
   /** The namespace name, for the `metadata.namespace` of everything inside it. */
   public readonly name: string;
+  /** The Namespace object (not `namespace`, which is a name everywhere else in this folder). */
+  public readonly namespaceObject: k8s.KubeNamespace;
 
   constructor(scope: Construct, id: string, props: RestrictedNamespaceProps = {}) {
     super(scope, id);
@@ -47,7 +49,7 @@ export class RestrictedNamespace extends Construct {
     if (!/^(latest|v1\.\d+)$/.test(version)) {
       validateOneOf(fieldOf(this, 'enforceVersion'), version, ['latest', 'v1.<minor>']);
     }
-    new k8s.KubeNamespace(this, 'Resource', {
+    this.namespaceObject = new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: this.name,
         labels: {

@@ -19,12 +19,14 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { configHash } from './config-hash';
 import { validateCronSchedule } from './cron-schedule';
 import { declareExternalSecret } from './external-secrets';
-import { AppIdentity, recommendedLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, WorkloadProps, recommendedLabels, validateIdentity, versionFromImage } from './labels';
+import { DNS_PORTS, IPodGroup, NetworkPolicies, Peer, PolicyPort } from './network-policies';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { DEFAULT_POSTGRES_IMAGE, POSTGRES_UID } from './postgres-image';
 import { BACKUP_DIR, BACKUP_SCRIPTS_DIR, backupScripts } from './postgres-scripts';
 import {
   ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validatePort, validatePositiveQuantity,
@@ -32,13 +34,67 @@ import {
 import { ResourceRequirements, renderResources } from './resources';
 import { checkUniqueObjects } from './unique-objects';
 
-/** Props of {@link PostgresBackup}. */
-export interface PostgresBackupProps {
+/**
+ * The database to back up: a {@link PostgresDatabase} satisfies it. For a database made
+ * elsewhere, an object literal with its Services, pod labels and AppConfig.
+ */
+export interface IPostgresBackupSource extends IPodGroup {
+  /** Client Service of the primary, which restores write to. */
+  readonly serviceName: string;
+  /** The server's port. */
+  readonly ports: { readonly postgresql: PolicyPort };
   /**
-   * Namespace of every object; the database's.
-   * @default - the namespace of the enclosing Chart, else 'default'
+   * Read-only Service of the standbys, which backups dump from when there is one.
+   * @default - none: dump from `serviceName`
+   */
+  readonly readServiceName?: string;
+  /**
+   * The standbys' pods, behind `readServiceName`.
+   * @default - none: the primary's pods are the only source
+   */
+  readonly standbys?: IPodGroup;
+  /** The database's configuration: user, database name and password Secret. */
+  readonly config: AppConfig;
+  /**
+   * Setting of `config` holding the database user.
+   * @default 'DB_USER'
+   */
+  readonly userKey?: string;
+  /**
+   * Setting of `config` holding the database name.
+   * @default 'DB_NAME'
+   */
+  readonly databaseKey?: string;
+  /**
+   * Key of `config`'s Secret holding the password.
+   * @default 'password'
+   */
+  readonly passwordKey?: string;
+  /**
+   * Image of the server: pg_dump must be at least its major version.
+   * @default 'postgres:16.4-bookworm'
+   */
+  readonly image?: string;
+  /**
+   * Secret with the CA (`ca.crt`) of the server's certificate, when it uses TLS (clients then verify it).
+   * @default - plain-text connections (sslmode=disable)
+   */
+  readonly tlsSecretName?: string;
+}
+
+/** Props of {@link PostgresBackup}. */
+export interface PostgresBackupProps extends WorkloadProps {
+  /**
+   * Namespace of every object; it must be the database's.
+   * @default - the database's namespace
    */
   readonly namespace?: string;
+  /**
+   * The database: backups dump from its standbys' read Service (else its Service),
+   * restores write to its primary (its `selector` selects the primary's pods), over TLS
+   * when it has it, with its AppConfig's credentials.
+   */
+  readonly database: IPostgresBackupSource;
   /**
    * Name of the backup CronJob, its PVC, ServiceAccount and ConfigMap. The restore
    * CronJob is `<name>-restore`.
@@ -46,9 +102,8 @@ export interface PostgresBackupProps {
    */
   readonly name?: string;
   /**
-   * Image with pg_dump and pg_restore; use the database's image, because pg_dump must
-   * be at least the server's major version.
-   * @default 'postgres:16.4-bookworm'
+   * Image with pg_dump and pg_restore; pg_dump must be at least the server's major version.
+   * @default - the database's image, else 'postgres:16.4-bookworm' (DEFAULT_POSTGRES_IMAGE)
    */
   readonly image?: string;
   /**
@@ -56,36 +111,6 @@ export interface PostgresBackupProps {
    * @default - name 'postgresql-backup', instance and part-of from `name`, component 'backup' (restore pods: 'restore'), version from the image tag
    */
   readonly identity?: Partial<AppIdentity>;
-  /** The database's configuration: user, database name and password Secret. */
-  readonly config: AppConfig;
-  /**
-   * ConfigMap key holding the database user.
-   * @default 'DB_USER'
-   */
-  readonly userKey?: string;
-  /**
-   * ConfigMap key holding the database name.
-   * @default 'DB_NAME'
-   */
-  readonly databaseKey?: string;
-  /**
-   * Secret key holding the password.
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
-  /** Service to dump from (in the namespace), e.g. the read Service of the standbys. */
-  readonly host: string;
-  /** Service of the primary, which restores write to. */
-  readonly primaryHost: string;
-  /**
-   * Database port.
-   * @default 5432
-   */
-  readonly port?: number;
-  /** Labels of the pods behind `host`, for the NetworkPolicies. */
-  readonly sourceSelector: Record<string, string>;
-  /** Labels of the primary's pods, for the NetworkPolicies. */
-  readonly primarySelector: Record<string, string>;
   /**
    * When backups run: a 5-field cron expression, in `timeZone`.
    * @default '0 3 * * *' (03:00 every day)
@@ -112,17 +137,11 @@ export interface PostgresBackupProps {
    */
   readonly storageClassName?: string;
   /**
-   * Secret with the CA (`ca.crt`) of the database's TLS certificate: connect with
-   * sslmode=verify-full.
-   * @default - plain-text connections (sslmode=disable)
+   * Where the backup and restore pods may send DNS queries (UDP and TCP 53);
+   * `Peer.anyAddress()` when the resolver is not a pod.
+   * @default Peer.clusterDns() (the `k8s-app: kube-dns` pods in namespace `kube-system`)
    */
-  readonly tlsSecretName?: string;
-  /**
-   * Where the backup and restore pods may send DNS queries (UDP and TCP 53): peers, or
-   * `'any'` when the resolver is not a pod.
-   * @default - the `k8s-app: kube-dns` pods in namespace `kube-system`
-   */
-  readonly dnsTo?: k8s.NetworkPolicyPeer[] | 'any';
+  readonly dnsTo?: Peer;
   /**
    * Container resources of the backup and restore pods.
    * @default - 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage
@@ -136,17 +155,15 @@ export const DEFAULT_BACKUP_RESOURCES: ResourceRequirements = {
   ephemeralStorageRequest: '64Mi', ephemeralStorageLimit: '256Mi',
 };
 
-const POSTGRES_UID = 999;
-/** The cluster DNS pods on kind, minikube and kubeadm clusters (as NetworkPolicies' default). */
-const DEFAULT_DNS_PEERS: k8s.NetworkPolicyPeer[] = [{
-  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-}];
 const TIME_ZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 
 /** A backup CronJob, its volume, and a suspended restore CronJob. */
 export class PostgresBackup extends Construct {
   public readonly namespace: string;
+  /** Name of the backup CronJob, its PVC, ServiceAccount and ConfigMap. */
+  public readonly name: string;
+  /** Labels of the backup and the restore pods. */
+  public readonly selector: Record<string, string>;
   /** The backup CronJob: `kubectl create job --from=cronjob/<name>` takes a backup now. */
   public readonly cronJobName: string;
   /** The suspended restore CronJob, the template of restore Jobs. */
@@ -155,35 +172,50 @@ export class PostgresBackup extends Construct {
   public readonly restoreRequestConfigMapName: string;
   /** The PersistentVolumeClaim holding the dumps. */
   public readonly claimName: string;
+  /** The backup CronJob. */
+  public readonly cronJob: k8s.KubeCronJob;
+  /** The suspended restore CronJob. */
+  public readonly restoreCronJob: k8s.KubeCronJob;
+  /** The PersistentVolumeClaim of the dumps. */
+  public readonly claim: k8s.KubePersistentVolumeClaim;
+  /** ConfigMap `<name>-scripts` with backup.sh and restore.sh. */
+  public readonly scriptsConfigMap: k8s.KubeConfigMap;
+  /** The backup pods' ServiceAccount. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The restore pods' ServiceAccount. */
+  public readonly restoreServiceAccount: k8s.KubeServiceAccount;
+  /** Backup and restore pods -> the database pods they read or restore into, and DNS (`allow-<name>-egress`, `allow-<name>-ingress[-2]`). */
+  public readonly networkPolicies: NetworkPolicies;
 
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
-    this.namespace = namespaceFor(this, f('namespace'), props.namespace);
+    const database = props?.database;
+    if (database === null || typeof database !== 'object') {
+      throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
+    }
+    this.namespace = namespaceFor(this, f('namespace'), props.namespace ?? database.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
+    this.name = name;
     this.cronJobName = name;
     this.restoreCronJobName = `${name}-restore`;
     this.restoreRequestConfigMapName = `${name}-restore-request`;
     this.claimName = name;
-    const image = validateImage(f('image'), props.image ?? 'postgres:16.4-bookworm');
+    const image = validateImage(f('image'), props.image ?? database.image ?? DEFAULT_POSTGRES_IMAGE);
     const identity = validateIdentity(this, 'identity', {
       name: 'postgresql-backup', instance: name, partOf: name, component: 'backup', version: versionFromImage(image), ...props.identity,
     });
-    const config = props.config;
-    if (!config) throw new ValidationError(f('config'), config, 'Required: the AppConfig of the database (user, database name and password Secret).');
+    const config = database.config;
+    if (!config) throw new ValidationError(f('database.config'), config, 'Required: the AppConfig of the database (user, database name and password Secret).');
     if (config.namespace !== this.namespace) {
-      throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the backups ("${this.namespace}").`);
+      throw new ValidationError(f('database.config'), config.namespace, `Must be in the same namespace as the backups ("${this.namespace}").`);
     }
-    const host = validateDnsLabel(f('host'), props.host);
-    const primaryHost = validateDnsLabel(f('primaryHost'), props.primaryHost);
-    const port = validatePort(f('port'), props.port ?? 5432);
-    for (const key of ['sourceSelector', 'primarySelector'] as const) {
-      const sel = props[key];
-      if (!sel || typeof sel !== 'object' || Object.keys(sel).length === 0) {
-        throw new ValidationError(f(key), sel, 'Must hold at least one label of the database pods: an empty selector would open the policy to every pod.');
-      }
-    }
+    const tlsSecretName = database.tlsSecretName;
+    // Dump from a standby when there is one, so the primary does not carry the load.
+    const host = validateDnsLabel(f('database.readServiceName'), database.readServiceName ?? database.serviceName);
+    const primaryHost = validateDnsLabel(f('database.serviceName'), database.serviceName);
+    const port = validatePort(f('database.ports.postgresql.port'), database.ports?.postgresql?.port);
     const schedule = validateCronSchedule(f('schedule'), props.schedule ?? '0 3 * * *');
     const timeZone = props.timeZone ?? 'Etc/UTC';
     if (typeof timeZone !== 'string' || !TIME_ZONE.test(timeZone)) {
@@ -192,15 +224,15 @@ export class PostgresBackup extends Construct {
     const keep = validateInteger(f('keep'), props.keep ?? 7, 1, 1000);
     const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);
-    if (props.tlsSecretName !== undefined) validateDnsSubdomain(f('tlsSecretName'), props.tlsSecretName);
+    if (tlsSecretName !== undefined) validateDnsSubdomain(f('database.tlsSecretName'), tlsSecretName);
     const resources = renderResources(f('resources'), props.resources ?? DEFAULT_BACKUP_RESOURCES);
-    const dnsTo = props.dnsTo ?? DEFAULT_DNS_PEERS;
-    if (dnsTo !== 'any' && (!Array.isArray(dnsTo) || dnsTo.length === 0)) {
-      throw new ValidationError(f('dnsTo'), dnsTo, 'Must be "any" or a non-empty list of NetworkPolicy peers (an empty list would block DNS).');
+    const dnsTo = props.dnsTo ?? Peer.clusterDns();
+    if (!(dnsTo instanceof Peer)) {
+      throw new ValidationError(f('dnsTo'), dnsTo, 'Must be a Peer: Peer.clusterDns(namespace, podLabels), Peer.of([...]) or Peer.anyAddress().');
     }
-    const userKey = props.userKey ?? 'DB_USER';
-    const databaseKey = props.databaseKey ?? 'DB_NAME';
-    const passwordKey = props.passwordKey ?? 'password';
+    const userKey = database.userKey ?? DEFAULT_USER_KEY;
+    const databaseKey = database.databaseKey ?? DEFAULT_DATABASE_KEY;
+    const passwordKey = database.passwordKey ?? DEFAULT_PASSWORD_KEY;
     // The password as a read-only file; fails, naming the key, when the Secret lacks it.
     const credentials = config.secretMount({ keys: [passwordKey], mountPath: '/etc/refarch-credentials', volumeName: 'credentials' });
 
@@ -208,18 +240,19 @@ export class PostgresBackup extends Construct {
     const restoreLabels = recommendedLabels({ ...identity, component: 'restore' });
     // Both kinds of pod: backup and restore.
     const podSelector = { 'app.kubernetes.io/name': identity.name, 'app.kubernetes.io/instance': identity.instance };
+    this.selector = podSelector;
     const user = { uid: POSTGRES_UID, gid: POSTGRES_UID, fsGroup: POSTGRES_UID };
     const scripts = backupScripts();
     const scriptsName = `${name}-scripts`;
     const fqdn = (service: string) => `${service}.${this.namespace}.svc.cluster.local`;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name, namespace: this.namespace, labels },
       // The pods talk to PostgreSQL only, never to the Kubernetes API.
       automountServiceAccountToken: false,
     });
 
-    new k8s.KubePersistentVolumeClaim(this, 'Claim', {
+    this.claim = new k8s.KubePersistentVolumeClaim(this, 'Claim', {
       metadata: { name: this.claimName, namespace: this.namespace, labels },
       spec: {
         accessModes: ['ReadWriteOnce'],
@@ -228,13 +261,13 @@ export class PostgresBackup extends Construct {
       },
     });
 
-    new k8s.KubeConfigMap(this, 'Scripts', {
+    this.scriptsConfigMap = new k8s.KubeConfigMap(this, 'Scripts', {
       metadata: { name: scriptsName, namespace: this.namespace, labels },
       data: scripts,
     });
 
     // One identity per kind of pod, so RBAC granted to one never reaches the other.
-    new k8s.KubeServiceAccount(this, 'RestoreServiceAccount', {
+    this.restoreServiceAccount = new k8s.KubeServiceAccount(this, 'RestoreServiceAccount', {
       metadata: { name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels },
       automountServiceAccountToken: false,
     });
@@ -257,8 +290,8 @@ export class PostgresBackup extends Construct {
             { name: 'PGPORT', value: String(port) },
             config.settingEnv('PGUSER', userKey),
             config.settingEnv('PGDATABASE', databaseKey),
-            { name: 'PGSSLMODE', value: props.tlsSecretName ? 'verify-full' : 'disable' },
-            ...(props.tlsSecretName ? [{ name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' }] : []),
+            { name: 'PGSSLMODE', value: tlsSecretName ? 'verify-full' : 'disable' },
+            ...(tlsSecretName ? [{ name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' }] : []),
             { name: 'PGCONNECT_TIMEOUT', value: '10' },
             { name: 'REFARCH_PASSWORD_FILE', value: credentials.filePath(passwordKey) },
             ...extraEnv,
@@ -270,7 +303,7 @@ export class PostgresBackup extends Construct {
             { name: 'scripts', mountPath: BACKUP_SCRIPTS_DIR, readOnly: true },
             credentials.volumeMount,
             { name: 'tmp', mountPath: '/tmp' },
-            ...(props.tlsSecretName ? [{ name: 'ca', mountPath: '/etc/postgresql-ca', readOnly: true }] : []),
+            ...(tlsSecretName ? [{ name: 'ca', mountPath: '/etc/postgresql-ca', readOnly: true }] : []),
           ],
         }],
         volumes: [
@@ -279,13 +312,13 @@ export class PostgresBackup extends Construct {
           credentials.volume,
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
           // Only the CA: these pods have no business with the server's private key.
-          ...(props.tlsSecretName ? [{ name: 'ca', secret: { secretName: props.tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
+          ...(tlsSecretName ? [{ name: 'ca', secret: { secretName: tlsSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }] : []),
         ],
       },
     });
     const workloadAnnotations = config.workloadAnnotations();
 
-    const backupCronJob = new k8s.KubeCronJob(this, 'CronJob', {
+    this.cronJob = new k8s.KubeCronJob(this, 'CronJob', {
       metadata: { name, namespace: this.namespace, labels, annotations: workloadAnnotations },
       spec: {
         schedule,
@@ -300,13 +333,17 @@ export class PostgresBackup extends Construct {
           spec: {
             backoffLimit: 1,
             activeDeadlineSeconds: 3600,
-            template: jobPod(labels, 'backup.sh', host, [{ name: 'REFARCH_KEEP', value: String(keep) }], name),
+            template: jobPod(labels, 'backup.sh', host, [
+              { name: 'REFARCH_KEEP', value: String(keep) },
+              // Where to dump from when the standby stays away (restarting, lost node).
+              ...(host !== primaryHost ? [{ name: 'REFARCH_FALLBACK_HOST', value: fqdn(primaryHost) }] : []),
+            ], name),
           },
         },
       },
     });
 
-    const restoreCronJob = new k8s.KubeCronJob(this, 'RestoreCronJob', {
+    this.restoreCronJob = new k8s.KubeCronJob(this, 'RestoreCronJob', {
       metadata: { name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels, annotations: workloadAnnotations },
       spec: {
         // Never runs on schedule: it is the template of `kubectl create job --from=cronjob/...`.
@@ -331,39 +368,16 @@ export class PostgresBackup extends Construct {
       },
     });
 
-    if (props.tlsSecretName) {
-      declareExternalSecret(backupCronJob, props.tlsSecretName);
-      declareExternalSecret(restoreCronJob, props.tlsSecretName);
+    if (tlsSecretName) {
+      declareExternalSecret(this.cronJob, tlsSecretName);
+      declareExternalSecret(this.restoreCronJob, tlsSecretName);
     }
 
     // Backup and restore pods reach the database port of the pods they need, and DNS;
     // nothing else. The database side admits them.
-    const tcp = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }];
-    const targets = [props.sourceSelector, props.primarySelector]
-      .filter((sel, i, all) => all.findIndex((o) => JSON.stringify(o) === JSON.stringify(sel)) === i);
-    new k8s.KubeNetworkPolicy(this, 'Egress', {
-      metadata: { name: `allow-${name}-egress`, namespace: this.namespace, labels },
-      spec: {
-        podSelector: { matchLabels: podSelector },
-        policyTypes: ['Egress'],
-        egress: [
-          { to: targets.map((sel) => ({ podSelector: { matchLabels: sel } })), ports: tcp },
-          {
-            ...(dnsTo === 'any' ? {} : { to: dnsTo }),
-            ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
-          },
-        ],
-      },
-    });
-    targets.forEach((sel, i) => {
-      new k8s.KubeNetworkPolicy(this, `Ingress${i}`, {
-        metadata: { name: `allow-${name}-ingress${i === 0 ? '' : `-${i + 1}`}`, namespace: this.namespace, labels },
-        spec: {
-          podSelector: { matchLabels: sel },
-          policyTypes: ['Ingress'],
-          ingress: [{ from: [{ podSelector: { matchLabels: podSelector } }], ports: tcp }],
-        },
-      });
-    });
+    this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', { namespace: this.namespace, labels, defaultDeny: false, dnsTo: 'none' });
+    const pods = { namespace: this.namespace, name, selector: podSelector };
+    this.networkPolicies.allow(pods, [database.standbys ?? database, database], { port }, { name });
+    this.networkPolicies.allow(pods, dnsTo, DNS_PORTS, { name });
   }
 }

@@ -25,13 +25,15 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
-import { AppIdentity, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, WorkloadProps, claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { declareExternalSecret } from './external-secrets';
 import { SCRIPTS_DIR, databaseScripts, tlsServerArgs } from './postgres-scripts';
 import { ResourceRequirements, renderResources } from './resources';
+import { NetworkPolicies } from './network-policies';
+import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT, POSTGRES_UID } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
 import {
   ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf,
@@ -42,12 +44,7 @@ import {
 export type ClaimRetention = 'Retain' | 'Delete';
 
 /** Props of {@link PostgresDatabase}. */
-export interface PostgresDatabaseProps {
-  /**
-   * Namespace of every object.
-   * @default - the Chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
+export interface PostgresDatabaseProps extends WorkloadProps {
   /**
    * Name of the StatefulSet and of the client Service that applications connect to.
    * The headless Service is `<name>-headless`.
@@ -157,6 +154,8 @@ export interface PostgresTls {
   readonly secretName: string;
 }
 
+/** Secret key of the replication role's password, unless `replicationPasswordKey` says otherwise. */
+export const DEFAULT_REPLICATION_PASSWORD_KEY = 'replication-password';
 /** Where the TLS Secret is mounted in database pods; clients mount `ca.crt` where they like. */
 export const TLS_DIR = '/etc/postgresql-tls';
 /** Pod-template label telling a primary from a standby (`primary` / `standby`). */
@@ -171,20 +170,59 @@ export const DEFAULT_POSTGRES_RESOURCES: ResourceRequirements = {
   ephemeralStorageRequest: '64Mi', ephemeralStorageLimit: '1Gi',
 };
 
-const POSTGRES_UID = 999;
+
 const DATA_MOUNT = '/var/lib/postgresql/data';
+
+/** The hot standbys of a {@link PostgresDatabase} with `replicas` above 1. */
+export interface PostgresStandbys {
+  readonly namespace: string;
+  /** `<name>-replica`: the StatefulSet, its ServiceAccount and PDB. */
+  readonly name: string;
+  /** Labels that select the standby pods (never the primary). */
+  readonly selector: Record<string, string>;
+  readonly statefulSet: k8s.KubeStatefulSet;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** `<name>-replica-headless`. */
+  readonly headlessService: k8s.KubeService;
+  /** `<name>-read`: the read-only Service of the ready standbys. */
+  readonly readService: k8s.KubeService;
+  readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /** Standby -> primary on the database port (`allow-<name>-replica-to-primary-{egress,ingress}`). */
+  readonly networkPolicies: NetworkPolicies;
+}
 
 /** PostgreSQL as a StatefulSet with persistent storage. */
 export class PostgresDatabase extends Construct {
   public readonly namespace: string;
+  /** Name of the StatefulSet, its ServiceAccount and PDB, and of the client Service. */
+  public readonly name: string;
+  /** The server's image (backups use it too: pg_dump must be at least the server's major version). */
+  public readonly image: string;
+  /** Where the user, database name and password come from (given, or its own). */
+  public readonly config: AppConfig;
+  /** Keys of `config` holding the user, the database name and (in its Secret) the password. */
+  public readonly userKey: string;
+  public readonly databaseKey: string;
+  public readonly passwordKey: string;
   /** Name of the client Service: the database host for applications in the namespace. */
   public readonly serviceName: string;
   /** Name of the headless Service that gives the pod its stable DNS name. */
   public readonly headlessServiceName: string;
   public readonly port: number;
-  /** Labels that select the database pod; use them in NetworkPolicies. */
+  /** The server's named container port, for {@link NetworkPolicies.allow}. */
+  public readonly ports: { readonly postgresql: { readonly name: 'postgresql'; readonly port: number; readonly protocol: 'TCP' } };
+  /** Labels that select the database pod (the primary); use them in NetworkPolicies. */
   public readonly selector: Record<string, string>;
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The client Service `<name>`: the primary. */
+  public readonly service: k8s.KubeService;
+  /** The headless Service `<name>-headless` named by the StatefulSet's serviceName. */
+  public readonly headlessService: k8s.KubeService;
+  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /** ConfigMap `<name>-scripts` of the bootstrap scripts; undefined with one replica and no TLS. */
+  public readonly scriptsConfigMap?: k8s.KubeConfigMap;
+  /** The standbys and everything of theirs; undefined with a single replica. */
+  public readonly standbys?: PostgresStandbys;
   /** The database pod's own ServiceAccount (same name as the StatefulSet, no API token). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** Total pods: the primary plus the standbys. */
@@ -204,16 +242,19 @@ export class PostgresDatabase extends Construct {
     checkUniqueObjects(this);
     this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     const name = validateDnsLabel(f('name'), props.name ?? 'postgres', 52);
+    this.name = name;
     this.serviceName = name;
     this.headlessServiceName = `${name}-headless`;
-    const image = validateImage(f('image'), props.image ?? 'postgres:16.4-bookworm');
+    const image = validateImage(f('image'), props.image ?? DEFAULT_POSTGRES_IMAGE);
+    this.image = image;
     const identity = validateIdentity(this, 'identity', {
       name: 'postgresql', instance: name, partOf: name, component: 'database', version: versionFromImage(image), ...props.identity,
     });
     const labels = recommendedLabels(identity);
     this.selector = selectorLabels(identity);
     // uid 999 without capabilities cannot bind a port below 1024.
-    this.port = validateInteger(f('port'), props.port ?? 5432, 1024, 65535);
+    this.port = validateInteger(f('port'), props.port ?? DEFAULT_POSTGRES_PORT, 1024, 65535);
+    this.ports = { postgresql: { name: 'postgresql', port: this.port, protocol: 'TCP' } };
     const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);
     const accessMode = validateOneOf(f('accessMode'), props.accessMode ?? 'ReadWriteOnce', ['ReadWriteOnce', 'ReadWriteOncePod'] as const);
@@ -223,12 +264,13 @@ export class PostgresDatabase extends Construct {
     const resources = renderResources(f('resources'), props.resources ?? DEFAULT_POSTGRES_RESOURCES);
 
     const config = props.config ?? new AppConfig(this, 'Config', { namespace: this.namespace });
+    this.config = config;
     if (config.namespace !== this.namespace) {
       throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the database ("${this.namespace}"): env references cannot cross namespaces.`);
     }
-    const userKey = props.userKey ?? 'DB_USER';
-    const databaseKey = props.databaseKey ?? 'DB_NAME';
-    const passwordKey = props.passwordKey ?? 'password';
+    const userKey = this.userKey = props.userKey ?? DEFAULT_USER_KEY;
+    const databaseKey = this.databaseKey = props.databaseKey ?? DEFAULT_DATABASE_KEY;
+    const passwordKey = this.passwordKey = props.passwordKey ?? DEFAULT_PASSWORD_KEY;
     validatePostgresIdentifier(f(`config setting ${userKey}`), config.setting(userKey), 'role');
     validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const user = { uid: POSTGRES_UID, gid: POSTGRES_UID, fsGroup: POSTGRES_UID };
@@ -241,8 +283,9 @@ export class PostgresDatabase extends Construct {
     const ha = this.highAvailability(props, config, identity, name);
     this.replicas = ha.replicas;
     this.tlsSecretName = ha.tlsSecretName;
+    this.scriptsConfigMap = ha.scriptsConfigMap;
 
-    new k8s.KubeService(this, 'HeadlessService', {
+    this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
       metadata: { name: this.headlessServiceName, namespace: this.namespace, labels },
       spec: {
         clusterIp: 'None',
@@ -253,7 +296,7 @@ export class PostgresDatabase extends Construct {
       },
     });
 
-    new k8s.KubeService(this, 'Service', {
+    this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: this.namespace, labels },
       spec: {
         type: 'ClusterIP',
@@ -349,7 +392,7 @@ export class PostgresDatabase extends Construct {
 
     // A single database pod cannot stay up through a drain; a budget of 1 lets a drain
     // proceed (with downtime) instead of blocking forever, and still serializes evictions.
-    new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name, namespace: this.namespace, labels },
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -371,6 +414,7 @@ export class PostgresDatabase extends Construct {
       this.readServiceName = standbys.readServiceName;
       this.standbySelector = standbys.selector;
       this.standbyStatefulSet = standbys.statefulSet;
+      this.standbys = standbys;
       if (this.tlsSecretName) declareExternalSecret(standbys.statefulSet, this.tlsSecretName);
     }
   }
@@ -389,7 +433,7 @@ export class PostgresDatabase extends Construct {
         props.replicationUser ?? props.replicationPasswordKey, 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
     }
     const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? 'replicator', 'role');
-    const replicationPasswordKey = props.replicationPasswordKey ?? 'replication-password';
+    const replicationPasswordKey = props.replicationPasswordKey ?? DEFAULT_REPLICATION_PASSWORD_KEY;
     if (props.tls !== undefined) {
       if (typeof props.tls !== 'object' || props.tls === null || props.tls.secretName === undefined || props.tls.secretName === '') {
         throw new ValidationError(f('tls.secretName'), props.tls?.secretName,
@@ -402,7 +446,7 @@ export class PostgresDatabase extends Construct {
     const tls = props.tls !== undefined;
 
     const none = {
-      replicas, tlsSecretName: undefined as string | undefined,
+      replicas, scriptsConfigMap: undefined as k8s.KubeConfigMap | undefined, tlsSecretName: undefined as string | undefined,
       primaryLabels: {} as Record<string, string>, annotations: {} as Record<string, string>, secretKeys: [] as string[], primaryCommand: {}, env: [] as k8s.EnvVar[],
       primaryMounts: [] as k8s.VolumeMount[], standbyMounts: [] as k8s.VolumeMount[], volumes: [] as k8s.Volume[],
       serverArgs: [] as string[], primaryReadiness: undefined as k8s.Probe | undefined, standby: undefined as StandbyIdentity | undefined,
@@ -415,7 +459,7 @@ export class PostgresDatabase extends Construct {
       : undefined;
     const scripts = databaseScripts();
     const scriptsConfigMap = `${name}-scripts`;
-    new k8s.KubeConfigMap(this, 'Scripts', {
+    const scriptsObject = new k8s.KubeConfigMap(this, 'Scripts', {
       metadata: { name: scriptsConfigMap, namespace: this.namespace, labels: recommendedLabels(identity) },
       data: scripts,
     });
@@ -446,6 +490,7 @@ export class PostgresDatabase extends Construct {
     });
     return {
       replicas,
+      scriptsConfigMap: scriptsObject as k8s.KubeConfigMap | undefined,
       tlsSecretName: props.tls?.secretName,
       primaryLabels: (replicated ? { [ROLE_LABEL]: 'primary' } : {}) as Record<string, string>,
       annotations: { [SCRIPTS_HASH_ANNOTATION]: configHash(scripts) },
@@ -483,13 +528,13 @@ export class PostgresDatabase extends Construct {
     const readService = `${c.name}-read`;
     const ports = [{ name: 'postgresql', port: this.port, targetPort: k8s.IntOrString.fromString('postgresql'), protocol: 'TCP' }];
 
-    new k8s.KubeService(this, 'StandbyHeadlessService', {
+    const headlessService = new k8s.KubeService(this, 'StandbyHeadlessService', {
       metadata: { name: headless, namespace: this.namespace, labels },
       spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports },
     });
     // Ready standbys only (readiness: in recovery and streaming), so a standby that is
     // still cloning or has lost the primary serves no stale reads.
-    new k8s.KubeService(this, 'ReadService', {
+    const readServiceObject = new k8s.KubeService(this, 'ReadService', {
       metadata: { name: readService, namespace: this.namespace, labels },
       spec: { type: 'ClusterIP', selector, ports },
     });
@@ -572,23 +617,19 @@ export class PostgresDatabase extends Construct {
       },
     });
 
-    new k8s.KubePodDisruptionBudget(this, 'StandbyPodDisruptionBudget', {
+    const podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'StandbyPodDisruptionBudget', {
       metadata: { name: standbyName, namespace: this.namespace, labels },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
 
     // Standby -> primary on the database port (cloning and streaming). Rendered here, so
     // replication works under a default-deny policy in the namespace.
-    const tcp = [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }];
-    new k8s.KubeNetworkPolicy(this, 'ReplicationEgress', {
-      metadata: { name: `allow-${standbyName}-to-primary-egress`, namespace: this.namespace, labels },
-      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: this.selector } }], ports: tcp }] },
-    });
-    new k8s.KubeNetworkPolicy(this, 'ReplicationIngress', {
-      metadata: { name: `allow-${standbyName}-to-primary-ingress`, namespace: this.namespace, labels },
-      spec: { podSelector: { matchLabels: this.selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: selector } }], ports: tcp }] },
-    });
-    return { readServiceName: readService, selector, statefulSet };
+    const networkPolicies = new NetworkPolicies(this, 'Replication', { namespace: this.namespace, labels, defaultDeny: false, dnsTo: 'none' });
+    const standbys: PostgresStandbys = {
+      namespace: this.namespace, name: standbyName, selector, statefulSet, serviceAccount, headlessService, readService: readServiceObject, podDisruptionBudget, networkPolicies,
+    };
+    networkPolicies.allow(standbys, this, this.ports.postgresql, { name: `${standbyName}-to-primary` });
+    return { ...standbys, readServiceName: readService };
   }
 }
 

@@ -38,6 +38,24 @@ function describe(value: unknown): string {
   }
 }
 
+/** Props every construct of this folder shares: where its objects go. */
+export interface NamespacedProps {
+  /**
+   * Namespace of every object.
+   * @default - the Chart's namespace, else 'default'
+   */
+  readonly namespace?: string;
+}
+
+/** Props of a construct whose objects carry the labels given to it. */
+export interface LabelledProps extends NamespacedProps {
+  /**
+   * Labels of every object.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
 /**
  * Names the field being checked as `<construct path>: <prop>`, so errors point at
  * both the construct (and therefore the environment) and the prop.

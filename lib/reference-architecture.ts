@@ -10,20 +10,23 @@
 import { isIP } from 'net';
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppConfig } from './app-config';
+import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
 import { ExternalDatabase } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
-import { DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, namespacePeer } from './network-policies';
+import {
+  AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
+} from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
-import { PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import { DEFAULT_REPLICATION_PASSWORD_KEY, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
   SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
   validatePostgresIdentifier, validateProductionImage,
 } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
-import { WebTier, WebTierProps } from './web-tier';
+import { DEFAULT_WEB_IMAGE, WebTier, WebTierProps } from './web-tier';
 
 /**
  * Settings of the web tier: the {@link WebTierProps} an environment may set (same
@@ -63,7 +66,7 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
   readonly user?: string;
   /** DB_SSLMODE of the app. @default 'disable' in-cluster, 'require' external */
   readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  /** External only, required there: DNS name of the server. */
+  /** External only, required there: DNS name of the server. @default - none (required with mode `external`) */
   readonly externalHost?: string;
   /** External only: CIDRs the web pods may reach on `port`. @default - any address */
   readonly externalCidrs?: string[];
@@ -74,6 +77,9 @@ export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | '
   /** @default true */
   readonly enabled?: boolean;
 }
+
+/** The demo app (app/): names its objects, and its database and user unless the settings say otherwise. */
+const APP_NAME = 'guestbook';
 
 /** Where the web pods find the CA of the database's TLS certificate. */
 export const DB_CA_DIR = '/etc/refarch-db-ca';
@@ -146,6 +152,24 @@ export interface ReferenceArchitectureProps {
 
 /** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
 export class ReferenceArchitecture extends Chart {
+  public readonly restrictedNamespace: RestrictedNamespace;
+  public readonly config: AppConfig;
+  public readonly web: WebTier;
+  /** Undefined with `ingress.enabled: false`. */
+  public readonly ingress?: WebIngress;
+  /** A PostgresDatabase in-cluster, an ExternalDatabase with `database.mode: external`. */
+  public readonly database: PostgresDatabase | ExternalDatabase;
+  /** Undefined without `database.backup` (or with an external database). */
+  public readonly backup?: PostgresBackup;
+  /**
+   * Default-deny, DNS, the web port from the ingress controller and web -> database. The
+   * data tier's own connections (replication, backups) are in `database.standbys` and
+   * `backup`.
+   */
+  public readonly networkPolicies: NetworkPolicies;
+  /** The policies of each connection `networkPolicies` allows (`allow-web-ingress`, `allow-web-to-database-{egress,ingress}`). */
+  public readonly connections: { readonly webIngress: AllowedConnection; readonly webToDatabase: AllowedConnection };
+
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
     for (const section of ['web', 'ingress', 'database', 'credentials'] as const) {
@@ -157,6 +181,11 @@ export class ReferenceArchitecture extends Chart {
     const web = props.web ?? {};
     const db = props.database ?? {};
     const ingress = props.ingress ?? {};
+    // Each setting key is named once, in its Settings interface; the rest of a section is
+    // handed to its construct as props (same names, same meaning, same defaults).
+    const { logLevel, title: webTitle, ...webTierSettings } = web;
+    const { enabled: ingressEnabledSetting, ...webIngressSettings } = ingress;
+    const { mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, ...postgresSettings } = db;
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
     const namespace = validateOwnNamespace(`${id}: namespace`, props.namespace ?? 'refarch');
@@ -167,16 +196,18 @@ export class ReferenceArchitecture extends Chart {
       throw new ValidationError(`${id}: partOf + environment`, instance,
         `Together at most 62 characters (${partOf.length} + ${environment.length} given): the instance label "<partOf>-<environment>" is at most 63.`);
     }
-    const mode = validateOneOf(`${id}: database.mode`, db.mode ?? 'in-cluster', ['in-cluster', 'external'] as const);
-    checkModeSpecificSettings(id, mode, db);
+    const mode = validateOneOf(`${id}: database.mode`, dbMode ?? 'in-cluster', ['in-cluster', 'external'] as const);
+    // The port is the one PostgresDatabase setting that also applies to an external database.
+    const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings };
+    checkModeSpecificSettings(id, mode, mode === 'external' ? inClusterOnly : { externalHost, externalCidrs }, externalHost, externalCidrs);
     const tls = mode === 'in-cluster' && db.tls !== undefined;
     // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
-    const sslMode = validateOneOf(`${id}: database.sslMode`, db.sslMode ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
-    const dbName = validatePostgresIdentifier(`${id}: database.name`, db.name ?? 'guestbook', 'database');
-    const dbUser = validatePostgresIdentifier(`${id}: database.user`, db.user ?? 'guestbook', 'role');
-    const ingressEnabled = ingress.enabled ?? true;
+    const sslMode = validateOneOf(`${id}: database.sslMode`, sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
+    const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? APP_NAME, 'database');
+    const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? APP_NAME, 'role');
+    const ingressEnabled = ingressEnabledSetting ?? true;
     if (typeof ingressEnabled !== 'boolean') {
-      throw new ValidationError(`${id}: ingress.enabled`, ingress.enabled, 'Must be true or false.');
+      throw new ValidationError(`${id}: ingress.enabled`, ingressEnabledSetting, 'Must be true or false.');
     }
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
     const password = props.credentials?.password;
@@ -184,25 +215,25 @@ export class ReferenceArchitecture extends Chart {
       throw new ValidationError(`${id}: credentials.password`, typeof password === 'string' ? password : typeof password, 'Must be a non-empty string, or unset to create the Secret out of band.');
     }
 
-    const webImage = web.image ?? 'refarch-guestbook:0.1.0';
+    const webImage = web.image ?? DEFAULT_WEB_IMAGE;
     // WebTier checks the image; a non-string would break versionFromImage before it gets there.
     if (typeof webImage !== 'string') validateImage(`${id}: web.image`, webImage);
     checkProduction(id, props, webImage, mode);
-    const title = web.title ?? 'Guestbook';
+    const title = webTitle ?? 'Guestbook';
     if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
     const appVersion = versionFromImage(webImage);
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
-    const dbPort = db.port ?? 5432;
+    const dbPort = db.port ?? DEFAULT_POSTGRES_PORT;
     const dbServiceName = 'postgres';
     // Only a valid count counts here; PostgresDatabase reports a bad one, naming the field.
     const replicated = mode === 'in-cluster' && typeof db.replicas === 'number' && db.replicas > 1;
     const secretData = renderedSecretData(id, props.credentials, replicated);
 
-    new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
+    this.restrictedNamespace = new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
 
-    const config = new AppConfig(this, 'Config', {
+    const config = this.config = new AppConfig(this, 'Config', {
       namespace,
-      configMapName: 'guestbook-config',
+      configMapName: `${APP_NAME}-config`,
       labels: shared('config'),
       settings: {
         // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
@@ -212,31 +243,24 @@ export class ReferenceArchitecture extends Chart {
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
-        LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, web.logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
+        LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
         APP_TITLE: title,
         APP_ENV: environment,
       },
-      secretName: props.credentials?.secretName ?? 'guestbook-db-credentials',
+      secretName: props.credentials?.secretName ?? `${APP_NAME}-db-credentials`,
       secretStringData: secretData,
-      existingSecretKeys: secretData === undefined && replicated ? ['password', 'replication-password'] : undefined,
+      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY] : undefined,
     });
 
-    const webTier = new WebTier(this, 'Web', {
+    const webTier = this.web = new WebTier(this, 'Web', {
+      ...webTierSettings,
       namespace,
-      name: 'guestbook',
+      name: APP_NAME,
       image: webImage,
-      identity: { name: 'guestbook', instance, partOf, version: appVersion },
-      replicas: web.replicas,
-      autoscaling: web.autoscaling,
-      containerPort: web.containerPort,
-      servicePort: web.servicePort,
-      serviceType: web.serviceType,
-      nodePort: web.nodePort,
-      resources: web.resources,
-      maxUnavailable: web.maxUnavailable,
+      identity: { name: APP_NAME, instance, partOf, version: appVersion },
       config,
       // A file, not DB_PASSWORD: the value stays out of the pod's environment.
-      secretFiles: { DB_PASSWORD_FILE: 'password' },
+      secretFiles: { DB_PASSWORD_FILE: DEFAULT_PASSWORD_KEY },
     });
     if (tls) {
       // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
@@ -249,106 +273,74 @@ export class ReferenceArchitecture extends Chart {
     }
 
     if (ingressEnabled) {
-      new WebIngress(this, 'Ingress', {
-        namespace,
-        name: 'guestbook',
-        serviceName: webTier.serviceName,
-        servicePortName: webTier.servicePortName,
-        className: ingress.className,
-        host: ingress.host,
-        path: ingress.path,
-        tlsSecretName: ingress.tlsSecretName,
-        labels: shared('web'),
-      });
+      this.ingress = new WebIngress(this, 'Ingress', { ...webIngressSettings, namespace, name: APP_NAME, backend: webTier, labels: shared('web') });
     } else {
-      for (const key of ['className', 'host', 'path', 'tlsSecretName'] as const) {
-        if (ingress[key] !== undefined) {
-          throw new ValidationError(`${id}: ingress.${key}`, ingress[key], 'Only applies with ingress.enabled true (it is false): enable the Ingress or remove the setting.');
-        }
+      const [key, value] = Object.entries(webIngressSettings).find(([, v]) => v !== undefined) ?? [];
+      if (key !== undefined) {
+        throw new ValidationError(`${id}: ingress.${key}`, value, 'Only applies with ingress.enabled true (it is false): enable the Ingress or remove the setting.');
       }
     }
 
     const peers = networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP');
-    let databaseSelector: Record<string, string> | undefined;
+    // Where the web pods may open database connections: the database pods, or the external addresses.
+    let databasePeer: PostgresDatabase | Peer;
     if (mode === 'in-cluster') {
       const postgres = new PostgresDatabase(this, 'Database', {
+        ...postgresSettings,
         namespace,
         name: dbServiceName,
-        image: db.image,
         identity: { instance, partOf },
         port: dbPort,
         config,
-        storage: db.storage,
-        storageClassName: db.storageClassName,
-        accessMode: db.accessMode,
-        retainOnDelete: db.retainOnDelete,
-        retainOnScaleDown: db.retainOnScaleDown,
-        resources: db.resources,
-        replicas: db.replicas,
-        replicationUser: db.replicationUser,
-        replicationPasswordKey: replicated ? 'replication-password' : undefined,
-        tls: db.tls,
+        replicationPasswordKey: replicated ? DEFAULT_REPLICATION_PASSWORD_KEY : undefined,
       });
-      databaseSelector = postgres.selector;
-      const backup = db.backup ?? { enabled: false };
-      const unknownBackupKey = Object.keys(backup).find((k) => !BACKUP_KEYS.includes(k));
+      this.database = databasePeer = postgres;
+      const backup = backupSettings ?? { enabled: false };
+      const { enabled: backupEnabled, ...backupProps } = backup;
+      const unknownBackupKey = Object.keys(backup).find((k) => !BACKUP_KEYS.includes(k as keyof BackupSettings));
       if (unknownBackupKey !== undefined) {
         throw new ValidationError(`${id}: database.backup.${unknownBackupKey}`, (backup as Record<string, unknown>)[unknownBackupKey],
           `Unknown setting. database.backup takes: ${BACKUP_KEYS.join(', ')}.`);
       }
-      if (backup.enabled ?? true) {
-        new PostgresBackup(this, 'Backup', {
+      if (backupEnabled ?? true) {
+        this.backup = new PostgresBackup(this, 'Backup', {
+          ...backupProps,
           namespace,
           name: 'postgres-backup',
-          image: db.image,
           identity: { instance, partOf },
-          config,
-          host: postgres.readServiceName ?? postgres.serviceName,
-          primaryHost: postgres.serviceName,
-          port: dbPort,
-          sourceSelector: postgres.standbySelector ?? postgres.selector,
-          primarySelector: postgres.selector,
-          schedule: backup.schedule,
-          timeZone: backup.timeZone,
-          keep: backup.keep,
-          storage: backup.storage,
-          storageClassName: backup.storageClassName,
-          resources: backup.resources,
-          tlsSecretName: postgres.tlsSecretName,
+          database: postgres,
           dnsTo: peers.dnsTo,
         });
-      } else if (Object.keys(backup).some((k) => k !== 'enabled')) {
+      } else if (Object.keys(backupProps).length > 0) {
         throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
       }
     } else {
-      new ExternalDatabase(this, 'Database', {
+      this.database = new ExternalDatabase(this, 'Database', {
         namespace,
         name: dbServiceName,
-        host: db.externalHost!,
+        host: externalHost!,
         port: dbPort,
         labels: shared('database'),
       });
+      // Without CIDRs the web pods may open connections to any address on the database port.
+      databasePeer = externalCidrs ? Peer.cidrs(externalCidrs) : Peer.anyAddress();
     }
 
-    new NetworkPolicies(this, 'NetworkPolicies', {
-      namespace,
-      webSelector: webTier.selector,
-      webPort: webTier.containerPort,
-      ...peers,
-      databaseSelector,
-      databasePort: dbPort,
-      externalDatabaseCidrs: db.externalCidrs,
-      labels: shared('network-policy'),
-    });
+    this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', { namespace, dnsTo: peers.dnsTo, labels: shared('network-policy') });
+    this.connections = {
+      webIngress: this.networkPolicies.allow(peers.webIngressFrom, webTier, webTier.ports.http, { name: 'web' }),
+      webToDatabase: this.networkPolicies.allow(webTier, databasePeer, { port: dbPort }, { name: 'web-to-database' }),
+    };
   }
 }
 
 /** Who may reach the web port and where DNS queries may go, from the settings. */
 function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: string) {
   const field = (key: string) => `${id}: networkPolicies.${key}`;
-  let webIngressFrom: ReturnType<typeof namespacePeer>[] | 'any' = 'any';
+  // A NodePort or LoadBalancer Service's traffic comes from the nodes.
+  let webIngressFrom = Peer.anyAddress();
   if (serviceType === 'ClusterIP') {
-    webIngressFrom = [namespacePeer(validateDnsLabel(field('ingressControllerNamespace'), np.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE))];
+    webIngressFrom = Peer.namespace(validateDnsLabel(field('ingressControllerNamespace'), np.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE));
   } else if (np.ingressControllerNamespace !== undefined) {
     throw new ValidationError(field('ingressControllerNamespace'), np.ingressControllerNamespace,
       `Only applies with web.serviceType "ClusterIP" (it is "${serviceType}", whose traffic comes from the nodes, so the web port is open to any source). Remove it or use ClusterIP.`);
@@ -360,9 +352,9 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: 
     for (const key of ['dnsNamespace', 'dnsPodLabels'] as const) {
       if (np[key] !== undefined) throw new ValidationError(field(key), np[key], 'Conflicts with dnsToAnyAddress: true. Remove one of them.');
     }
-    return { webIngressFrom, dnsTo: 'any' as const };
+    return { webIngressFrom, dnsTo: Peer.anyAddress() };
   }
-  const dnsPodLabels = np.dnsPodLabels ?? { 'k8s-app': 'kube-dns' };
+  const dnsPodLabels = np.dnsPodLabels ?? { ...DEFAULT_DNS_POD_LABELS };
   if (dnsPodLabels === null || typeof dnsPodLabels !== 'object' || Array.isArray(dnsPodLabels) || Object.keys(dnsPodLabels).length === 0) {
     throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must be an object with at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
   }
@@ -372,17 +364,20 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: 
     }
     validateLabelValue(field(`dnsPodLabels.${key}`), value);
   }
-  const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? 'kube-system');
-  return { webIngressFrom, dnsTo: [namespacePeer(dnsNamespace, dnsPodLabels)] };
+  const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? DEFAULT_DNS_NAMESPACE);
+  return { webIngressFrom, dnsTo: Peer.clusterDns(dnsNamespace, dnsPodLabels) };
 }
 
 const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
 
-const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'];
-
-const IN_CLUSTER_ONLY = ['image', 'storage', 'storageClassName', 'accessMode', 'retainOnDelete', 'retainOnScaleDown', 'resources',
-  'replicas', 'replicationUser', 'tls', 'backup'] as const;
-const EXTERNAL_ONLY = ['externalHost', 'externalCidrs'] as const;
+/**
+ * The keys of {@link BackupSettings}, for refusing unknown ones at run time (types are
+ * gone by then). The compiler checks the list against the interface: a key added to
+ * one and not the other fails `tsc`.
+ */
+const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'] as const satisfies ReadonlyArray<keyof BackupSettings>;
+const BACKUP_KEYS_COMPLETE: Exclude<keyof BackupSettings, typeof BACKUP_KEYS[number]> extends never ? true : never = true;
+void BACKUP_KEYS_COMPLETE;
 
 /** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
 function checkProduction(id: string, props: ReferenceArchitectureProps, webImage: string, mode: 'in-cluster' | 'external'): void {
@@ -395,33 +390,32 @@ function checkProduction(id: string, props: ReferenceArchitectureProps, webImage
       + '(`kubectl create secret generic <credentials.secretName> --from-literal=password=...`, or an external secrets operator) and remove credentials.password.');
   }
   validateProductionImage(`${id}: web.image`, webImage);
-  if (mode === 'in-cluster') validateProductionImage(`${id}: database.image`, props.database?.image ?? 'postgres:16.4-bookworm');
+  if (mode === 'in-cluster') validateProductionImage(`${id}: database.image`, props.database?.image ?? DEFAULT_POSTGRES_IMAGE);
 }
 
-/** Refuses settings that the chosen database mode would silently ignore. */
-function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', db: DatabaseSettings): void {
-  const ignored = mode === 'external' ? IN_CLUSTER_ONLY : EXTERNAL_ONLY;
-  for (const key of ignored) {
-    if (db[key] !== undefined) {
-      throw new ValidationError(`${id}: database.${key}`, db[key],
+/** Refuses settings that the chosen database mode would silently ignore (`otherMode`: the settings of the other mode). */
+function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', otherMode: object, externalHost?: string, externalCidrs?: string[]): void {
+  for (const [key, value] of Object.entries(otherMode)) {
+    if (value !== undefined) {
+      throw new ValidationError(`${id}: database.${key}`, value,
         `Only applies with database.mode "${mode === 'external' ? 'in-cluster' : 'external'}" (mode is "${mode}"). Remove it or change database.mode.`);
     }
   }
-  if (mode === 'external' && db.externalHost === undefined) {
+  if (mode === 'external' && externalHost === undefined) {
     throw new ValidationError(`${id}: database.externalHost`, undefined, 'Required with database.mode "external": the DNS name of the database server, e.g. "db.example.com".');
   }
   if (mode === 'external') {
     // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
-    if (typeof db.externalHost === 'string' && isIP(db.externalHost) !== 0) {
-      throw new ValidationError(`${id}: database.externalHost`, db.externalHost,
+    if (typeof externalHost === 'string' && isIP(externalHost) !== 0) {
+      throw new ValidationError(`${id}: database.externalHost`, externalHost,
         'Must be a DNS name: the database is reached through an ExternalName Service, which cannot point at an IP address.');
     }
-    validateDnsSubdomain(`${id}: database.externalHost`, db.externalHost!);
-    if (db.externalCidrs !== undefined) {
-      if (!Array.isArray(db.externalCidrs)) {
-        throw new ValidationError(`${id}: database.externalCidrs`, db.externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
+    validateDnsSubdomain(`${id}: database.externalHost`, externalHost!);
+    if (externalCidrs !== undefined) {
+      if (!Array.isArray(externalCidrs)) {
+        throw new ValidationError(`${id}: database.externalCidrs`, externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
       }
-      db.externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
+      externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
     }
   }
 }
@@ -434,10 +428,10 @@ function renderedSecretData(id: string, credentials: CredentialsSettings | undef
       'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
   }
   if (credentials?.password === undefined) return undefined;
-  if (!replicated) return { password: credentials.password };
+  if (!replicated) return { [DEFAULT_PASSWORD_KEY]: credentials.password };
   if (replicationPassword === undefined || replicationPassword === '') {
     throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
       'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
   }
-  return { 'password': credentials.password, 'replication-password': replicationPassword };
+  return { [DEFAULT_PASSWORD_KEY]: credentials.password, [DEFAULT_REPLICATION_PASSWORD_KEY]: replicationPassword };
 }

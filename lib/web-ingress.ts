@@ -1,18 +1,43 @@
 /**
- * An Ingress that routes one host (and path) to a Service port, with optional TLS.
+ * An Ingress that routes one host (and path) to a web tier's Service port, with optional TLS.
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import {
-  fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
+  LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
 } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
-/** Props of {@link WebIngress}. */
-export interface WebIngressProps {
+/** The Service port an Ingress routes to: a WebTier satisfies it. */
+export interface IWebBackend {
   /**
-   * Namespace of the Ingress and its backend Service.
-   * @default - the Chart's namespace, else 'default'
+   * Namespace of the Service: an Ingress routes only within its own.
+   * @default - the Ingress's
+   */
+  readonly namespace?: string;
+  readonly serviceName: string;
+  /** Name of the Service port. */
+  readonly servicePortName: string;
+}
+
+/** Backends that are not a WebTier. */
+export class WebBackend {
+  /**
+   * A Service made elsewhere (by another library, or by hand), by name and port name, in
+   * the Ingress's namespace. Nothing checks that it exists: prefer passing the WebTier.
+   */
+  public static fromServiceName(serviceName: string, servicePortName: string): IWebBackend {
+    return { serviceName, servicePortName };
+  }
+
+  private constructor() {}
+}
+
+/** Props of {@link WebIngress}. */
+export interface WebIngressProps extends LabelledProps {
+  /**
+   * Namespace of the Ingress; an Ingress routes only to Services of its own.
+   * @default - the backend's namespace, else the Chart's, else 'default'
    */
   readonly namespace?: string;
   /**
@@ -21,15 +46,10 @@ export interface WebIngressProps {
    */
   readonly name?: string;
   /**
-   * Backend Service name.
-   * @default 'web'
+   * Where the Ingress routes: a WebTier, or `WebBackend.fromServiceName(...)`.
+   * @default - the Service `web`, port `http` (what `new WebTier(this, 'web')` makes)
    */
-  readonly serviceName?: string;
-  /**
-   * Backend Service port name.
-   * @default 'http'
-   */
-  readonly servicePortName?: string;
+  readonly backend?: IWebBackend;
   /**
    * IngressClass that serves it. `nginx` is what kind's and minikube's ingress-nginx setups register.
    * @default 'nginx'
@@ -56,26 +76,31 @@ export interface WebIngressProps {
    * @default - no TLS, plain HTTP
    */
   readonly tlsSecretName?: string;
-  /**
-   * Labels of the Ingress.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** A single-host Ingress in front of one Service port. */
 export class WebIngress extends Construct {
   public readonly host: string;
   public readonly ingress: k8s.KubeIngress;
+  public readonly backend: IWebBackend;
 
   constructor(scope: Construct, id: string, props: WebIngressProps = {}) {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
-    const namespace = namespaceFor(this, f('namespace'), props.namespace);
+    // An Ingress routes only within its namespace: the backend's is the one that works.
+    const namespace = namespaceFor(this, f('namespace'), props.namespace ?? props.backend?.namespace);
     const name = validateDnsSubdomain(f('name'), props.name ?? 'web');
-    const serviceName = validateDnsLabel(f('serviceName'), props.serviceName ?? 'web');
-    const portName = validateDnsLabel(f('servicePortName'), props.servicePortName ?? 'http', 15);
+    const backend = props.backend ?? WebBackend.fromServiceName('web', 'http');
+    if (backend === null || typeof backend !== 'object') {
+      throw new ValidationError(f('backend'), backend, 'Must be a WebTier or WebBackend.fromServiceName(serviceName, servicePortName).');
+    }
+    if (backend.namespace !== undefined && backend.namespace !== namespace) {
+      throw new ValidationError(f('backend'), backend.namespace, `Must be in the Ingress's namespace ("${namespace}"): an Ingress cannot route to a Service of another namespace.`);
+    }
+    const serviceName = validateDnsLabel(f('backend.serviceName'), backend.serviceName);
+    const portName = validateDnsLabel(f('backend.servicePortName'), backend.servicePortName, 15);
+    this.backend = { namespace, serviceName, servicePortName: portName };
     const className = validateDnsSubdomain(f('className'), props.className ?? 'nginx');
     this.host = validateHostname(f('host'), props.host ?? 'refarch.localtest.me');
     const path = validateHttpPath(f('path'), props.path ?? '/');

@@ -12,7 +12,7 @@ import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
+import { AppIdentity, WorkloadProps, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import { PodUser, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { ResourceRequirements, renderResources } from './resources';
 import { checkUniqueObjects } from './unique-objects';
@@ -38,12 +38,7 @@ export interface WebAutoscaling {
 }
 
 /** Props of {@link WebTier}. */
-export interface WebTierProps {
-  /**
-   * Namespace of every object.
-   * @default - the Chart's namespace, else 'default'
-   */
-  readonly namespace?: string;
+export interface WebTierProps extends WorkloadProps {
   /**
    * Name of the Deployment, Service, PDB and HPA.
    * @default 'web'
@@ -140,6 +135,9 @@ export interface WebTierProps {
   readonly user?: PodUser;
 }
 
+/** The demo app in app/, the web image unless one is given. */
+export const DEFAULT_WEB_IMAGE = 'refarch-guestbook:0.1.0';
+
 /** Laptop-sized defaults: a demo web pod needs little. */
 export const DEFAULT_WEB_RESOURCES: ResourceRequirements = {
   cpuRequest: '50m', cpuLimit: '250m',
@@ -157,10 +155,15 @@ export class WebTier extends Construct {
   public readonly servicePortName = 'http';
   public readonly servicePort: number;
   public readonly containerPort: number;
+  /** The pods' named container port, for {@link NetworkPolicies.allow}. */
+  public readonly ports: { readonly http: { readonly name: 'http'; readonly port: number; readonly protocol: 'TCP' } };
   /** Labels that select the pods; use them in NetworkPolicies. */
   public readonly selector: Record<string, string>;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /** Present with the `autoscaling` prop. */
+  public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   /** The pods' own ServiceAccount (same name, no API token), to bind RBAC to if the app ever needs it. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
 
@@ -171,7 +174,7 @@ export class WebTier extends Construct {
     this.namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.name = validateDnsLabel(f('name'), props.name ?? 'web');
     this.serviceName = this.name;
-    const image = validateImage(f('image'), props.image ?? 'refarch-guestbook:0.1.0');
+    const image = validateImage(f('image'), props.image ?? DEFAULT_WEB_IMAGE);
     const identity = validateIdentity(this, 'identity', {
       name: this.name, instance: this.name, partOf: this.name, component: 'web',
       version: versionFromImage(image), ...props.identity,
@@ -185,6 +188,7 @@ export class WebTier extends Construct {
     }
     const replicas = props.autoscaling ? undefined : validateInteger(f('replicas'), props.replicas ?? 2, 1, 1000);
     this.containerPort = validateInteger(f('containerPort'), props.containerPort ?? 8080, 1024, 65535);
+    this.ports = { http: { name: 'http', port: this.containerPort, protocol: 'TCP' } };
     this.servicePort = validatePort(f('servicePort'), props.servicePort ?? 80);
     const serviceType = validateOneOf(f('serviceType'), props.serviceType ?? 'ClusterIP', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const);
     if (props.nodePort !== undefined) {
@@ -294,7 +298,7 @@ export class WebTier extends Construct {
       },
     });
 
-    new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable),
@@ -314,7 +318,7 @@ export class WebTier extends Construct {
         throw new ValidationError(f('autoscaling.maxReplicas'), a.maxReplicas, `Must be at least autoscaling.minReplicas (${a.minReplicas}).`);
       }
       const target = validateInteger(f('autoscaling.targetCpuUtilization'), a.targetCpuUtilization ?? 70, 1, 100);
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'HorizontalPodAutoscaler', {
+      this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'HorizontalPodAutoscaler', {
         metadata: { name: this.name, namespace: this.namespace, labels },
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },

@@ -186,8 +186,8 @@ function synthesize(dir: string): string {
 function expectValidShop(yaml: string): void {
   const objects = YAML.parseAllDocuments(yaml).map((d) => d.toJS());
   expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-    'ConfigMap/app-config', 'Deployment/shop', 'NetworkPolicy/allow-dns-egress', 'NetworkPolicy/allow-web-ingress',
-    'NetworkPolicy/allow-web-to-database-egress', 'NetworkPolicy/allow-web-to-database-ingress', 'NetworkPolicy/default-deny-all',
+    'ConfigMap/app-config', 'Deployment/shop', 'Ingress/shop', 'NetworkPolicy/allow-dns-egress', 'NetworkPolicy/allow-shop-ingress',
+    'NetworkPolicy/allow-shop-to-postgres-egress', 'NetworkPolicy/allow-shop-to-postgres-ingress', 'NetworkPolicy/default-deny-all',
     'PodDisruptionBudget/postgres', 'PodDisruptionBudget/shop', 'Service/postgres', 'Service/postgres-headless', 'Service/shop', 'ServiceAccount/postgres', 'ServiceAccount/shop', 'StatefulSet/postgres',
   ]);
   expect(formatResult(checkPolicy([{ file: 'shop.k8s.yaml', objects }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');

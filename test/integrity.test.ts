@@ -6,7 +6,12 @@
  */
 import { checkPolicy, formatResult } from '../plugins/refarch-policy';
 import { matchesLabels, selects } from '../plugins/refarch-policy/src/k8s/selector';
-import { Manifest, RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, allVariants, all, podTemplate } from './support';
+import { Testing } from 'cdk8s';
+import { PostgresDatabase } from '../lib/postgres-database';
+import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
+import {
+  Manifest, RUN_TO_COMPLETION_KINDS, WORKLOAD_KINDS, allVariants, all, committedEnvironments, fullDataTier, podTemplate, testApp,
+} from './support';
 
 describe.each(allVariants())('%s', (variant, manifests) => {
   const workloads = manifests.filter((m) => WORKLOAD_KINDS.includes(m.kind));
@@ -73,11 +78,15 @@ describe.each(allVariants())('%s', (variant, manifests) => {
   });
 });
 
-describe('network policies allow exactly what the architecture needs', () => {
-  const [, dev] = allVariants()[0];
-  const policies = (all(dev, 'NetworkPolicy') as Manifest[]).map((np) => np.metadata.name).sort();
-
-  test('the set of policies', () => {
-    expect(policies).toEqual(['allow-dns-egress', 'allow-web-ingress', 'allow-web-to-database-egress', 'allow-web-to-database-ingress', 'default-deny-all']);
+describe('network policies: exactly those the constructs declare', () => {
+  test.each<[string, (p: ReferenceArchitectureProps) => ReferenceArchitectureProps, number]>([
+    ['dev', (p) => p, 5],
+    ['dev (3 replicas, TLS, backups)', fullDataTier, 5 + 2 + 3],
+  ])('%s', (_variant, change, count) => {
+    const chart = new ReferenceArchitecture(testApp(), 'dev', change(committedEnvironments().dev));
+    const declared = [chart.networkPolicies, chart.database instanceof PostgresDatabase ? chart.database.standbys?.networkPolicies : undefined, chart.backup?.networkPolicies]
+      .flatMap((np) => np?.policies ?? []).map((p) => p.name);
+    expect(declared).toHaveLength(count);
+    expect((all(Testing.synth(chart) as Manifest[], 'NetworkPolicy')).map((np) => np.metadata.name).sort()).toEqual(declared.sort());
   });
 });

@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { AppConfig } from '../../lib/app-config';
 import { recommendedLabels, selectorLabels } from '../../lib/labels';
-import { NetworkPolicies } from '../../lib/network-policies';
+import { NetworkPolicies, Peer } from '../../lib/network-policies';
 import { PostgresDatabase } from '../../lib/postgres-database';
 import { WebTier } from '../../lib/web-tier';
 import { scalableWebTier, webTierBackend } from './adapters';
@@ -53,15 +53,10 @@ export class PlusInteropChart extends Chart {
     });
     this.web = new WebTier(this, 'Web', { namespace, name: 'guestbook', config, secretEnv: { DB_PASSWORD: 'password' } });
     const db = new PostgresDatabase(this, 'Database', { namespace, name: 'postgres', config });
-    new NetworkPolicies(this, 'NetworkPolicies', {
-      namespace,
-      webSelector: this.web.selector,
-      webPort: this.web.containerPort,
-      // Only the ingress controller from outside; the worker is let in by the kplus policy below.
-      webIngressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
-      databaseSelector: db.selector,
-      databasePort: db.port,
-    });
+    const policies = new NetworkPolicies(this, 'NetworkPolicies', { namespace });
+    // Only the ingress controller from outside; the worker is let in by the kplus policies below.
+    policies.allow(Peer.namespace('ingress-nginx'), this.web, this.web.ports.http, { name: 'web' });
+    policies.allow(this.web, db, db.ports.postgresql, { name: 'web-to-database' });
 
     // A kplus worker reading the architecture's ConfigMap and Secret by name.
     const configMap = kplus.ConfigMap.fromConfigMapName(this, 'ConfigRef', config.configMapName);

@@ -161,7 +161,7 @@ check_fails "verify-full refuses a host name the certificate does not hold" 'doe
 # ---- backups (from the standby, as the CronJob does when one exists)
 backup() { # PORT: one backup run (the standby's port, as the CronJob does when one exists)
   as_pg PGHOST=localhost PGPORT="$1" PGUSER=guestbook PGDATABASE=guestbook PGSSLMODE=verify-full PGSSLROOTCERT="$T/tls/ca.crt" \
-    REFARCH_PASSWORD_FILE="$T/secrets/password" REFARCH_BACKUP_DIR="$T/backups" REFARCH_KEEP=2 bash "$T/scripts/backup.sh"
+    REFARCH_PASSWORD_FILE="$T/secrets/password" REFARCH_BACKUP_DIR="$T/backups" REFARCH_KEEP=2 REFARCH_WAIT_SECONDS=3 "${@:2}" bash "$T/scripts/backup.sh"
 }
 restore() { # DUMP: restore into the primary
   as_pg PGHOST=localhost PGPORT="$P1" PGUSER=guestbook PGDATABASE=guestbook PGSSLMODE=verify-full PGSSLROOTCERT="$T/tls/ca.crt" \
@@ -178,6 +178,13 @@ check "every kept dump has a matching .sha256 and no temporary file is left" \
   bash -c "cd '$T/backups' && for f in *.dump; do sha256sum --check --quiet \"\$f.sha256\" || exit 1; done && ! ls .tmp-* 2>/dev/null"
 check_fails "a failed pg_dump fails the backup and leaves no new dump" 'pg_dump|connection' backup 1
 check "… and the number of dumps is unchanged" equals 2 "$(cd "$T/backups" && ls -1 -- *.dump | wc -l)"
+# A standby that stays away (restarting, lost node): the backup falls back to the primary.
+# 127.0.0.2 stands for the absent standby (nothing listens there), localhost for the primary.
+if backup "$P1" env PGHOST=127.0.0.2 REFARCH_FALLBACK_HOST=localhost >"$T/fallback.log" 2>&1 \
+  && grep -q 'dumping from localhost instead' "$T/fallback.log" && grep -q 'backup: done' "$T/fallback.log"; then
+  ok "a standby that accepts no connection: the backup waits (bounded), then dumps from the primary"
+else not_ok "backup fallback to the primary"; cat "$T/fallback.log"; fi
+check "… and still keeps only the newest 2 dumps" equals 2 "$(cd "$T/backups" && ls -1 -- *.dump | wc -l)"
 
 # ---- restore
 newest=$(cd "$T/backups" && ls -1 -- *.dump | sort | tail -1)

@@ -34,10 +34,10 @@ describe('namespace', () => {
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
     const config = new AppConfig(chart, 'config', { settings: { DB_USER: 'app', DB_NAME: 'app' }, secretStringData: { password: 'x' } });
     const web = new WebTier(chart, 'web', { config, secretEnv: { DB_PASSWORD: 'password' } });
-    new WebIngress(chart, 'ingress', { serviceName: web.serviceName });
+    new WebIngress(chart, 'ingress', { backend: web });
     const db = new PostgresDatabase(chart, 'db', { config });
     new ExternalDatabase(chart, 'ext', { host: 'db.example.com', name: 'ext-db' });
-    new NetworkPolicies(chart, 'netpol', { webSelector: web.selector, webPort: web.containerPort, databaseSelector: db.selector, databasePort: db.port });
+    new NetworkPolicies(chart, 'netpol').allow(web, db, db.ports.postgresql);
     const manifests = Testing.synth(chart) as Manifest[];
     expect(manifests.length).toBeGreaterThan(10);
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}: ${m.metadata.namespace}`).filter((s) => !s.endsWith(': shop'))).toEqual([]);

@@ -119,10 +119,9 @@ describe('PostgresDatabase replication', () => {
 });
 
 describe('PostgresBackup', () => {
-  const backup = (props: Partial<PostgresBackupProps> = {}) => synthIn((c) => new PostgresBackup(c, 'backup', {
-    config: new AppConfig(c, 'cfg', { settings: { DB_USER: 'app', DB_NAME: 'app' } }),
-    host: 'postgres-read', primaryHost: 'postgres',
-    sourceSelector: { 'app.kubernetes.io/component': 'database-replica' }, primarySelector: { 'app.kubernetes.io/component': 'database' },
+  // The database: a primary and a standby unless told otherwise.
+  const backup = (props: Partial<PostgresBackupProps> = {}, database: PostgresDatabaseProps = { replicas: 2 }) => synthIn((c) => new PostgresBackup(c, 'backup', {
+    database: new PostgresDatabase(c, 'db', { config: replicatedConfig(c), ...database }),
     ...props,
   }));
 
@@ -142,10 +141,18 @@ describe('PostgresBackup', () => {
       { name: 'PGHOST', value: 'postgres-read.default.svc.cluster.local' },
       { name: 'REFARCH_KEEP', value: '7' },
       { name: 'PGSSLMODE', value: 'disable' },
+      // When the standby stays away, the script dumps from the primary instead.
+      { name: 'REFARCH_FALLBACK_HOST', value: 'postgres.default.svc.cluster.local' },
     ]));
     expect(pod.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'postgres-backup' } });
     expect(find(m, 'PersistentVolumeClaim', 'postgres-backup').spec.resources.requests.storage).toBe('1Gi');
     expect(find(m, 'ServiceAccount', 'postgres-backup').automountServiceAccountToken).toBe(false);
+  });
+
+  test('without a standby the backup dumps from the primary and has nothing to fall back to', () => {
+    const env = find(backup({}, { replicas: 1 }), 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'PGHOST', value: 'postgres.default.svc.cluster.local' });
+    expect(env.map((e: { name: string }) => e.name)).not.toContain('REFARCH_FALLBACK_HOST');
   });
 
   test('the restore CronJob is suspended, restores into the primary, reads DUMP from an optional ConfigMap, never retries', () => {
@@ -165,14 +172,21 @@ describe('PostgresBackup', () => {
     expect(egress.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgresql-backup', 'app.kubernetes.io/instance': 'postgres-backup' });
     expect(egress.egress[0].to.map((t: any) => t.podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['database-replica', 'database']);
     expect(egress.egress[1].ports.map((p: any) => p.port)).toEqual([53, 53]);
-    expect(all(m, 'NetworkPolicy').filter((p) => p.spec.policyTypes[0] === 'Ingress').map((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['database-replica', 'database']);
-    // One target (no standby): one ingress policy.
-    const same = backup({ host: 'postgres', sourceSelector: { 'app.kubernetes.io/component': 'database' } });
-    expect(all(same, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['allow-postgres-backup-egress', 'allow-postgres-backup-ingress']);
+    const backupPolicies = (manifests: typeof m) => all(manifests, 'NetworkPolicy').filter((p) => p.metadata.name.startsWith('allow-postgres-backup-'));
+    expect(backupPolicies(m).filter((p) => p.spec.policyTypes[0] === 'Ingress').map((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component'])).toEqual(['database-replica', 'database']);
+    // One target (no standby): one ingress policy, and the dumps come from the primary.
+    const single = backup({}, {});
+    expect(backupPolicies(single).map((p) => p.metadata.name)).toEqual(['allow-postgres-backup-egress', 'allow-postgres-backup-ingress']);
+    expect(find(single, 'CronJob', 'postgres-backup').spec.jobTemplate.spec.template.spec.containers[0].env).toContainEqual({ name: 'PGHOST', value: 'postgres.default.svc.cluster.local' });
+  });
+
+  test('without a namespace, the backups go where the database is', () => {
+    const m = synthIn((c) => new PostgresBackup(c, 'backup', { database: new PostgresDatabase(c, 'db', { namespace: 'shop' }) }));
+    expect([...new Set(m.map((o) => o.metadata.namespace))]).toEqual(['shop']);
   });
 
   test('TLS: only ca.crt is mounted and the client verifies the server', () => {
-    const cj = find(backup({ tlsSecretName: 'pg-tls' }), 'CronJob', 'postgres-backup');
+    const cj = find(backup({}, { tls: { secretName: 'pg-tls' } }), 'CronJob', 'postgres-backup');
     const pod = cj.spec.jobTemplate.spec.template.spec;
     expect(pod.volumes).toContainEqual({ name: 'ca', secret: { secretName: 'pg-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
     expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'PGSSLMODE', value: 'verify-full' }, { name: 'PGSSLROOTCERT', value: '/etc/postgresql-ca/ca.crt' }]));
@@ -195,8 +209,12 @@ describe('PostgresBackup', () => {
     ['keep -1', { keep: -1 }, /backup: keep: -1\./],
     ['a bad time zone', { timeZone: 'UTC+2 hours' }, /backup: timeZone: "UTC\+2 hours"\. Must be an IANA time zone name/],
     ['a bad storage size', { storage: 'lots' }, /backup: storage: "lots"\./],
-    ['an empty source selector', { sourceSelector: {} }, /backup: sourceSelector: \{\}\. Must hold at least one label/],
-    ['a host with dots', { host: 'postgres.other' }, /backup: host: "postgres\.other"\. Must be a DNS-1123 label/],
+    ['no database', { database: undefined }, /backup: database: undefined\. Required: the PostgresDatabase to back up/],
+    ['a database name for a database', { database: 'postgres' as any }, /backup: database: "postgres"\. Required: the PostgresDatabase to back up/],
+    ['a database in another namespace', { namespace: 'other' }, /backup: database\.config: "default"\. Must be in the same namespace as the backups \("other"\)/],
+    ['a database without its AppConfig', { database: { namespace: 'default', name: 'x', selector: {}, serviceName: 'x', ports: { postgresql: { port: 5432 } }, config: undefined as any } },
+      /backup: database\.config: undefined\. Required/],
+    ['DNS as raw peers', { dnsTo: [{ ipBlock: { cidr: '10.0.0.10/32' } }] as any }, /backup: dnsTo: .*Must be a Peer/],
     ['an unpinned image', { image: 'postgres' }, /backup: image: "postgres"\./],
   ])('refuses %s', (_what, props, message) => {
     expect(() => backup(props)).toThrow(message);

@@ -1,68 +1,102 @@
-import { NetworkPolicies } from '../../lib/network-policies';
+import { Chart } from 'cdk8s';
+import { NetworkPolicies, Peer } from '../../lib/network-policies';
 import { all, find, synthIn } from '../support';
 
-const web = { app: 'web' };
-const db = { app: 'db' };
+const web = { namespace: 'default', name: 'web', selector: { app: 'web' } };
+const db = { namespace: 'default', name: 'database', selector: { app: 'db' } };
+const tcp = (port: number) => ({ protocol: 'TCP', port });
+const names = (m: ReturnType<typeof synthIn>) => all(m, 'NetworkPolicy').map((p) => p.metadata.name);
 
 describe('NetworkPolicies', () => {
-  test('in-cluster database: deny all, DNS egress, web ingress on its port, web<->db on the db port', () => {
-    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databaseSelector: db, databasePort: 5432 }));
-    expect(all(m, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual([
-      'default-deny-all', 'allow-dns-egress', 'allow-web-ingress', 'allow-web-to-database-egress', 'allow-web-to-database-ingress',
-    ]);
+  test('alone: deny all, DNS egress to the cluster DNS pods only', () => {
+    const m = synthIn((c) => new NetworkPolicies(c, 'np'));
+    expect(names(m)).toEqual(['default-deny-all', 'allow-dns-egress']);
     expect(find(m, 'NetworkPolicy', 'default-deny-all').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    // DNS only to the cluster DNS pods; the web port only from the ingress-nginx namespace.
-    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress).toEqual([{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-    }]);
-    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec).toEqual({
-      podSelector: { matchLabels: web }, policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec).toEqual({
+      podSelector: {}, policyTypes: ['Egress'],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      }],
     });
-    expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: db } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
+  });
+
+  test('allow between two tiers: egress on the sender, ingress on the receiver, named after both', () => {
+    const m = synthIn((c) => new NetworkPolicies(c, 'np').allow(web, db, { port: 5432 }));
+    expect(names(m)).toEqual(['default-deny-all', 'allow-dns-egress', 'allow-web-to-database-egress', 'allow-web-to-database-ingress']);
+    expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec).toEqual({
+      podSelector: { matchLabels: web.selector }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: db.selector } }], ports: [tcp(5432)] }],
+    });
     expect(find(m, 'NetworkPolicy', 'allow-web-to-database-ingress').spec).toEqual({
-      podSelector: { matchLabels: db }, policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [{ protocol: 'TCP', port: 5432 }] }],
+      podSelector: { matchLabels: db.selector }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: web.selector } }], ports: [tcp(5432)] }],
     });
   });
 
-  test('external database: egress to the given CIDRs on the db port, no database ingress policy', () => {
-    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, externalDatabaseCidrs: ['10.20.0.0/16'] }));
-    expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
-    expect(all(m, 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('allow-web-to-database-ingress');
+  test('from another namespace: only an ingress policy, named after the receiver', () => {
+    const m = synthIn((c) => new NetworkPolicies(c, 'np').allow(Peer.namespace('ingress-nginx'), web, { port: 8080 }));
+    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec).toEqual({
+      podSelector: { matchLabels: web.selector }, policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [tcp(8080)] }],
+    });
+    expect(names(m)).not.toContain('allow-web-egress');
   });
 
-  test('webIngressFrom narrows who may reach the web pods', () => {
-    const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }];
-    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, webIngressFrom: from }));
-    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress[0].from).toEqual(from);
-  });
-
-  test('\'any\' opens the web port or DNS to every address (no from/to)', () => {
-    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, webIngressFrom: 'any', dnsTo: 'any' }));
-    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+  test('to addresses outside the cluster: only an egress policy; anyAddress has no to/from', () => {
+    const m = synthIn((c) => {
+      const np = new NetworkPolicies(c, 'np', { dnsTo: Peer.anyAddress() });
+      np.allow(web, Peer.cidrs(['10.20.0.0/16'], 'database'), { port: 5432 });
+      np.allow(Peer.anyAddress(), web, { port: 8080 }, { name: 'web' });
+    });
+    expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [tcp(5432)] }]);
+    expect(names(m)).not.toContain('allow-web-to-database-ingress');
+    expect(find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress).toEqual([{ ports: [tcp(8080)] }]);
     expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
   });
 
-  test('dnsTo sends DNS to the given peers', () => {
-    const to = [{ ipBlock: { cidr: '169.254.20.10/32' } }];
-    const m = synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, dnsTo: to }));
-    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress[0].to).toEqual(to);
+  test('several receivers: one egress rule to all, numbered ingress policies; the same name again adds a rule', () => {
+    const backup = { namespace: 'default', name: 'backup', selector: { app: 'backup' } };
+    const m = synthIn((c) => {
+      const np = new NetworkPolicies(c, 'np', { defaultDeny: false, dnsTo: 'none' });
+      np.allow(backup, [db, web, db], { port: 5432 });
+      np.allow(backup, Peer.clusterDns(), [{ port: 53, protocol: 'UDP' }], { name: 'backup-to-database-to-web' });
+    });
+    expect(names(m)).toEqual(['allow-backup-to-database-to-web-egress', 'allow-backup-to-database-to-web-ingress', 'allow-backup-to-database-to-web-ingress-2']);
+    const egress = find(m, 'NetworkPolicy', 'allow-backup-to-database-to-web-egress').spec.egress;
+    expect(egress.map((r: any) => r.to.length)).toEqual([2, 1]);
+    expect(egress[1].ports).toEqual([{ protocol: 'UDP', port: 53 }]);
   });
 
-  test.each([
-    [{ webSelector: {} }, /webSelector: \{\}\. Must hold at least one label/],
-    [{ webPort: 0 }, /webPort: 0\. Must be an integer from 1 to 65535/],
-    [{ databaseSelector: db, externalDatabaseCidrs: ['10.0.0.0/8'] }, /externalDatabaseCidrs: \["10\.0\.0\.0\/8"\]\. Conflicts with databaseSelector/],
-    [{ externalDatabaseCidrs: ['10.0.0.0'] }, /externalDatabaseCidrs: "10\.0\.0\.0"\. Must be a CIDR/],
-    [{ externalDatabaseCidrs: ['999.1.1.1/8'] }, /externalDatabaseCidrs: "999\.1\.1\.1\/8"\. Must be a CIDR/],
-    [{ externalDatabaseCidrs: ['10.0.0.0/33'] }, /externalDatabaseCidrs: "10\.0\.0\.0\/33"\. Must be a CIDR/],
-    [{ externalDatabaseCidrs: ['2001:db8::/129'] }, /externalDatabaseCidrs: "2001:db8::\/129"\. Must be a CIDR/],
-    [{ webIngressFrom: [] }, /webIngressFrom: \[\]\. Must be 'any' or a non-empty list of peers/],
-    [{ dnsTo: 'anywhere' }, /dnsTo: "anywhere"\. Must be 'any' or a non-empty list/],
-    [{ dnsTo: [{}] }, /dnsTo: \{\}\. Each peer needs podSelector, namespaceSelector or ipBlock/],
-  ])('rejects %j', (props, message) => {
-    expect(() => synthIn((c) => new NetworkPolicies(c, 'np', { webSelector: web, webPort: 8080, databasePort: 5432, ...props } as any))).toThrow(message);
+  test('each policy is reachable: defaultDeny, dnsEgress, and what allow() returns', () => {
+    synthIn((c) => {
+      const np = new NetworkPolicies(c, 'np');
+      const connection = np.allow(web, db, { port: 5432 });
+      expect([np.defaultDeny?.name, np.dnsEgress?.name, connection.egress?.name, ...connection.ingress.map((p) => p.name)])
+        .toEqual(['default-deny-all', 'allow-dns-egress', 'allow-web-to-database-egress', 'allow-web-to-database-ingress']);
+    });
+  });
+
+  test.each<[string, (np: NetworkPolicies, c: Chart) => void, RegExp]>([
+    ['an empty selector', (np) => np.allow({ ...web, selector: {} }, db, { port: 1 }), /np: allow from: \{\}\. Must be a Peer, or pods of the namespace with at least one selector label/],
+    ['a string for a tier', (np) => np.allow(web, 'database' as any, { port: 1 }), /np: allow to: "database"\. Must be a Peer, or pods/],
+    ['no receivers', (np) => np.allow(web, [], { port: 1 }), /np: allow to: \[\]\. Must name at least one peer/],
+    ['Peer.pods with an empty selector', () => Peer.pods({ ...web, selector: {} }), /Peer\.pods: selector: \{\}\. Must hold at least one label/],
+    ['port 0', (np) => np.allow(web, db, { port: 0 }), /allow ports\[0\]\.port: 0\. Must be an integer from 1 to 65535/],
+    ['an unknown protocol', (np) => np.allow(web, db, { port: 1, protocol: 'HTTP' as any }), /allow ports\[0\]\.protocol: "HTTP"\. Must be one of/],
+    ['no ports', (np) => np.allow(web, db, []), /allow ports: \[\]\. Must name at least one port/],
+    ['pods of another namespace', (np) => np.allow(web, { ...db, namespace: 'other' }, { port: 1 }), /allow to: "other"\. Must be pods of the policies' namespace/],
+    ['neither end in the namespace', (np) => np.allow(Peer.namespace('a'), Peer.cidrs(['10.0.0.0/8']), { port: 1 }, { name: 'x' }), /Neither end runs in the namespace/],
+    ['no name to derive', (np) => np.allow(Peer.namespace('a'), Peer.allPods(), { port: 1 }), /allow options\.name: undefined\. Required when neither peer has a name/],
+    ['one name on other pods', (np) => { np.allow(web, db, { port: 1 }, { name: 'x' }); np.allow(db, web, { port: 1 }, { name: 'x' }); }, /options\.name: "allow-x-egress"\. Already names a policy on other pods/],
+    ['a CIDR without a prefix', () => Peer.cidrs(['10.0.0.0']), /"10\.0\.0\.0"\. Must be a CIDR/],
+    ['a bad IPv4 CIDR', () => Peer.cidrs(['999.1.1.1/8']), /"999\.1\.1\.1\/8"\. Must be a CIDR/],
+    ['an IPv6 prefix above 128', () => Peer.cidrs(['2001:db8::/129']), /"2001:db8::\/129"\. Must be a CIDR/],
+    ['no CIDRs', () => Peer.cidrs([]), /Peer\.cidrs: \[\]\. Must be a non-empty list/],
+    ['no raw peers', () => Peer.of([]), /Peer\.of: \[\]\. Must be a non-empty list of peers/],
+    ['a raw peer without a selector', () => Peer.of([{}]), /Peer\.of: \{\}\. Each peer needs podSelector, namespaceSelector or ipBlock/],
+    ['cluster DNS without pod labels', () => Peer.clusterDns('kube-system', {}), /Peer\.clusterDns: podLabels: \{\}\. Must hold at least one label/],
+    ['a namespace that is no DNS label', () => Peer.namespace('Ingress_Nginx'), /Peer\.namespace: namespace: "Ingress_Nginx"\. Must be a DNS-1123 label/],
+    ['dnsTo as raw peers', (_np, c) => new NetworkPolicies(c, 'np2', { dnsTo: [{ ipBlock: { cidr: '10.0.0.10/32' } }] as any }), /np2: dnsTo: \[.*\]\. Must be a Peer/],
+  ])('rejects %s', (_what, build, message) => {
+    expect(() => synthIn((c) => build(new NetworkPolicies(c, 'np'), c))).toThrow(message);
   });
 });

@@ -1,8 +1,17 @@
 import { Testing } from 'cdk8s';
+import { checkPolicy, formatResult } from '../../plugins/refarch-policy';
+import { PostgresDatabase } from '../../lib/postgres-database';
 import { ReferenceArchitecture } from '../../lib/reference-architecture';
+import { WebTier } from '../../lib/web-tier';
 import { Manifest, all, find, testApp } from '../support';
 
-const synth = (props: any = {}) => Testing.synth(new ReferenceArchitecture(testApp(), 'env', props)) as Manifest[];
+const build = (props: any = {}) => new ReferenceArchitecture(testApp(), 'env', props);
+const synth = (props: any = {}) => Testing.synth(build(props)) as Manifest[];
+// Policy names come from the construct, which exposes each policy.
+const { connections: { webIngress, webToDatabase }, networkPolicies } = build();
+const names = {
+  webIngress: webIngress.ingress[0].name, webToDatabaseEgress: webToDatabase.egress!.name, webToDatabaseIngress: webToDatabase.ingress[0].name, dns: networkPolicies.dnsEgress!.name,
+};
 
 describe('ReferenceArchitecture', () => {
   test('works with no props at all', () => {
@@ -10,9 +19,9 @@ describe('ReferenceArchitecture', () => {
     expect(m.map((x) => `${x.kind}/${x.metadata.name}`)).toEqual([
       'Namespace/refarch', 'ConfigMap/guestbook-config', 'ServiceAccount/guestbook', 'Deployment/guestbook', 'Service/guestbook', 'PodDisruptionBudget/guestbook',
       'Ingress/guestbook', 'Service/postgres-headless', 'Service/postgres', 'ServiceAccount/postgres', 'StatefulSet/postgres', 'PodDisruptionBudget/postgres',
-      'NetworkPolicy/default-deny-all', 'NetworkPolicy/allow-dns-egress', 'NetworkPolicy/allow-web-ingress',
-      'NetworkPolicy/allow-web-to-database-egress', 'NetworkPolicy/allow-web-to-database-ingress',
+      ...networkPolicies.policies.map((p) => `NetworkPolicy/${p.name}`),
     ]);
+    expect(networkPolicies.policies).toHaveLength(5);
   });
 
   test('the app and the database read the same ConfigMap and Secret', () => {
@@ -42,13 +51,13 @@ describe('ReferenceArchitecture', () => {
     expect(all(external, 'Service').map((s) => s.metadata.name)).toEqual(['guestbook', 'postgres']);
     expect(find(external, 'Service', 'postgres').spec).toMatchObject({ type: 'ExternalName', externalName: 'db.example.com' });
     expect(find(external, 'ConfigMap').data).toEqual(find(inCluster, 'ConfigMap').data);
-    expect(find(external, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 5432 }] }]);
+    expect(find(external, 'NetworkPolicy', names.webToDatabaseEgress).spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 5432 }] }]);
   });
 
   test('network policies: web port only from the ingress controller\'s namespace, DNS only to the cluster DNS pods', () => {
     const peers = (m: Manifest[]) => ({
-      web: find(m, 'NetworkPolicy', 'allow-web-ingress').spec.ingress,
-      dns: find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress,
+      web: find(m, 'NetworkPolicy', names.webIngress).spec.ingress,
+      dns: find(m, 'NetworkPolicy', names.dns).spec.egress,
     });
     const ns = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
     const dnsPorts = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
@@ -67,9 +76,9 @@ describe('ReferenceArchitecture', () => {
 
   test('external database: the web pods still reach DNS (for the ExternalName) and the database port', () => {
     const m = synth({ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: ['10.20.0.0/16'] } });
-    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.podSelector).toEqual({});
-    expect(find(m, 'NetworkPolicy', 'allow-dns-egress').spec.egress[0].to[0].podSelector).toEqual({ matchLabels: { 'k8s-app': 'kube-dns' } });
-    expect(find(m, 'NetworkPolicy', 'allow-web-to-database-egress').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
+    expect(find(m, 'NetworkPolicy', names.dns).spec.podSelector).toEqual({});
+    expect(find(m, 'NetworkPolicy', names.dns).spec.egress[0].to[0].podSelector).toEqual({ matchLabels: { 'k8s-app': 'kube-dns' } });
+    expect(find(m, 'NetworkPolicy', names.webToDatabaseEgress).spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
   });
 
   test.each([
@@ -83,6 +92,18 @@ describe('ReferenceArchitecture', () => {
     [{ networkPolicies: { dnsToAnyAddress: true, dnsNamespace: 'dns' } }, /networkPolicies\.dnsNamespace: "dns"\. Conflicts with dnsToAnyAddress/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  test('a new tier is one line of policy: a worker next to the web tier reaches the database', () => {
+    const chart = build();
+    const db = chart.database as PostgresDatabase;
+    const worker = new WebTier(chart, 'Worker', { namespace: chart.restrictedNamespace.name, name: 'worker', identity: { component: 'worker' }, config: chart.config });
+    const connection = chart.networkPolicies.allow(worker, db, db.ports.postgresql);
+    const m = Testing.synth(chart) as Manifest[];
+    expect([connection.egress!.name, connection.ingress[0].name]).toEqual(['allow-worker-to-postgres-egress', 'allow-worker-to-postgres-ingress']);
+    expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-egress').spec.podSelector.matchLabels).toEqual(worker.selector);
+    expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-ingress').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
+    expect(formatResult(checkPolicy([{ file: 'env.k8s.yaml', objects: m }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
   });
 
   test('external mode defaults to sslmode require', () => {
