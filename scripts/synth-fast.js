@@ -159,14 +159,18 @@ function sha256(file) {
  * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
  */
 
-/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher, where the project is, and which policy rule files exist. */
+/** What the key covers besides the inputs: Node.js (the code cache), esbuild and ajv, this launcher, where the project is, and which policy rule files exist. */
 function baseKey() {
-  let esbuildVersion = 'none';
-  try {
-    // Its package.json, not require('esbuild'): loading the API costs more than the check.
-    esbuildVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
-  } catch { /* no esbuild: the build fails and tsx runs the synth */ }
-  return `${process.version}\0${esbuildVersion}\0${ROOT}\0${sha256(__filename)}\0${ruleFiles().join(',')}`;
+  // Their package.json, not require(): loading the APIs costs more than the check. ajv
+  // generates the settings validator's code at bundle time (precompiledSettings).
+  const version = (/** @type {string} */ pkg) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+    } catch {
+      return 'none'; // no esbuild: the build fails and tsx runs the synth
+    }
+  };
+  return `${process.version}\0${version('esbuild')}\0${version('ajv')}\0${ROOT}\0${sha256(__filename)}\0${ruleFiles().join(',')}`;
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */

@@ -108,6 +108,25 @@ describe('the bundle cache', () => {
     expect(first.stdout.split('\n---\n').find((doc) => doc.includes('kind: Deployment'))).toContain('revisionHistoryLimit: 5');
   });
 
+  test('a new policy rule file is bundled: the rule listing is part of the key', () => {
+    expect(fast(['--stdout', '--env', 'dev'], proj).status).toBe(0); // builds and caches the bundle
+    const rule = path.join(proj, 'plugins', 'refarch-policy', 'src', 'rules', 'zz-every-deployment.js');
+    fs.writeFileSync(rule, [
+      "'use strict';",
+      "const { HYGIENE } = require('../groups');",
+      "module.exports = { id: 'zz-every-deployment', group: HYGIENE, reason: 'test', fix: 'test', kinds: ['Deployment'],",
+      "  check(o, { report }) { report('metadata.name', 'a rule added after the bundle was built'); } };",
+    ].join('\n'));
+    try {
+      const r = fast(['--stdout', '--env', 'dev'], proj);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('a rule added after the bundle was built [zz-every-deployment]');
+    } finally {
+      fs.rmSync(rule);
+    }
+    expect(fast(['--stdout', '--env', 'dev'], proj).status).toBe(0);
+  });
+
   test('a source that does not bundle falls back to the TypeScript entry and its error', () => {
     fs.writeFileSync(path.join(proj, 'lib', 'broken-import.ts'), '');
     fs.appendFileSync(webTier, '\nexport const broken = ;\n');
