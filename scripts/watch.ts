@@ -63,11 +63,14 @@ export class Rebuilder {
    * @param args `npm run synth` options passed to every run (--env, --set, --out)
    */
   constructor(private readonly root: string, private readonly args: readonly string[], private readonly io: WatchIo) {
-    const outIndex = args.lastIndexOf('--out');
-    // --out is taken from where npm was run, as npm run synth does.
-    this.outDir = outIndex >= 0 && args[outIndex + 1] !== undefined
-      ? path.resolve(io.env.INIT_CWD || io.cwd, args[outIndex + 1])
-      : path.join(root, 'dist');
+    // The folder the synth writes, to diff it: --out DIR or --out=DIR (synth refuses more
+    // than one), taken from where npm was run, as npm run synth does.
+    let out: string | undefined;
+    args.forEach((a, i) => {
+      if (a === '--out' && args[i + 1] !== undefined) out = args[i + 1];
+      else if (a.startsWith('--out=')) out = a.slice('--out='.length);
+    });
+    this.outDir = out !== undefined ? path.resolve(io.env.INIT_CWD || io.cwd, out) : path.join(root, 'dist');
   }
 
   /** Rebuilds, re-synthesizes and prints the outcome. `changed`: files saved since the last run (project-relative). */
@@ -79,7 +82,8 @@ export class Rebuilder {
       return { ok: false, ms: elapsed(), at: performance.now(), diff: '' };
     };
 
-    // The policy plugin is required from its folder (not bundled): forget its old modules.
+    // When the policy plugin is not bundled (registry.js no longer lists its rules the way
+    // synth-fast.js expects), it is required from its folder: forget its old modules.
     if (changed.some((f) => f.startsWith('plugins/'))) {
       const plugin = path.join(this.root, 'plugins', 'refarch-policy') + path.sep;
       // Node's own module cache, which the bundle's require() fills (not a test runner's registry).

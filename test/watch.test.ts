@@ -121,6 +121,20 @@ test('after the errors are fixed the loop carries on from the last good dist/', 
   expect(r.diff).toBe('No changes in the manifests.\n');
 });
 
+test('--out=DIR: the diff is of that folder', async () => {
+  const target = path.join(tmp, 'out-eq');
+  const other = new Rebuilder(proj, [`--out=${target}`, '--env', 'dev'], io);
+  try {
+    out = '';
+    const r = await other.rebuild([]);
+    expect(r.ok).toBe(true);
+    expect(r.diff).toContain('+ Deployment refarch-dev/guestbook: added');
+    expect(fs.readdirSync(target).sort()).toEqual(['.refarch-synth.manifest', 'dev.k8s.yaml']);
+  } finally {
+    await other.dispose();
+  }
+});
+
 test('npm run watch stops on Ctrl-C: exit 0, no temporary file or lock in the output folder', async () => {
   const target = path.join(tmp, 'out');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'watch.ts'), '--out', target, '--env', 'dev'], { cwd: root, env });
