@@ -210,6 +210,17 @@ pw=\${pw//\\/\\\\}; pw=\${pw//:/\\:}
 ( umask 077; printf '*:*:*:*:%s\n' "$pw" >"$PGPASSFILE" )
 unset pw
 cd "\${REFARCH_BACKUP_DIR:-${BACKUP_DIR}}"
+# Whether HOST answers within SECONDS (bounded: a try every 3 s). A fresh pod may see its
+# first connections refused while the NetworkPolicy controller programs its firewall, and
+# a restarting standby has no ready endpoint behind its Service for a few seconds.
+refarch_wait_for() { # HOST SECONDS
+  local i
+  for ((i = 0; i < $2; i += 3)); do
+    pg_isready --quiet --host="$1" --timeout=3 && return 0
+    sleep 3
+  done
+  return 1
+}
 `;
 
 /**
@@ -223,17 +234,11 @@ keep=\${REFARCH_KEEP:?}
 name="$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"
 # Leftovers of an interrupted run are never valid dumps.
 rm -f .tmp-*
-# The source may be briefly away (a standby restarting has no ready endpoint behind its
-# Service): wait for it, bounded, then fall back to the primary rather than skip a night.
-ready() { pg_isready --quiet --host="$1" --timeout=3; }
-wait_for() { # HOST SECONDS
-  local i
-  for ((i = 0; i < $2; i += 3)); do ready "$1" && return 0; sleep 3; done
-  return 1
-}
-if ! wait_for "$PGHOST" "\${REFARCH_WAIT_SECONDS:-60}"; then
+# The source may be briefly away: wait for it, bounded, then fall back to the primary
+# rather than skip a night.
+if ! refarch_wait_for "$PGHOST" "\${REFARCH_WAIT_SECONDS:-60}"; then
   fallback=\${REFARCH_FALLBACK_HOST:-}
-  if [ -n "$fallback" ] && [ "$fallback" != "$PGHOST" ] && wait_for "$fallback" 30; then
+  if [ -n "$fallback" ] && [ "$fallback" != "$PGHOST" ] && refarch_wait_for "$fallback" 30; then
     echo "backup: $PGHOST accepted no connection within \${REFARCH_WAIT_SECONDS:-60} s; dumping from $fallback instead"
     export PGHOST=$fallback
   else
@@ -280,6 +285,7 @@ esac
 [ -f "$dump" ] || { echo "restore: no dump $dump in the backup volume" >&2; exit 1; }
 [ -f "$dump.sha256" ] || { echo "restore: $dump has no checksum file $dump.sha256" >&2; exit 1; }
 sha256sum --check "$dump.sha256"
+refarch_wait_for "$PGHOST" "\${REFARCH_WAIT_SECONDS:-60}" || { echo "restore: $PGHOST accepts no connections; nothing restored" >&2; exit 1; }
 echo "restore: restoring $dump into $PGDATABASE on $PGHOST"
 pg_restore --clean --if-exists --single-transaction --exit-on-error --no-password --dbname="$PGDATABASE" "$dump"
 echo "restore: done"

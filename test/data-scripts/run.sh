@@ -165,7 +165,7 @@ backup() { # PORT: one backup run (the standby's port, as the CronJob does when 
 }
 restore() { # DUMP: restore into the primary
   as_pg PGHOST=localhost PGPORT="$P1" PGUSER=guestbook PGDATABASE=guestbook PGSSLMODE=verify-full PGSSLROOTCERT="$T/tls/ca.crt" \
-    REFARCH_PASSWORD_FILE="$T/secrets/password" REFARCH_BACKUP_DIR="$T/backups" DUMP="$1" bash "$T/scripts/restore.sh"
+    REFARCH_PASSWORD_FILE="$T/secrets/password" REFARCH_BACKUP_DIR="$T/backups" REFARCH_WAIT_SECONDS=3 DUMP="$1" bash "$T/scripts/restore.sh"
 }
 backups_ok=1
 for i in 1 2 3; do
