@@ -4,17 +4,11 @@ keep=${REFARCH_KEEP:?}
 name="$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"
 # Leftovers of an interrupted run are never valid dumps.
 rm -f .tmp-*
-# The source may be briefly away (a standby restarting has no ready endpoint behind its
-# Service): wait for it, bounded, then fall back to the primary rather than skip a night.
-ready() { pg_isready --quiet --host="$1" --timeout=3; }
-wait_for() { # HOST SECONDS
-  local i
-  for ((i = 0; i < $2; i += 3)); do ready "$1" && return 0; sleep 3; done
-  return 1
-}
-if ! wait_for "$PGHOST" "${REFARCH_WAIT_SECONDS:-60}"; then
+# The source may be briefly away: wait for it, bounded, then fall back to the primary
+# rather than skip a night.
+if ! refarch_wait_for "$PGHOST" "${REFARCH_WAIT_SECONDS:-60}"; then
   fallback=${REFARCH_FALLBACK_HOST:-}
-  if [ -n "$fallback" ] && [ "$fallback" != "$PGHOST" ] && wait_for "$fallback" 30; then
+  if [ -n "$fallback" ] && [ "$fallback" != "$PGHOST" ] && refarch_wait_for "$fallback" 30; then
     echo "backup: $PGHOST accepted no connection within ${REFARCH_WAIT_SECONDS:-60} s; dumping from $fallback instead"
     export PGHOST=$fallback
   else

@@ -7,3 +7,14 @@ pw=${pw//\\/\\\\}; pw=${pw//:/\\:}
 ( umask 077; printf '*:*:*:*:%s\n' "$pw" >"$PGPASSFILE" )
 unset pw
 cd "${REFARCH_BACKUP_DIR:-/backups}"
+# Whether HOST answers within SECONDS (bounded: a try every 3 s). A fresh pod may see its
+# first connections refused while the NetworkPolicy controller programs its firewall, and
+# a restarting standby has no ready endpoint behind its Service for a few seconds.
+refarch_wait_for() { # HOST SECONDS
+  local i
+  for ((i = 0; i < $2; i += 3)); do
+    pg_isready --quiet --host="$1" --timeout=3 && return 0
+    sleep 3
+  done
+  return 1
+}

@@ -16,6 +16,7 @@ esac
 [ -f "$dump" ] || { echo "restore: no dump $dump in the backup volume" >&2; exit 1; }
 [ -f "$dump.sha256" ] || { echo "restore: $dump has no checksum file $dump.sha256" >&2; exit 1; }
 sha256sum --check "$dump.sha256"
+refarch_wait_for "$PGHOST" "${REFARCH_WAIT_SECONDS:-60}" || { echo "restore: $PGHOST accepts no connections; nothing restored" >&2; exit 1; }
 echo "restore: restoring $dump into $PGDATABASE on $PGHOST"
 pg_restore --clean --if-exists --single-transaction --exit-on-error --no-password --dbname="$PGDATABASE" "$dump"
 echo "restore: done"
