@@ -318,54 +318,35 @@ export class PostgresBackup extends Construct {
     });
     const workloadAnnotations = config.workloadAnnotations();
 
+    // Both CronJobs share the spec: one run at a time; a run missed by more than an hour
+    // (controller down, cluster off) is skipped, not run late; a few finished Jobs kept.
+    const cronJobSpec = (jobLabels: Record<string, string>, backoffLimit: number, template: k8s.PodTemplateSpec, suspend?: boolean): k8s.CronJobSpec => ({
+      suspend,
+      schedule,
+      timeZone,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: { metadata: { labels: jobLabels }, spec: { backoffLimit, activeDeadlineSeconds: 3600, template } },
+    });
+
     this.cronJob = new k8s.KubeCronJob(this, 'CronJob', {
       metadata: { name, namespace: this.namespace, labels, annotations: workloadAnnotations },
-      spec: {
-        schedule,
-        timeZone,
-        concurrencyPolicy: 'Forbid',
-        // A run missed by more than an hour (controller down, cluster off) is skipped, not run late.
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: 3600,
-            template: jobPod(labels, 'backup.sh', host, [
-              { name: 'REFARCH_KEEP', value: String(keep) },
-              // Where to dump from when the standby stays away (restarting, lost node).
-              ...(host !== primaryHost ? [{ name: 'REFARCH_FALLBACK_HOST', value: fqdn(primaryHost) }] : []),
-            ], name),
-          },
-        },
-      },
+      spec: cronJobSpec(labels, 1, jobPod(labels, 'backup.sh', host, [
+        { name: 'REFARCH_KEEP', value: String(keep) },
+        // Where to dump from when the standby stays away (restarting, lost node).
+        ...(host !== primaryHost ? [{ name: 'REFARCH_FALLBACK_HOST', value: fqdn(primaryHost) }] : []),
+      ], name)),
     });
 
     this.restoreCronJob = new k8s.KubeCronJob(this, 'RestoreCronJob', {
       metadata: { name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels, annotations: workloadAnnotations },
-      spec: {
-        // Never runs on schedule: it is the template of `kubectl create job --from=cronjob/...`.
-        suspend: true,
-        schedule,
-        timeZone,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels: restoreLabels },
-          spec: {
-            // A restore is never retried on its own: a person reads why it failed first.
-            backoffLimit: 0,
-            activeDeadlineSeconds: 3600,
-            template: jobPod(restoreLabels, 'restore.sh', primaryHost, [
-              { name: 'DUMP', valueFrom: { configMapKeyRef: { name: this.restoreRequestConfigMapName, key: 'dump', optional: true } } },
-            ], this.restoreCronJobName),
-          },
-        },
-      },
+      // Suspended: never runs on schedule, it is the template of `kubectl create job --from=cronjob/...`.
+      // backoffLimit 0: a restore is never retried on its own; a person reads why it failed first.
+      spec: cronJobSpec(restoreLabels, 0, jobPod(restoreLabels, 'restore.sh', primaryHost, [
+        { name: 'DUMP', valueFrom: { configMapKeyRef: { name: this.restoreRequestConfigMapName, key: 'dump', optional: true } } },
+      ], this.restoreCronJobName), true),
     });
 
     if (tlsSecretName) {

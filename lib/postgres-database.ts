@@ -155,6 +155,9 @@ export interface PostgresTls {
 }
 
 /** Secret key of the replication role's password, unless `replicationPasswordKey` says otherwise. */
+/** Most database pods (the primary and its standbys): each standby streams from the primary. */
+export const MAX_POSTGRES_REPLICAS = 10;
+
 export const DEFAULT_REPLICATION_PASSWORD_KEY = 'replication-password';
 /** Where the TLS Secret is mounted in database pods; clients mount `ca.crt` where they like. */
 export const TLS_DIR = '/etc/postgresql-tls';
@@ -426,7 +429,7 @@ export class PostgresDatabase extends Construct {
    */
   private highAvailability(props: PostgresDatabaseProps, config: AppConfig, identity: AppIdentity, name: string) {
     const f = (prop: string) => fieldOf(this, prop);
-    const replicas = validateInteger(f('replicas'), props.replicas ?? 1, 1, 10);
+    const replicas = validateInteger(f('replicas'), props.replicas ?? 1, 1, MAX_POSTGRES_REPLICAS);
     const replicated = replicas > 1;
     if (!replicated && (props.replicationUser !== undefined || props.replicationPasswordKey !== undefined)) {
       throw new ValidationError(f(props.replicationUser !== undefined ? 'replicationUser' : 'replicationPasswordKey'),

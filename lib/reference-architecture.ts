@@ -19,10 +19,10 @@ import {
   AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
-import { DEFAULT_REPLICATION_PASSWORD_KEY, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import { DEFAULT_REPLICATION_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
-  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateLabelValue, validateOneOf, validateOwnNamespace,
+  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf, validateOwnNamespace,
   validatePostgresIdentifier, validateProductionImage,
 } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -225,7 +225,8 @@ export class ReferenceArchitecture extends Chart {
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? DEFAULT_POSTGRES_PORT;
     const dbServiceName = 'postgres';
-    // Only a valid count counts here; PostgresDatabase reports a bad one, naming the field.
+    // The count first: a bad one must be reported as such, not as a missing replication password.
+    if (mode === 'in-cluster' && db.replicas !== undefined) validateInteger(`${id}: database.replicas`, db.replicas, 1, MAX_POSTGRES_REPLICAS);
     const replicated = mode === 'in-cluster' && typeof db.replicas === 'number' && db.replicas > 1;
     const secretData = renderedSecretData(id, props.credentials, replicated);
 

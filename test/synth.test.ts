@@ -156,6 +156,8 @@ describe('bad settings: exit 1, the message, the output folder byte for byte and
     ['dev.web.resources.cpuLimit="1"', '--set dev.web.resources.cpuLimit="1": setting "dev.web.resources" lacks required "cpuRequest"'],
     ['prd.web.replicas=3', '--set prd.web.replicas=3: unknown environment "prd". Did you mean "prod"?'],
     ['dev.web.replicas=0', 'Invalid dev/Web: replicas: 0. Must be an integer from 1 to 1000.'],
+    // The count itself, not the replication password that more than one replica would need.
+    ['dev.database.replicas=11', 'Invalid dev: database.replicas: 11. Must be an integer from 1 to 10.'],
     ['dev.web.image=nginx', 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
     ['prod.web.replicas=3', 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
   ])('--set %s', (set, message) => {
