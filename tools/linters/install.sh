@@ -24,14 +24,19 @@ TOOLS=(
   "kubeconform|v0.8.0|github.com/yannh/kubeconform/cmd/kubeconform"
   "checkov|3.3.30|pypi:checkov-requirements.txt"
 )
+# The project's one installer of pinned tools: another tool set (bench/install-tools.sh:
+# helm, kustomize) passes its own list, one `name|version|source` per line, and the cache
+# subfolder it installs into.
+if [ -n "${REFARCH_TOOL_LIST:-}" ]; then mapfile -t TOOLS < <(grep -v '^\s*\(#\|$\)' "$REFARCH_TOOL_LIST"); fi
+CACHE_SUBDIR=${REFARCH_TOOL_CACHE:-linters}
 
 cache_root() {
   local root="${REFARCH_CACHE:-/var/cache/refarch}"
-  if ! mkdir -p "$root/linters" 2>/dev/null || [ ! -w "$root/linters" ]; then
+  if ! mkdir -p "$root/$CACHE_SUBDIR" 2>/dev/null || [ ! -w "$root/$CACHE_SUBDIR" ]; then
     root="${XDG_CACHE_HOME:-$HOME/.cache}/refarch"   # not root: fall back to the user cache
-    mkdir -p "$root/linters"
+    mkdir -p "$root/$CACHE_SUBDIR"
   fi
-  echo "$root/linters"
+  echo "$root/$CACHE_SUBDIR"
 }
 
 spec_of() {
@@ -80,9 +85,9 @@ install_go() {  # name version package tmp log
   go=$(command -v go || echo /usr/local/go/bin/go)
   [ -x "$go" ] || { echo "Go is needed to build $1 (go not found)" >"$5"; return 1; }
   # GOTOOLCHAIN=local: build with the installed Go, never download another toolchain.
-  # -trimpath -s -w: smaller binaries, no build paths baked in.
+  # -trimpath -s -w: smaller binaries, no build paths baked in. nice: the machine is shared.
   GOTOOLCHAIN=local GOBIN="$4/bin" GOFLAGS="${GOFLAGS:-} -trimpath" \
-    "$go" install -ldflags="-s -w" "$3@$2" >"$5" 2>&1
+    nice -n 10 "$go" install -ldflags="-s -w" "$3@$2" >"$5" 2>&1
 }
 
 install_pypi() {  # name version requirements-file tmp log
