@@ -150,9 +150,9 @@ build_node() {
   pause_ref=$(awk '$2 == "pause" {print $1}' <<<"$images")
   [ -n "$pause_ref" ] || die "kubeadm lists no pause image"
   img_pause >/dev/null # refarch.local/pause tarball (BUILD_ONLY): retagged as $pause_ref in the node
-  img_coredns >/dev/null; img_local_path >/dev/null; img_busybox >/dev/null
+  img_coredns >/dev/null; img_local_path >/dev/null; img_busybox >/dev/null; img_traefik >/dev/null
   node_key=$( { echo "$base_key"; echo "$images"; cat "$IMG_CACHE"/pause-*.digest "$IMG_CACHE"/coredns-*.digest \
-      "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest;
+      "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest "$IMG_CACHE"/traefik-*.digest;
     sha256sum "$KUBEADM_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl";
     file_sums "$KIND_DIR"/node/* "$0"; } | sha256sum | cut -c1-16)
   if [ "$(docker_ image inspect -f '{{index .Config.Labels "refarch.node-key"}}' "$KIND_NODE_IMAGE" 2>/dev/null)" = "$node_key" ]; then
@@ -215,7 +215,7 @@ build_node() {
     docker_ exec -i "$c" ctr -n k8s.io images import --label=io.cri-containerd.pinned=pinned --no-unpack - <"$tar" >/dev/null
     n=$((n + 1))
   done <<<"$images"
-  for tar in "$IMG_CACHE"/pause-*.oci.tar "$IMG_CACHE"/coredns-*.oci.tar "$IMG_CACHE"/local-path-*.oci.tar "$IMG_CACHE"/busybox-*.oci.tar; do
+  for tar in "$IMG_CACHE"/pause-*.oci.tar "$IMG_CACHE"/coredns-*.oci.tar "$IMG_CACHE"/local-path-*.oci.tar "$IMG_CACHE"/busybox-*.oci.tar "$IMG_CACHE"/traefik-*.oci.tar; do
     docker_ exec -i "$c" ctr -n k8s.io images import --label=io.cri-containerd.pinned=pinned --no-unpack - <"$tar" >/dev/null
     n=$((n + 1))
   done
