@@ -22,6 +22,7 @@ SCRIPT_NAME=${SCRIPT_NAME:-node-image}
 . "$CLUSTER_DIR/images.sh"
 BUILD_ONLY=1 # images.sh builders only write tarballs here; kind loads them into the nodes
 need_root
+SELF=$(readlink -f "${BASH_SOURCE[0]}") # cache keys read this file, also when it is sourced
 
 KIND_SRC=$(GOFLAGS=-mod=mod go env GOMODCACHE)/sigs.k8s.io/kind@$KIND_VERSION
 NODE_CACHE=$REFARCH_CACHE/kind-node
@@ -30,7 +31,7 @@ mkdir -p "$NODE_CACHE" "$IMG_CACHE"
 BASE_PACKAGES="systemd dbus containerd runc containernetworking-plugins iptables nftables ipset conntrack iproute2
   ethtool util-linux mount kmod libseccomp2 e2fsprogs bash ca-certificates jq procps socat"
 
-base_key() { { sed -n '/^build_base()/,/^}/p' "$0"; echo "$BASE_PACKAGES"; file_sums "$KIND_DIR/runc-nosysresource.sh"; } | sha256sum | cut -c1-16; }
+base_key() { { sed -n '/^build_base()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; file_sums "$KIND_DIR/runc-nosysresource.sh"; } | sha256sum | cut -c1-16; }
 
 # A Debian rootfs with systemd and the container runtime, imported as a docker image.
 build_base() {
@@ -99,7 +100,7 @@ add_iptables() {
 # component_image NAME REF KEYEXTRA BUILDER: a cached OCI tarball for REF made by BUILDER ROOT
 component_image() {
   local name=$1 ref=$2 keyextra=$3 builder=$4 key tar root
-  key=$( { echo "$ref $keyextra"; sed -n "/^$builder()/,/^}/p" "$0"; sed -n '/^add_bin()/,/^}/p;/^add_iptables()/,/^}/p' "$0"; } | sha256sum | cut -c1-16)
+  key=$( { echo "$ref $keyextra"; sed -n "/^$builder()/,/^}/p" "$SELF"; sed -n '/^add_bin()/,/^}/p;/^add_iptables()/,/^}/p' "$SELF"; } | sha256sum | cut -c1-16)
   tar=$(cached_tar "kind-$name" "$key")
   if [ ! -f "$tar.digest" ]; then
     root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
@@ -154,7 +155,7 @@ build_node() {
   node_key=$( { echo "$base_key"; echo "$images"; cat "$IMG_CACHE"/pause-*.digest "$IMG_CACHE"/coredns-*.digest \
       "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest "$IMG_CACHE"/traefik-*.digest;
     sha256sum "$KUBEADM_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl";
-    file_sums "$KIND_DIR"/node/* "$0"; } | sha256sum | cut -c1-16)
+    file_sums "$KIND_DIR"/node/* "$SELF"; } | sha256sum | cut -c1-16)
   if [ "$(docker_ image inspect -f '{{index .Config.Labels "refarch.node-key"}}' "$KIND_NODE_IMAGE" 2>/dev/null)" = "$node_key" ]; then
     info "$KIND_NODE_IMAGE is up to date (key $node_key)"
     return 0
