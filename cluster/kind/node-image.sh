@@ -224,11 +224,15 @@ build_node() {
   docker_ exec "$c" ctr -n k8s.io images label "$pause_ref" io.cri-containerd.pinned=pinned >/dev/null
   info "preloaded $n images (+ $pause_ref):"
   docker_ exec "$c" ctr -n k8s.io images ls -q | sed 's/^/      /'
-  docker_ exec "$c" sh -c 'kill $(cat /tmp/containerd.pid); for i in $(seq 1 30); do kill -0 $(cat /tmp/containerd.pid) 2>/dev/null || exit 0; sleep 0.5; done; exit 1'
+  # (sleep is PID 1 of the build container and reaps nothing: gone or a zombie both mean stopped)
+  docker_ exec "$c" sh -c 'p=$(cat /tmp/containerd.pid); kill "$p"; for i in $(seq 1 60); do
+    st=$(sed "s/.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); [ -z "$st" ] || [ "$st" = Z ] && exit 0; sleep 0.5; done; exit 1' ||
+    die "containerd in the build container did not stop"
+  docker_ exec "$c" sh -c 'rm -rf /run/containerd /var/lib/containerd/tmpmounts'
   docker_ exec "$c" rm -f /tmp/containerd.pid /tmp/containerd.log
   docker_ commit --change 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]' \
     --change 'ENV container=docker' --change "LABEL refarch.node-key=$node_key" \
-    --change 'STOPSIGNAL SIGRTMIN+3' "$c" "$KIND_NODE_IMAGE" >/dev/null
+    "$c" "$KIND_NODE_IMAGE" >/dev/null
   docker_ rm -f "$c" >/dev/null
   trap - EXIT
   info "$KIND_NODE_IMAGE built (key $node_key)"
