@@ -31,7 +31,7 @@ mkdir -p "$NODE_CACHE" "$IMG_CACHE"
 BASE_PACKAGES="systemd dbus containerd runc containernetworking-plugins iptables nftables ipset conntrack iproute2
   ethtool util-linux mount kmod libseccomp2 e2fsprogs bash ca-certificates jq procps socat"
 
-base_key() { { sed -n '/^build_base()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; file_sums "$KIND_DIR/runc-nosysresource.sh"; } | sha256sum | cut -c1-16; }
+base_key() { { sed -n '/^build_base()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; } | sha256sum | cut -c1-16; }
 
 # A Debian rootfs with systemd and the container runtime, imported as a docker image.
 build_base() {
@@ -64,6 +64,12 @@ build_base() {
     tar --numeric-owner -C "$root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
     rm -rf "$root"
   fi
+  # older bases (other keys) go
+  local old
+  for old in "$NODE_CACHE"/base-*.tar; do [ "$old" = "$tar" ] || rm -f "$old"; done
+  for old in $(docker_ images --format '{{.Repository}}:{{.Tag}}' "${KIND_NODE_BASE_IMAGE%:*}" 2>/dev/null); do
+    [ "$old" = "$KIND_NODE_BASE_IMAGE-$key" ] || docker_ rmi "$old" >/dev/null 2>&1 || true
+  done
   if ! docker_ image inspect "$KIND_NODE_BASE_IMAGE-$key" >/dev/null 2>&1; then
     docker_ import "$tar" "$KIND_NODE_BASE_IMAGE-$key" >/dev/null
     info "imported $KIND_NODE_BASE_IMAGE-$key"
@@ -155,7 +161,7 @@ build_node() {
   node_key=$( { echo "$base_key"; echo "$images"; cat "$IMG_CACHE"/pause-*.digest "$IMG_CACHE"/coredns-*.digest \
       "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest "$IMG_CACHE"/traefik-*.digest;
     sha256sum "$KUBEADM_BIN/kubeadm" "$K8S_BIN/kubelet" "$K8S_BIN/kubectl";
-    file_sums "$KIND_DIR"/node/* "$SELF"; } | sha256sum | cut -c1-16)
+    file_sums "$KIND_DIR"/node/* "$KIND_DIR/runc-nosysresource.sh" "$SELF"; } | sha256sum | cut -c1-16)
   if [ "$(docker_ image inspect -f '{{index .Config.Labels "refarch.node-key"}}' "$KIND_NODE_IMAGE" 2>/dev/null)" = "$node_key" ]; then
     info "$KIND_NODE_IMAGE is up to date (key $node_key)"
     return 0

@@ -13,8 +13,9 @@ set -eu
 REAL_RUNC=${REFARCH_REAL_RUNC:-/usr/sbin/runc}
 [ -x "$REAL_RUNC" ] || REAL_RUNC=/usr/bin/runc
 
-drop_cap() { # FILE JQ_PATH_TO_CAPABILITIES
+drop_cap() { # FILE JQ_PATH_TO_CAPABILITIES (the file is rewritten only when it grants the capability)
   [ -f "$1" ] || return 0
+  jq -e "[($2 // {})[]? | arrays | .[]] | index(\"CAP_SYS_RESOURCE\") != null" "$1" >/dev/null 2>&1 || return 0
   tmp="$1.refarch-caps.$$"
   jq "if $2 then $2 |= with_entries(.value |= (if type == \"array\" then map(select(. != \"CAP_SYS_RESOURCE\")) else . end)) else . end" \
     "$1" >"$tmp" && mv "$tmp" "$1"
