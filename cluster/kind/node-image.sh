@@ -241,6 +241,7 @@ build_node() {
     "$c" "$KIND_NODE_IMAGE" >/dev/null
   docker_ rm -f "$c" >/dev/null
   trap - EXIT
+  docker_ image prune -f >/dev/null 2>&1 || true # the previous node image, now untagged
   info "$KIND_NODE_IMAGE built (key $node_key)"
 }
 
