@@ -71,8 +71,9 @@ write_config() {
     c.kubeadmConfigPatches = [
       // cgroup v1 host: Kubernetes 1.35 refuses it unless told otherwise (KEP-5573)
       "kind: KubeletConfiguration\nfailCgroupV1: false\nserializeImagePulls: false\n",
-      // kubeadm'"'"'s CoreDNS forwards unknown names to the node'"'"'s resolvers; addons.yaml has one without
-      "kind: InitConfiguration\nskipPhases:\n  - addon/coredns\n",
+      // kubeadm'"'"'s CoreDNS forwards unknown names to the node'"'"'s resolvers; addons.yaml has one
+      // without. (The list replaces kind'"'"'s own, which is just "preflight".)
+      "kind: InitConfiguration\nskipPhases:\n  - preflight\n  - addon/coredns\n",
       // leave the conntrack sysctls of the host alone
       "kind: KubeProxyConfiguration\nconntrack:\n  maxPerCore: 0\n  tcpEstablishedTimeout: 0s\n  tcpCloseWaitTimeout: 0s\n",
     ];
