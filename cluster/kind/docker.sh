@@ -107,7 +107,7 @@ check_docker() {
   local pid line addr
   bad=""
   while read -r line; do
-    addr=$(awk '{print $4}' <<<"$line")
+    addr=$(awk '{print $5}' <<<"$line") # netid state recv-q send-q LOCAL peer process
     for pid in $(grep -o 'pid=[0-9]*' <<<"$line" | cut -d= -f2); do
       case $(readlink -f "/proc/$pid/exe" 2>/dev/null) in
         */dockerd | */docker-proxy | */containerd | */kind) case $addr in 127.* | "[::1]:"*) ;; *) bad+="  $line"$'\n' ;; esac ;;
