@@ -146,7 +146,12 @@ load_images() {
   for tar in "$img"/postgresql-*.oci.tar "$img"/guestbook-*.oci.tar "$img"/busybox-*.oci.tar; do
     ref=$(docker_load_oci "$tar")
     kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed 's/^/    /'
-    info "loaded $ref ($(cat "$tar.digest")) into every node"
+    # The digest reference (repository@sha256:...), which a manifest pinned by digest asks
+    # for: containerd 1.6's import names the image by its tag only.
+    for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
+      docker_ exec "$n" ctr -n k8s.io images tag --force "$ref" "${ref%:*}@$(cat "$tar.digest")" >/dev/null
+    done
+    info "loaded $ref (${ref%:*}@$(cat "$tar.digest")) into every node"
   done
   # extra references for the e2e upgrade step and the README walkthrough's name
   for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
