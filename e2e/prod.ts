@@ -261,9 +261,19 @@ async function main(): Promise<void> {
     return `per node ${JSON.stringify(perNode)}, skew ${skew}`;
   });
 
-  await step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)`, async () => {
+  const hpaTarget = process.env.E2E_HPA_TARGET ? Number(process.env.E2E_HPA_TARGET) : undefined;
+  await step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)${hpaTarget ? ` [target patched to ${hpaTarget} % by E2E_HPA_TARGET]` : ''}`, async () => {
     const before = getJson(['-n', NS, 'get', 'hpa', 'guestbook']);
     const min = before.spec.minReplicas;
+    if (hpaTarget !== undefined) {
+      // Only where the machine cannot load the pods to the manifest's target (a shared 2-core
+      // runner): the HPA, metrics and scale-up path is the same, the threshold is lower.
+      if (!Number.isInteger(hpaTarget) || hpaTarget < 1 || hpaTarget > 100) throw new Error(`E2E_HPA_TARGET must be an integer from 1 to 100, got ${process.env.E2E_HPA_TARGET}`);
+      const was = before.spec.metrics[0].resource.target.averageUtilization;
+      kubectl(['-n', NS, 'patch', 'hpa', 'guestbook', '--type=json', '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/metrics/0/resource/target/averageUtilization', value: hpaTarget }])]);
+      log(`   HPA target patched from ${was} % to ${hpaTarget} % (E2E_HPA_TARGET)`);
+    }
     await retry('the HPA to read CPU metrics', 120, 5, () => {
       const h = getJson(['-n', NS, 'get', 'hpa', 'guestbook']);
       return (h.status.currentMetrics ?? []).some((m: any) => m.resource?.current?.averageUtilization !== undefined) ? true : undefined;
@@ -300,7 +310,8 @@ async function main(): Promise<void> {
       await Promise.all(workers);
     }
     timings.hpaScaleUpSeconds = (Date.now() - t0) / 1000;
-    return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests)`;
+    const peak = getJson(['-n', NS, 'get', 'hpa', 'guestbook']).status.currentMetrics?.[0]?.resource?.current?.averageUtilization;
+    return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests; CPU ${peak} % of requests)`;
   });
 
   await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Ingress', async () => {
