@@ -22,8 +22,12 @@ rc=0
 for stage in ${E2E_KIND_STAGES:-dev prod}; do
   case $stage in
     dev)
-      # the README walkthrough's image name, loaded with `kind load docker-image`
-      E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
+      # the README walkthrough's image name, loaded with `kind load docker-image`; second tags
+      # of the web and database images (made by up.sh) for the upgrade step
+      # shellcheck disable=SC1091
+      [ -f "$STATE/upgrade-images.env" ] && . "$STATE/upgrade-images.env"
+      E2E_WEB_IMAGE_NEXT=${E2E_WEB_IMAGE_NEXT:-} E2E_DB_IMAGE_NEXT=${E2E_DB_IMAGE_NEXT:-} \
+        E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
         E2E_REPORT=${E2E_REPORT:-${TMPDIR:-/tmp}/refarch-e2e-kind-dev.json} node --import tsx e2e/suite.ts || rc=1 ;;
     prod)
       # E2E_HPA_TARGET=30: 24 clients on this shared 2-core machine load the three web pods to

@@ -220,7 +220,7 @@ async function main(): Promise<void> {
     return `secrets ${secrets.join(', ')}`;
   }, { fatal: true });
 
-  await step('prod (with only the image overrides) applies with strict server-side validation and rolls out', () => {
+  await step('prod (with only the image overrides) applies with strict server-side validation and rolls out', async () => {
     manifest = synthProd();
     const t0 = Date.now();
     const r = kubectlRaw(['apply', '--server-side', '--field-manager=refarch-e2e', '--force-conflicts', '--validate=strict', '-f', manifest], { timeoutSeconds: 120 });
@@ -229,9 +229,16 @@ async function main(): Promise<void> {
     if (warnings.length > 0) throw new Error(`apply printed warnings:\n${warnings.join('\n')}`);
     kubectl(['-n', NS, 'rollout', 'status', 'statefulset/postgres', '--timeout=300s'], { timeoutSeconds: 310 });
     kubectl(['-n', NS, 'rollout', 'status', 'deployment/guestbook', '--timeout=300s'], { timeoutSeconds: 310 });
+    // The Deployment leaves replicas to the HPA, so it starts with one pod until the HPA's
+    // first sync raises it to minReplicas: wait for that many Ready pods.
+    const min = getJson(['-n', NS, 'get', 'hpa', 'guestbook']).spec.minReplicas;
+    await retry(`${min} Ready web pods (the HPA's minReplicas)`, 180, 2, () => {
+      const d = getJson(['-n', NS, 'get', 'deployment', 'guestbook']);
+      return d.spec.replicas >= min && (d.status.readyReplicas ?? 0) >= d.spec.replicas && webPods().filter(isReady).length >= min ? true : undefined;
+    });
     timings.applyToReadySeconds = (Date.now() - t0) / 1000;
     const pods = webPods();
-    return `${pods.length} web pods Ready ${timings.applyToReadySeconds.toFixed(1)}s after apply`;
+    return `${pods.length} web pods Ready ${timings.applyToReadySeconds.toFixed(1)}s after apply (the HPA raised the Deployment from 1 to ${min})`;
   }, { fatal: true });
 
   await step('TLS through the Ingress: HTTPS verifies with the suite CA; HTTP redirects to HTTPS', async () => {
