@@ -89,12 +89,28 @@ build_kube_router() {
     "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
     github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
+build_kubeadm() {
+  # Its own wrapper module (go/kubeadm-1.35, the kubernetes-1.35 one plus kubeadm's
+  # extra dependencies), so the other Kubernetes binaries keep their cache key.
+  build_component kubeadm "$K8S_VERSION" kubeadm-1.35 1 \
+    "$(k8s_ldflags "$K8S_VERSION" "$K8S_COMMIT" "$K8S_BUILD_DATE")" k8s.io/kubernetes/cmd/kubeadm
+}
+build_kind() {
+  build_component kind "$KIND_VERSION" kind 0 "-s -w" sigs.k8s.io/kind
+}
+build_metrics_server() {
+  build_component metrics-server "$METRICS_SERVER_VERSION" metrics-server 0 \
+    "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION -X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION" \
+    sigs.k8s.io/metrics-server/cmd/metrics-server
+}
 build_local_path() {
   build_component local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" local-path-provisioner 0 \
     "-s -w" github.com/rancher/local-path-provisioner
 }
 
 ALL=(k8s k8s-legacy etcd coredns kube-router local-path traefik)
+# For the multi-node kind cluster (cluster/kind/): not built unless named.
+KIND_COMPONENTS=(kubeadm kind metrics-server)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 step "building/caching binaries in $REFARCH_CACHE: ${targets[*]} (the first, uncached build takes a long time: ~18 min on 2 cores, measured)"
@@ -107,7 +123,10 @@ for t in "${targets[@]}"; do
     traefik) build_traefik ;;
     kube-router) build_kube_router ;;
     local-path) build_local_path ;;
-    *) die "unknown component '$t' (known: ${ALL[*]})" ;;
+    kubeadm) build_kubeadm ;;
+    kind) build_kind ;;
+    metrics-server) build_metrics_server ;;
+    *) die "unknown component '$t' (known: ${ALL[*]} ${KIND_COMPONENTS[*]})" ;;
   esac
 done
 step "binaries ready (total $((SECONDS - T0))s)"
