@@ -31,6 +31,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 import { browseGuestbook } from './browser';
+import { Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-prod';
@@ -47,33 +48,14 @@ const settings = {
   hpaTimeout: Number(process.env.E2E_HPA_TIMEOUT ?? 240),
 };
 
-const started = Date.now();
-const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
-const timings: Record<string, number> = {};
-const results: Array<{ step: string; ok: boolean; detail: string }> = [];
-let stepNo = 0;
-
-function log(msg: string): void {
-  console.log(`[${elapsed().padStart(6)}s] ${msg}`);
-}
-
-async function step(title: string, body: () => Promise<string | void> | string | void, opts: { fatal?: boolean } = {}): Promise<boolean> {
-  stepNo++;
-  const t0 = Date.now();
-  log(`${stepNo}. ${title}`);
-  try {
-    const detail = (await body()) ?? '';
-    log(`   ok (${((Date.now() - t0) / 1000).toFixed(1)}s)${detail ? `: ${detail}` : ''}`);
-    results.push({ step: `${stepNo}. ${title}`, ok: true, detail: String(detail) });
-    return true;
-  } catch (err) {
-    log(`   FAILED: ${(err as Error).message}`);
-    results.push({ step: `${stepNo}. ${title}`, ok: false, detail: (err as Error).message });
-    diagnose();
-    if (opts.fatal) finish();
-    return false;
-  }
-}
+const harness = new Harness({
+  label: 'e2e:prod', diagnose, cleanup, reportFile: path.join(OUT, 'report.json'), closingSuffix: ` (output: ${OUT})`,
+});
+const { timings } = harness;
+const log = (msg: string): void => harness.log(msg);
+const elapsed = (): string => harness.elapsed();
+const step = harness.step.bind(harness);
+const finish = (): never => harness.finish();
 
 function diagnose(): void {
   console.log('---- diagnostics ----');
@@ -83,19 +65,10 @@ function diagnose(): void {
   console.log('---- end of diagnostics ----');
 }
 
-function finish(): never {
-  const failed = results.filter((r) => !r.ok);
-  if (process.env.E2E_KEEP !== '1') {
-    log('cleanup: uncordoning the nodes, deleting the namespace');
-    for (const n of getJson(['get', 'nodes']).items) kubectlRaw(['uncordon', n.metadata.name]);
-    kubectlRaw(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutSeconds: 200 });
-  }
-  console.log('\nSummary');
-  for (const r of results) console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.step}`);
-  console.log(`Timings (s): ${JSON.stringify(timings)}`);
-  fs.writeFileSync(path.join(OUT, 'report.json'), JSON.stringify({ timings, results }, null, 2));
-  console.log(`e2e:prod: ${results.length - failed.length} passed, ${failed.length} failed (output: ${OUT})`);
-  process.exit(failed.length === 0 ? 0 : 1);
+function cleanup(): void {
+  log('cleanup: uncordoning the nodes, deleting the namespace');
+  for (const n of getJson(['get', 'nodes']).items) kubectlRaw(['uncordon', n.metadata.name]);
+  kubectlRaw(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutSeconds: 200 });
 }
 
 function run(cmd: string, args: string[], input?: string): string {
@@ -402,8 +375,4 @@ async function main(): Promise<void> {
   finish();
 }
 
-main().catch((err) => {
-  console.error(err);
-  results.push({ step: 'suite', ok: false, detail: String(err) });
-  finish();
-});
+main().catch((err) => harness.crashed(err));

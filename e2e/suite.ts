@@ -31,6 +31,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { Harness } from './harness';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -64,35 +65,11 @@ const settings = {
   readyTimeout: Number(process.env.E2E_READY_TIMEOUT ?? 300),
 };
 
-const started = Date.now();
-const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
-const timings: Record<string, number> = {};
-const results: Array<{ step: string; ok: boolean; detail: string }> = [];
-let stepNo = 0;
-
-function log(msg: string): void {
-  console.log(`[${elapsed().padStart(6)}s] ${msg}`);
-}
-
-/** Runs one numbered check; a failure prints diagnostics and is recorded, the suite goes on where it can. */
-async function step(title: string, body: () => Promise<string | void> | string | void, opts: { fatal?: boolean } = {}): Promise<boolean> {
-  stepNo++;
-  const t0 = Date.now();
-  log(`${stepNo}. ${title}`);
-  try {
-    const detail = (await body()) ?? '';
-    const secs = (Date.now() - t0) / 1000;
-    log(`   ok (${secs.toFixed(1)}s)${detail ? `: ${detail}` : ''}`);
-    results.push({ step: `${stepNo}. ${title}`, ok: true, detail: String(detail) });
-    return true;
-  } catch (err) {
-    log(`   FAILED: ${(err as Error).message}`);
-    results.push({ step: `${stepNo}. ${title}`, ok: false, detail: (err as Error).message });
-    diagnose();
-    if (opts.fatal) finish();
-    return false;
-  }
-}
+const harness = new Harness({ label: 'e2e', diagnose, cleanup, reportFile: process.env.E2E_REPORT });
+const { timings } = harness;
+const log = (msg: string): void => harness.log(msg);
+const step = harness.step.bind(harness);
+const finish = (): never => harness.finish();
 
 /** What a person needs when something is not ready: events, describe, logs. */
 function diagnose(): void {
@@ -109,17 +86,6 @@ function diagnose(): void {
     }
   }
   console.log('---- end of diagnostics ----');
-}
-
-function finish(): never {
-  const failed = results.filter((r) => !r.ok);
-  if (process.env.E2E_KEEP !== '1') cleanup();
-  console.log('\nSummary');
-  for (const r of results) console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.step}`);
-  console.log(`Timings (s): ${JSON.stringify(timings)}`);
-  if (process.env.E2E_REPORT) fs.writeFileSync(process.env.E2E_REPORT, JSON.stringify({ timings, results }, null, 2));
-  console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`);
-  process.exit(failed.length === 0 ? 0 : 1);
 }
 
 function cleanup(): void {
@@ -681,8 +647,4 @@ async function main(): Promise<void> {
   finish();
 }
 
-main().catch((err) => {
-  console.error(err);
-  results.push({ step: 'suite', ok: false, detail: String(err) });
-  finish();
-});
+main().catch((err) => harness.crashed(err));
