@@ -7,6 +7,8 @@ module.exports = {
   // Many tests start processes (tsx, esbuild, cdk8s, sh); on a loaded shared machine jest's
   // 5 s default fails them at random. Speed is measured by npm run bench, not by timeouts.
   testTimeout: 60_000,
+  // The transform cache in the project (git-ignored), not in $TMPDIR, which npm test leaves as it found it.
+  cacheDirectory: '<rootDir>/.cache/jest',
   roots: ['<rootDir>'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/app/', '/cluster/'],
   testMatch: ['**/*.test.ts'],
