@@ -138,6 +138,18 @@ wait_until() {
 
 kc() { "$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
+# Server-side apply of the add-ons FILE, retried (5 tries, 3 s apart) while a fresh API
+# server still settles its webhooks and CRDs; dies with the last output, kept in LOG.
+kc_apply_retrying() { # FILE LOG
+  local i
+  for i in 1 2 3 4 5; do
+    kc apply --server-side --force-conflicts -f "$1" >"$2" 2>&1 && return 0
+    sleep 3
+  done
+  cat "$2"
+  die "applying the add-ons failed"
+}
+
 # ------------------------------------------------------------- iptables etc.
 # Chains created by kube-proxy, kube-router, the CNI plugins and us.
 OUR_CHAIN_RE='^(KUBE-|CNI-|REFARCH-)'

@@ -363,13 +363,7 @@ apply_addons() {
     -e "s#@@LOCAL_PATH_IMAGE@@#$LOCAL_PATH_IMAGE#g" -e "s#@@BUSYBOX_IMAGE@@#$BUSYBOX_IMAGE#g" \
     -e "s#@@LOCAL_PATH_DIR@@#$STATE/local-path-provisioner#g" \
     "$CLUSTER_DIR/manifests/addons.yaml" >"$STATE/addons.yaml"
-  local i
-  for i in 1 2 3 4 5; do
-    kc apply --server-side --force-conflicts -f "$STATE/addons.yaml" >"$LOG_DIR/addons-apply.log" 2>&1 && return 0
-    sleep 3
-  done
-  cat "$LOG_DIR/addons-apply.log"
-  die "applying the add-ons failed"
+  kc_apply_retrying "$STATE/addons.yaml" "$LOG_DIR/addons-apply.log"
 }
 
 node_ready() { [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }

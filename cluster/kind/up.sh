@@ -106,13 +106,7 @@ apply_addons() {
   sed -e "s#@@DNS_SERVICE_IP@@#$(kind_dns_ip)#g" -e "s#@@CLUSTER_DOMAIN@@#$CLUSTER_DOMAIN#g" \
     -e "s#@@COREDNS_IMAGE@@#$COREDNS_IMAGE#g" -e "s#@@TRAEFIK_IMAGE@@#$TRAEFIK_IMAGE#g" \
     -e "s#@@METRICS_SERVER_IMAGE@@#$METRICS_SERVER_IMAGE#g" "$KIND_DIR/addons.yaml" >"$STATE/addons.yaml"
-  local i
-  for i in 1 2 3 4 5; do
-    kc apply --server-side --force-conflicts -f "$STATE/addons.yaml" >"$STATE/addons-apply.log" 2>&1 && return 0
-    sleep 3
-  done
-  cat "$STATE/addons-apply.log"
-  die "applying the add-ons failed"
+  kc_apply_retrying "$STATE/addons.yaml" "$STATE/addons-apply.log"
 }
 kind_dns_ip() { echo "${KIND_SERVICE_SUBNET%.*/*}.10"; }
 
