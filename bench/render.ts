@@ -9,10 +9,32 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { backupScripts, databaseScripts } from '../lib/postgres-scripts';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, 'bench', 'rendered');
 export const ENVS = ['dev', 'prod'] as const;
+
+/**
+ * The chart and the Kustomize component ship the database scripts as files (each must be
+ * complete on its own); they are written from lib/postgres-scripts.ts, their one source,
+ * under the name of the ConfigMap that carries them.
+ */
+export function writeScriptFiles(): string[] {
+  const sets = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
+  const written: string[] = [];
+  for (const base of [path.join('bench', 'helm', 'refarch', 'files'), path.join('bench', 'kustomize', 'components', 'data-tier')]) {
+    for (const [configMap, files] of Object.entries(sets)) {
+      const dir = path.join(ROOT, base, configMap);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [name, text] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, name), text);
+        written.push(path.join(base, configMap, name));
+      }
+    }
+  }
+  return written;
+}
 
 /** Path of each tool's binary, building it on first use. */
 export function tools(): { helm: string; kustomize: string } {
@@ -47,6 +69,7 @@ export function renderAll(t: { helm: string; kustomize: string }): Map<string, s
 
 function main(): number {
   const check = process.argv.includes('--check');
+  if (!check) writeScriptFiles();
   const rendered = renderAll(tools());
   if (check) {
     const stale = [...rendered].filter(([f, text]) => !fs.existsSync(path.join(RENDERED, f)) || fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);

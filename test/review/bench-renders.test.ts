@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compareFiles, normalize } from '../../bench/compare';
+import { backupScripts, databaseScripts } from '../../lib/postgres-scripts';
 import { parseManifests } from '../../scripts/review/manifests';
 import { diffManifests, formatText } from '../../scripts/review/semantic-diff';
 
@@ -43,4 +44,15 @@ test('the scripts digest of workloads and CronJob pods is ignored as a value, no
   const diff = formatText([{ name: 'y', objects: diffManifests(normalize(objs), normalize(without)) }]);
   expect(diff).toContain('CronJob refarch-prod/postgres-backup: spec.jobTemplate.spec.template.metadata.annotations: {"refarch.example.com/scripts-hash":"<normalized>"} -> null');
   expect(diff).toContain('StatefulSet refarch-prod/postgres: spec.template.metadata.annotations["refarch.example.com/scripts-hash"]: removed');
+});
+
+test('the scripts the chart and the Kustomize component ship are the ones lib/postgres-scripts.ts makes (npm run bench:render writes them)', () => {
+  const sets: Record<string, Record<string, string>> = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
+  for (const base of ['bench/helm/refarch/files', 'bench/kustomize/components/data-tier']) {
+    for (const [configMap, files] of Object.entries(sets)) {
+      const dir = path.join(root, base, configMap);
+      expect({ dir: `${base}/${configMap}`, files: fs.readdirSync(dir).sort() }).toEqual({ dir: `${base}/${configMap}`, files: Object.keys(files).sort() });
+      for (const [name, text] of Object.entries(files)) expect({ file: `${base}/${configMap}/${name}`, same: fs.readFileSync(path.join(dir, name), 'utf8') === text }).toEqual({ file: `${base}/${configMap}/${name}`, same: true });
+    }
+  }
 });
