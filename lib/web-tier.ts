@@ -129,6 +129,13 @@ export interface WebTierProps extends WorkloadProps {
    */
   readonly terminationGracePeriodSeconds?: number;
   /**
+   * Seconds a pod stays bound to a node that stopped answering (NotReady or unreachable)
+   * before it is evicted and replaced on another node. Kubernetes' default is 300 s; a
+   * stateless replica gains nothing by waiting that long for a node that may never return.
+   * @default 30
+   */
+  readonly nodeLossTolerationSeconds?: number;
+  /**
    * Non-root identity of the pod.
    * @default { uid: 65532, gid: 65532 } (distroless `nonroot`)
    */
@@ -201,6 +208,7 @@ export class WebTier extends Construct {
     const readinessPath = validateHttpPath(f('readinessPath'), props.readinessPath ?? '/readyz');
     const maxUnavailable = validateInteger(f('maxUnavailable'), props.maxUnavailable ?? 1, 1, 1000);
     const grace = validateInteger(f('terminationGracePeriodSeconds'), props.terminationGracePeriodSeconds ?? 30, 1, 3600);
+    const nodeLossSeconds = validateInteger(f('nodeLossTolerationSeconds'), props.nodeLossTolerationSeconds ?? 30, 0, 3600);
     const user = props.user ?? { uid: 65532, gid: 65532 };
     validateInteger(f('user.uid'), user.uid, 1, 2147483647);
     validateInteger(f('user.gid'), user.gid, 1, 2147483647);
@@ -263,6 +271,11 @@ export class WebTier extends Construct {
               whenUnsatisfiable: 'ScheduleAnyway',
               labelSelector: { matchLabels: this.selector },
             }],
+            // The node controller taints a node that stops answering; these replace the
+            // admission plugin's 300 s defaults so the pods move after nodeLossTolerationSeconds.
+            tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
+              key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: nodeLossSeconds,
+            })),
             containers: [{
               name: 'web',
               image,

@@ -68,6 +68,10 @@ export function plusWebTier(chart: Chart, config: AppConfig): { deployment: kplu
     }],
   });
   deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(e.identity) }));
+  // Evicted 30 s after the node stops answering, as WebTier's nodeLossTolerationSeconds.
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    deployment.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(key, { effect: kplus.TaintEffect.NO_EXECUTE, evictAfter: Duration.seconds(30) })));
+  }
   const service = deployment.exposeViaService({
     name: e.name, ports: [{ name: 'http', port: e.servicePort, targetPort: e.containerPort, protocol: kplus.Protocol.TCP }],
   });

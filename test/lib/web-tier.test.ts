@@ -36,6 +36,11 @@ describe('WebTier', () => {
     // No Secret, no secret volume, no fsGroup.
     expect(d.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
     expect(d.spec.template.spec.securityContext.fsGroup).toBeUndefined();
+    // Evicted 30 s after its node stops answering, not after the admission plugin's 300 s.
+    expect(d.spec.template.spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
   });
 
   test('labels: all recommended labels, version from the image tag, selector without version', () => {
@@ -51,12 +56,13 @@ describe('WebTier', () => {
 
   test('replicas, ports, resources and PDB are applied', () => {
     const m = synthIn((c) => new WebTier(c, 'web', {
-      replicas: 4, containerPort: 9000, servicePort: 8081, maxUnavailable: 2, terminationGracePeriodSeconds: 45,
+      replicas: 4, containerPort: 9000, servicePort: 8081, maxUnavailable: 2, terminationGracePeriodSeconds: 45, nodeLossTolerationSeconds: 0,
       resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi', ephemeralStorageRequest: '1Gi', ephemeralStorageLimit: '2Gi' },
     }));
     const d = find(m, 'Deployment');
     expect(d.spec.replicas).toBe(4);
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    expect(d.spec.template.spec.tolerations.map((t: any) => t.tolerationSeconds)).toEqual([0, 0]);
     expect(d.spec.template.spec.containers[0].ports[0].containerPort).toBe(9000);
     expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'PORT', value: '9000' });
     expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '2', 'memory': '2Gi', 'ephemeral-storage': '2Gi' });
@@ -154,6 +160,8 @@ describe('WebTier', () => {
     [{ livenessPath: 'healthz' }, /livenessPath: "healthz"\. Must be an absolute HTTP path/],
     [{ user: { uid: 0, gid: 1 } }, /user\.uid: 0\. Must be an integer from 1 to 2147483647/],
     [{ maxUnavailable: 0 }, /maxUnavailable: 0\. Must be an integer from 1 to 1000/],
+    [{ nodeLossTolerationSeconds: -1 }, /nodeLossTolerationSeconds: -1\. Must be an integer from 0 to 3600/],
+    [{ nodeLossTolerationSeconds: 1.5 }, /nodeLossTolerationSeconds: 1\.5\. Must be an integer from 0 to 3600/],
     [{ resources: { cpuRequest: '2', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi', ephemeralStorageRequest: '1Mi', ephemeralStorageLimit: '1Mi' } },
       /resources\.cpuRequest: "2"\. Must not exceed its limit, cpuLimit \(1\)/],
     [{ resources: { cpuRequest: 'lots', cpuLimit: '1', memoryRequest: '1Mi', memoryLimit: '1Mi', ephemeralStorageRequest: '1Mi', ephemeralStorageLimit: '1Mi' } },
