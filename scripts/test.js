@@ -39,7 +39,8 @@ const RACY_MS = 1000;
 /**
  * Every file under what tsconfig.json includes ("lib/**\/*.ts" walks lib/; "main.ts" is a
  * file), any extension, without node_modules folders and tsconfig.json's excludes.
- * Undefined if tsconfig.json cannot be read as plain JSON: then tsc always runs.
+ * Undefined if tsconfig.json cannot be read as plain JSON or has inputs besides "include":
+ * then tsc always runs.
  * @returns {string[] | undefined}
  */
 function includedFiles() {
@@ -49,7 +50,8 @@ function includedFiles() {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(config.include)) return undefined;
+  // Inputs this walk would not see (a base config, listed files, other projects): always check.
+  if (!Array.isArray(config.include) || config.extends || config.files || config.references) return undefined;
   const excluded = new Set((config.exclude ?? []).map((/** @type {string} */ e) => path.normalize(e)));
   /** @type {string[]} */
   const files = [];
