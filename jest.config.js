@@ -13,9 +13,9 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/app/', '/cluster/'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Type checking is done once by `tsc --noEmit` (see package.json "test"), so
-    // ts-jest only transpiles: it keeps the suite fast without losing type safety.
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // Type checking is done once by `tsc --noEmit` beside jest (scripts/test.js), so the
+    // transform only strips types, with esbuild: see scripts/jest-transform.js.
+    '^.+\\.ts$': '<rootDir>/scripts/jest-transform.js',
   },
   // Snapshots live at the repository root, one file per test file.
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',

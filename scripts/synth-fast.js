@@ -348,6 +348,6 @@ async function main() {
   run(synth);
 }
 
-module.exports = { bundleOptions, evaluate, nodeModule, ROOT, CACHE, MANIFEST };
+module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, ROOT, CACHE, MANIFEST };
 
 if (require.main === module) main();

@@ -130,8 +130,11 @@ function followGuide(dir: string): void {
     `import { ShopChart } from './shop';\n${main.replace('app.synth();', "new ShopChart(app, 'shop');\napp.synth();")}`);
 }
 
-// Parsed library files (cdk8s, constructs, @types, TypeScript's lib) shared by both
-// projects: node_modules is a symlink, so they resolve to the same real paths.
+// Parsed files shared by the programs of this file, keyed by content: the library files
+// (cdk8s, constructs, @types, TypeScript's lib; node_modules is a symlink, so the same
+// real paths), and the projects' copies of imports/k8s.ts (1.7 MB, byte for byte this
+// checkout's, which the first program parses). A program sets the path of each file it
+// gets, so one parsed file serves programs at different paths, one program at a time.
 const sourceFiles = new Map<string, ts.SourceFile | undefined>();
 
 /**
@@ -156,11 +159,18 @@ function typeCheck(dir: string, withTypesNode14 = false): string[] {
 function check(dir: string, rootNames: string[], options: ts.CompilerOptions, configErrors: readonly ts.Diagnostic[] = []): string[] {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
+  const given = new Set<ts.SourceFile>(); // never the same object for two files of one program
   host.getSourceFile = (fileName, languageVersion, onError) => {
-    if (fileName.startsWith(os.tmpdir())) return getSourceFile(fileName, languageVersion, onError);
-    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
-    if (!sourceFiles.has(key)) sourceFiles.set(key, getSourceFile(fileName, languageVersion, onError));
-    return sourceFiles.get(key);
+    const text = ts.sys.readFile(fileName);
+    if (text === undefined) return getSourceFile(fileName, languageVersion, onError);
+    const key = `${JSON.stringify(languageVersion)}\0${text}`;
+    let file = sourceFiles.get(key);
+    if (!file || given.has(file)) {
+      file = getSourceFile(fileName, languageVersion, onError);
+      if (file && !sourceFiles.has(key)) sourceFiles.set(key, file);
+    }
+    if (file) given.add(file);
+    return file;
   };
   const program = ts.createProgram({ rootNames, options, host });
   if (options.types && !options.types.includes('node')) {

@@ -24,6 +24,11 @@ case "$*" in
 esac
 exit 0
 `, { mode: 0o755 });
+  // The Job poll waits one second per try: a stand-in sleep (also on PATH) records each
+  // wait instead, so a timeout test proves the number of waits without spending them.
+  fs.writeFileSync(path.join(dir, 'sleep'), `#!/bin/sh
+echo "$*" >>"${dir}/sleeps"
+`, { mode: 0o755 });
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -32,7 +37,8 @@ const run = (args: string[], jobStatus = '1/') => {
     encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, JOB_STATUS: jobStatus, RESTORE_TIMEOUT: '2' },
   });
   const calls = fs.existsSync(path.join(dir, 'calls')) ? fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') : [];
-  return { status: r.status, out: r.stdout + r.stderr, calls };
+  const sleeps = fs.existsSync(path.join(dir, 'sleeps')) ? fs.readFileSync(path.join(dir, 'sleeps'), 'utf8').trim().split('\n') : [];
+  return { status: r.status, out: r.stdout + r.stderr, calls, sleeps };
 };
 
 test('restores a dump: records the request, creates the Job from the suspended CronJob, prints its log', () => {
@@ -67,6 +73,9 @@ test('a Job that does not finish in time fails the script', () => {
   const r = run(['ns', 'x.dump'], '/');
   expect(r.status).toBe(1);
   expect(r.out).toContain('did not finish within 2s');
+  // RESTORE_TIMEOUT=2: two polls, each followed by a one-second wait.
+  expect(r.calls.filter((c) => c.includes(' get job '))).toHaveLength(2);
+  expect(r.sleeps).toEqual(['1', '1']);
 });
 
 test.each([['../etc/passwd'], ['.hidden'], ['a b.dump'], ['x;rm.dump']])('refuses the dump name %s before calling kubectl', (name) => {
