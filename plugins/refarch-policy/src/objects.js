@@ -93,6 +93,23 @@ function containersOf(t, withEphemeral) {
 }
 
 /**
+ * A field as message text: a string as it is, a missing one as `fallback`, anything else as
+ * JSON. Never throws: YAML can give a mapping with a key "toString" where a name belongs, and
+ * String() or a template literal would then call a value that is not a function.
+ * @param {unknown} value @param {string} fallback
+ * @returns {string}
+ */
+function asText(value, fallback) {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? Object.prototype.toString.call(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
  * Parsed documents to checked objects, skipping empty documents.
  * @param {ReadonlyArray<{ file: string, objects: readonly unknown[] }>} files
  * @returns {CheckedObject[]}
@@ -104,9 +121,9 @@ function checkedObjects(files) {
     for (const raw of objects) {
       if (!isObject(raw)) continue;
       const obj = /** @type {K8sObject} */ (raw);
-      const kind = String(obj.kind ?? '(no kind)');
-      const namespace = obj.metadata?.namespace ?? (CLUSTER_SCOPED_KINDS.has(kind) ? '' : 'default');
-      out.push({ file, obj, kind, name: String(obj.metadata?.name ?? '(no name)'), namespace, template: podTemplateOf(obj) });
+      const kind = asText(obj.kind, '(no kind)');
+      const namespace = asText(obj.metadata?.namespace, CLUSTER_SCOPED_KINDS.has(kind) ? '' : 'default');
+      out.push({ file, obj, kind, name: asText(obj.metadata?.name, '(no name)'), namespace, template: podTemplateOf(obj) });
     }
   }
   return out;

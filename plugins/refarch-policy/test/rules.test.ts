@@ -390,6 +390,12 @@ describe.each(Object.entries(CASES))('%s', (rule, cases) => {
   }
 });
 
+test('a name, namespace or kind that is a mapping with a "toString" key is checked, not a crash (found by the property below)', () => {
+  const odd = { kind: { toString: '' }, metadata: { name: { toString: '' }, namespace: { valueOf: 1, toString: 2 } } };
+  const named = { kind: 'Deployment', metadata: { name: { toString: '' }, namespace: NS } };
+  expect(() => checkPolicy([{ file: 'odd.yaml', objects: [...base(), odd, named] }])).not.toThrow();
+});
+
 test('no rule throws on malformed objects (wrong types where objects, arrays or strings belong)', () => {
   const kinds = ['Deployment', 'StatefulSet', 'Pod', 'CronJob', 'Service', 'Ingress', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'Secret'];
   const anything = fc.anything({ maxDepth: 3, withNullPrototype: false });
@@ -403,5 +409,5 @@ test('no rule throws on malformed objects (wrong types where objects, arrays or 
   }, { requiredKeys: ['kind'] });
   fc.assert(fc.property(fc.array(object, { maxLength: 4 }), (objects) => {
     expect(() => checkPolicy([{ file: 'fuzz.yaml', objects: [...base(), ...objects] }])).not.toThrow();
-  }), { numRuns: 200 });
+  }), { numRuns: Number(process.env.REFARCH_FUZZ_RUNS ?? 200) });
 });
