@@ -48,7 +48,7 @@ function plan(args) {
   const mode = args.includes('--integration') ? 'integration' : args.includes('--all') ? 'all' : 'unit';
   const rest = args.filter((a) => a !== '--integration' && a !== '--all');
   // A positional argument (one not starting with -, nor the value of an option that takes one) selects tests.
-  const takesValue = /^--(outputFile|testNamePattern|t|testTimeout|maxWorkers|reporters|json-output|shard|seed|config|c|selectProjects)$/;
+  const takesValue = /^(--(outputFile|testNamePattern|testTimeout|maxWorkers|reporters|shard|seed|config|selectProjects)|-[tcw])$/;
   const named = rest.some((a, i) => !a.startsWith('-') && !(i > 0 && takesValue.test(rest[i - 1])));
   const projects = mode === 'all' || (mode === 'unit' && named) ? [] : ['--selectProjects', mode];
   return { jestArgs: [...projects, ...rest], typeCheck: mode !== 'integration' };
