@@ -173,14 +173,19 @@ function schedulableWorkers(): string[] {
     .map((n: any) => n.metadata.name);
 }
 
-/** Synthesizes prod with only the image overrides this cluster needs, into OUT/dist (outside the repository). */
+/**
+ * Synthesizes prod with only the image overrides this cluster needs (`--stdout`: synth writes
+ * no folder of its own, so OUT may be anywhere, even inside the repository) and keeps the
+ * YAML as OUT/prod.k8s.yaml, the file that is applied.
+ */
 function synthProd(): string {
-  const outdir = path.join(OUT, 'dist');
-  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'prod', '--out', outdir,
+  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'prod', '--stdout',
     '--set', `prod.web.image=${settings.webImage}`, '--set', `prod.database.image=${settings.dbImage}`];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
-  return path.join(outdir, 'prod.k8s.yaml');
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0 || !r.stdout.includes('kind: Deployment')) throw new Error(`synth failed: ${r.stderr}${r.error ?? ''}`);
+  const file = path.join(OUT, 'prod.k8s.yaml');
+  fs.writeFileSync(file, r.stdout);
+  return file;
 }
 
 async function main(): Promise<void> {
