@@ -43,8 +43,17 @@ build_component() {
   start=$SECONDS
   mkdir -p "$REFARCH_CACHE"
   tmp=$(mktemp -d "$REFARCH_CACHE/.build-$name.XXXXXX")
-  if ! (cd "$wdir" && CGO_ENABLED=$cgo nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$tmp/bin/" "$@") \
-    >"$tmp/build.log" 2>&1; then
+  # A cold build of Kubernetes takes many minutes: a line a minute shows it is not hung.
+  (cd "$wdir" && CGO_ENABLED=$cgo nice -n 10 go build -trimpath -ldflags "$ldflags" -o "$tmp/bin/" "$@") \
+    >"$tmp/build.log" 2>&1 &
+  local pid=$! rc=0 n=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    n=$((n + 1))
+    [ $((n % 12)) = 0 ] && info "still building $name: $((SECONDS - start))s"
+  done
+  wait "$pid" || rc=$?
+  if [ "$rc" != 0 ]; then
     tail -40 "$tmp/build.log" >&2
     rm -rf "$tmp"
     die "go build of $name failed"

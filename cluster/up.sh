@@ -80,7 +80,7 @@ preflight() {
 
 build_binaries() {
   step "binaries (cluster/build.sh; cached after the first run, which takes many minutes)"
-  T0=$T0 "$CLUSTER_DIR/build.sh" | sed 's/^/    /'
+  T0=$T0 "$CLUSTER_DIR/build.sh" | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/build.sh failed"
 }
 
@@ -275,7 +275,7 @@ start_containerd() {
 import_images() {
   step "local images (cluster/images.sh: build once, import into containerd k8s.io)"
   FAILED_COMPONENT=""
-  T0=$T0 SCRIPT_NAME=images "$CLUSTER_DIR/images.sh" | sed 's/^/    /'
+  T0=$T0 SCRIPT_NAME=images "$CLUSTER_DIR/images.sh" | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/images.sh failed"
 }
 
@@ -455,6 +455,6 @@ check_confinement
 UP_OK=1
 rm -f "$RUN_DIR/up.pid"
 step "cluster is up ($((SECONDS - T0))s). Nodes:"
-kc get nodes -o wide | sed 's/^/    /'
+kc get nodes -o wide | sed -u 's/^/    /'
 echo
 echo "export KUBECONFIG=$KUBECONFIG_FILE"

@@ -8,14 +8,14 @@ need_root
 
 step "deleting kind cluster $KIND_CLUSTER (node containers and their volumes)"
 if daemon_running dockerd && [ -x "$KIND_BIN/kind" ]; then
-  kind_ delete cluster --name "$KIND_CLUSTER" --kubeconfig "$KUBECONFIG_FILE" 2>&1 | sed 's/^/    /'
+  kind_ delete cluster --name "$KIND_CLUSTER" --kubeconfig "$KUBECONFIG_FILE" 2>&1 | sed -u 's/^/    /'
   # leftovers of an interrupted node-image build
   for c in $(docker_ ps -aq --filter name=refarch-kind-build- 2>/dev/null); do docker_ rm -f "$c" >/dev/null 2>&1 || true; done
   docker_ volume prune -f >/dev/null 2>&1 || true
 else
   info "dockerd is not running (or kind not built): nothing to delete"
 fi
-SCRIPT_NAME=docker bash "$KIND_DIR/docker.sh" stop | sed 's/^/    /'
+SCRIPT_NAME=docker bash "$KIND_DIR/docker.sh" stop | sed -u 's/^/    /'
 step "state and lock"
 if [ -d "$STATE" ]; then
   mkdir -p "$REFARCH_LOG_ARCHIVE"

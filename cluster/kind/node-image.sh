@@ -229,7 +229,7 @@ build_node() {
   docker_ exec "$c" ctr -n k8s.io images tag --force "$PAUSE_IMAGE" "$pause_ref" >/dev/null
   docker_ exec "$c" ctr -n k8s.io images label "$pause_ref" io.cri-containerd.pinned=pinned >/dev/null
   info "preloaded $n images (+ $pause_ref):"
-  docker_ exec "$c" ctr -n k8s.io images ls -q | sed 's/^/      /'
+  docker_ exec "$c" ctr -n k8s.io images ls -q | sed -u 's/^/      /'
   # (sleep is PID 1 of the build container and reaps nothing: gone or a zombie both mean stopped)
   docker_ exec "$c" sh -c 'p=$(cat /tmp/containerd.pid); kill "$p"; for i in $(seq 1 60); do
     st=$(sed "s/.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); [ -z "$st" ] || [ "$st" = Z ] && exit 0; sleep 0.5; done; exit 1' ||

@@ -55,7 +55,7 @@ take_lock() {
 
 build() {
   step "binaries (cluster/build.sh k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server; cached after the first run)"
-  T0=$T0 bash "$CLUSTER_DIR/build.sh" k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server | sed 's/^/    /'
+  T0=$T0 bash "$CLUSTER_DIR/build.sh" k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/build.sh failed"
 }
 
@@ -94,7 +94,7 @@ create_cluster() {
     done
   else
     kind_ create cluster --name "$KIND_CLUSTER" --image "$KIND_NODE_IMAGE" --config "$STATE/kind-config.yaml" \
-      --kubeconfig "$KUBECONFIG_FILE" --retain 2>&1 | sed 's/^/    /'
+      --kubeconfig "$KUBECONFIG_FILE" --retain 2>&1 | sed -u 's/^/    /'
     [ "${PIPESTATUS[0]}" = 0 ] || die "kind create cluster failed"
   fi
   kind_ get kubeconfig --name "$KIND_CLUSTER" >"$KUBECONFIG_FILE.tmp" && mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
@@ -132,14 +132,14 @@ docker_load_oci() {
 
 load_images() {
   step "app images: cluster/images.sh --build-only, then kind load (image-archive and docker-image)"
-  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" --build-only busybox postgresql guestbook | sed 's/^/    /'
+  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" --build-only busybox postgresql guestbook | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/images.sh failed"
   local img=$REFARCH_CACHE/images tar ref ver
   ver=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" | head -1)
   # `kind load image-archive` keeps the OCI manifest digests, so manifests may pin them (prod)
   for tar in "$img"/postgresql-*.oci.tar "$img"/guestbook-*.oci.tar "$img"/busybox-*.oci.tar; do
     ref=$(docker_load_oci "$tar")
-    kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed 's/^/    /'
+    kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
     # The digest reference (repository@sha256:...), which a manifest pinned by digest asks
     # for: containerd 1.6's import names the image by its tag only.
     for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
@@ -162,7 +162,7 @@ load_images() {
   info "second tags for the upgrade check: $web_next, $db_next"
   # The README's kind walkthrough, for real: a docker image name, `kind load docker-image`.
   docker_ tag "$GUESTBOOK_IMAGE_REPO:$ver" "refarch-guestbook:$ver"
-  kind_ load docker-image "refarch-guestbook:$ver" --name "$KIND_CLUSTER" 2>&1 | sed 's/^/    /'
+  kind_ load docker-image "refarch-guestbook:$ver" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "kind load docker-image failed"
   info "kind load docker-image refarch-guestbook:$ver: done"
 }
@@ -195,12 +195,12 @@ wait_ready() {
   wait_until "ingress controller on 127.0.0.1:80" 90 ingress_answers || die "the ingress controller does not answer on 127.0.0.1:80"
   info "ingress controller answers on http://127.0.0.1:80 (and https://127.0.0.1:443)"
   wait_until "kubectl top nodes (metrics-server)" 120 top_works || die "kubectl top nodes does not work"
-  kc top nodes | sed 's/^/    /'
+  kc top nodes | sed -u 's/^/    /'
 }
 
 label_check() {
   step "node labels: kubernetes.io/hostname and topology.kubernetes.io/zone"
-  kc get nodes -L kubernetes.io/hostname -L topology.kubernetes.io/zone | sed 's/^/    /'
+  kc get nodes -L kubernetes.io/hostname -L topology.kubernetes.io/zone | sed -u 's/^/    /'
   [ "$(kc get nodes -o jsonpath='{range .items[*]}{.metadata.labels.topology\.kubernetes\.io/zone}{"\n"}{end}' | sort -u | grep -c .)" = 3 ] ||
     die "the three nodes do not have three different zones"
 }
@@ -208,17 +208,17 @@ label_check() {
 echo "[kind-up] multi-node kind cluster (Kubernetes $K8S_VERSION, kind $KIND_VERSION). First run: builds and the node image (minutes); later ~2 min."
 take_lock
 build
-bash "$KIND_DIR/docker.sh" start | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "dockerd did not start"
+bash "$KIND_DIR/docker.sh" start | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "dockerd did not start"
 step "node image $KIND_NODE_IMAGE (cluster/kind/node-image.sh; cached by content)"
-T0=$T0 bash "$KIND_DIR/node-image.sh" | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "node-image.sh failed"
+T0=$T0 bash "$KIND_DIR/node-image.sh" | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "node-image.sh failed"
 create_cluster
 apply_addons
 load_images
 wait_ready
 label_check
-SCRIPT_NAME=docker bash "$KIND_DIR/docker.sh" check | sed 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "confinement check failed"
+SCRIPT_NAME=docker bash "$KIND_DIR/docker.sh" check | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "confinement check failed"
 UP_OK=1
 step "kind cluster $KIND_CLUSTER is up ($((SECONDS - T0))s)"
-kc get nodes -o wide | sed 's/^/    /'
+kc get nodes -o wide | sed -u 's/^/    /'
 echo
 echo "export KUBECONFIG=$KUBECONFIG_FILE PATH=$K8S_BIN:\$PATH"
