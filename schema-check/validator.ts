@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { crdDefinitions } from './crds';
 import { readOpenApi, servedByDefault, serverVersion, SCHEMAS_DIR, supportedMinors } from './schemas';
 import { definitionsByGvk, KUBERNETES_FORMATS, strictDefinitions } from './strict-schema';
 
@@ -58,10 +59,15 @@ export class KubernetesSchemaValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   private constructor(public readonly minor: string, schemasDir: string) {
-    const doc = readOpenApi(minor, schemasDir);
+    // The vendored CRDs (Gateway API) join the server's own definitions, as they do in the
+    // /openapi/v2 of a server that has them installed (schema-check/crds.ts).
+    const crds = crdDefinitions();
+    const server = readOpenApi(minor, schemasDir);
+    const doc = { ...server, definitions: { ...server.definitions, ...crds.definitions } };
     this.serverVersion = serverVersion(minor, schemasDir).gitVersion;
     this.byGvk = definitionsByGvk(doc);
-    this.served = servedByDefault(minor, schemasDir);
+    const served = servedByDefault(minor, schemasDir);
+    this.served = served && new Set([...served, ...crds.served]);
     this.ajv = new Ajv({
       allErrors: true,
       strict: true,
