@@ -85,8 +85,9 @@ export class FrontDoorController {
   /**
    * Traefik Proxy as its Helm chart installs it into the namespace `traefik`: IngressClass and
    * GatewayClass `traefik`, entry points 8000/8443, pods labelled `app.kubernetes.io/name: traefik`.
-   * Traefik v3.7 does not implement HTTPRoute timeouts (its conformance report lists
-   * HTTPRouteRequestTimeout and HTTPRouteBackendTimeout as unsupported).
+   * Traefik v3.6 does not implement HTTPRoute timeouts (its Gateway API v1.4.0 conformance
+   * report lists HTTPRouteRequestTimeout and HTTPRouteBackendTimeout as unsupported; so does
+   * v3.7's for v1.6.1).
    */
   public static traefik(namespace = 'traefik'): FrontDoorController {
     return new FrontDoorController({
