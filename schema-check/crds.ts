@@ -8,8 +8,10 @@
  * the strict validator treats each served version as one more definition of the captured
  * OpenAPI document, under the name the server itself publishes it with in /openapi/v2
  * (`io.k8s.networking.gateway.v1.HTTPRoute`), with `metadata` checked as ObjectMeta, as
- * the server does for every object. The kinds count as served on every captured minor:
- * they are served wherever the CRDs are installed (the dry runs in schemas/ install them).
+ * the server does for every object. A CRD's kinds count as served on a captured minor when
+ * that minor's API server accepted the CRD (`install-results.json`, recorded by
+ * schemas/gateway-api/capture.sh: Kubernetes 1.27 refuses TLSRoute, whose CEL rules use a
+ * function 1.27 lacks); the dry runs in schemas/ install them the same way.
  *
  * What only the server can check is left to it: the CRDs' CEL rules
  * (`x-kubernetes-validations`). Nothing here touches the network.
@@ -94,17 +96,32 @@ export function definitionName(group: string, version: string, kind: string): st
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
+/** The CRD files a minor's API server refused, with its reason (install-results.json). */
+export function refusedOn(minor: string, dir: string = gatewayApiDir()): Record<string, string> {
+  const file = path.join(dir, 'install-results.json');
+  if (!fs.existsSync(file)) return {};
+  return JSON.parse(fs.readFileSync(file, 'utf8'))[minor]?.refused ?? {};
+}
+
 /**
  * The served CRD versions as OpenAPI v2 definitions (openAPIV3Schema with `metadata` as a
- * `$ref` to ObjectMeta and the group-version-kind extension), and their "apiVersion kind" strings.
+ * `$ref` to ObjectMeta and the group-version-kind extension), and their "apiVersion kind"
+ * strings; with a minor, only the CRDs its API server accepts, and the refused kinds with the reason.
  */
-export function crdDefinitions(dir?: string): { definitions: Record<string, any>; served: string[] } {
+export function crdDefinitions(dir?: string, minor?: string): { definitions: Record<string, any>; served: string[]; refused: Map<string, string> } {
   const definitions: Record<string, any> = {};
   const served: string[] = [];
+  const refused = new Map<string, string>();
+  const refusedFiles = minor === undefined ? {} : refusedOn(minor, dir);
   for (const crd of customResourceDefinitions(dir)) {
     const { group, names } = crd.spec;
     for (const v of crd.spec.versions) {
       if (!v.served || !v.schema?.openAPIV3Schema) continue;
+      const reason = refusedFiles[crd.file];
+      if (reason !== undefined) {
+        refused.set(`${group}/${v.name} ${names.kind}`, reason);
+        continue;
+      }
       const schema = structuredClone(v.schema.openAPIV3Schema);
       schema.properties = { ...schema.properties, metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' } };
       schema[GVK] = [{ group, version: v.name, kind: names.kind }];
@@ -112,5 +129,5 @@ export function crdDefinitions(dir?: string): { definitions: Record<string, any>
       served.push(`${group}/${v.name} ${names.kind}`);
     }
   }
-  return { definitions, served };
+  return { definitions, served, refused };
 }

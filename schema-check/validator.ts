@@ -57,11 +57,14 @@ export class KubernetesSchemaValidator {
   private readonly byGvk: Map<string, string>;
   private readonly served: Set<string> | undefined;
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** Kinds of vendored CRDs this minor's API server refuses to install, with its reason. */
+  private readonly refusedCrdKinds: Map<string, string>;
 
   private constructor(public readonly minor: string, schemasDir: string) {
     // The vendored CRDs (Gateway API) join the server's own definitions, as they do in the
     // /openapi/v2 of a server that has them installed (schema-check/crds.ts).
-    const crds = crdDefinitions();
+    const crds = crdDefinitions(undefined, minor);
+    this.refusedCrdKinds = crds.refused;
     const server = readOpenApi(minor, schemasDir);
     const doc = { ...server, definitions: { ...server.definitions, ...crds.definitions } };
     this.serverVersion = serverVersion(minor, schemasDir).gitVersion;
@@ -103,6 +106,10 @@ export class KubernetesSchemaValidator {
     if (missing.length) return missing;
     const definition = this.byGvk.get(`${apiVersion} ${kind}`);
     if (!definition) {
+      const refused = this.refusedCrdKinds.get(`${apiVersion} ${kind}`);
+      if (refused !== undefined) {
+        return [{ pointer: '', message: `a Kubernetes ${this.minor} API server refuses the CRD of ${kind} (schemas/gateway-api install-results.json): ${/undeclared reference to '[^']*'/.exec(refused)?.[0] ?? refused.slice(0, 120)}` }];
+      }
       return [{ pointer: '', message: `the API server does not serve kind ${kind} in apiVersion ${apiVersion}${this.alternatives(kind as string)}` }];
     }
     const problems: Array<{ pointer: string; message: string }> = [];
