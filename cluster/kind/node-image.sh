@@ -82,9 +82,11 @@ build_base() {
 add_bin() {
   local root=$1 f lib; shift
   for f; do
-    install -D -m 0755 "$(readlink -f "$f")" "$root$f"
+    # die, not a failed install: the image would be cached without the file
+    [ -e "$f" ] || die "add_bin: $f is missing on this machine (its Debian package is not installed?)"
+    install -D -m 0755 "$(readlink -f "$f")" "$root$f" || die "add_bin: copying $f failed"
     for lib in $(ldd "$f" 2>/dev/null | awk '/\// {print ($3 ~ /^\//) ? $3 : $1}'); do
-      [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+      [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib" || die "add_bin: copying $lib failed"
     done
   done
 }

@@ -242,6 +242,11 @@ label_check() {
 
 echo "[kind-up] multi-node kind cluster (Kubernetes $K8S_VERSION, kind $KIND_VERSION). First run: builds and the node image (minutes); later ~2 min."
 take_lock
+# What the node image and app images are assembled from on the host (the single-node
+# cluster's packages: debootstrap, ipset, busybox-static, gcc, ...); on a fresh machine
+# nothing else installs them before node-image.sh copies them.
+step "Debian packages for the node and app images"
+ensure_apt_packages
 build
 bash "$KIND_DIR/docker.sh" start | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "dockerd did not start"
 step "node image $KIND_NODE_IMAGE (cluster/kind/node-image.sh; cached by content)"
