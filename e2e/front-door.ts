@@ -16,8 +16,8 @@ import * as http from 'http';
 import { isIP } from 'net';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 
-/** One GET with a Host header; 2 s timeout; a fresh connection each time (no keep-alive). */
-export function get(address: string, port: number, host: string, urlPath: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+/** One GET with a Host header; 5 s timeout (as the prod stage's requests); a fresh connection each time (no keep-alive). */
+export function get(address: string, port: number, host: string, urlPath: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: address, port, method: 'GET', path: urlPath, timeout: timeoutMs, agent: false, headers: { Host: host } }, (res) => {
       let data = '';
@@ -47,12 +47,14 @@ export function requestLoop(target: { address: string; port: number; host: strin
   const t0 = Date.now();
   let stopped = false;
   let ok = 0;
+  let slowestMs = 0;
   const failures: string[] = [];
   const done = (async () => {
     for (let i = 0; i < count && !stopped; i++) {
       const t = Date.now();
       try {
         const r = await get(target.address, target.port, target.host, target.path);
+        slowestMs = Math.max(slowestMs, Date.now() - t);
         if (r.status === 200) ok++;
         else failures.push(`+${((t - t0) / 1000).toFixed(1)}s HTTP ${r.status}`);
       } catch (err) {
@@ -61,7 +63,7 @@ export function requestLoop(target: { address: string; port: number; host: strin
       const wait = intervalMs - (Date.now() - t);
       if (wait > 0) await sleep(wait / 1000);
     }
-    return { ok, failed: failures.length, failures, seconds: (Date.now() - t0) / 1000 };
+    return { ok, failed: failures.length, failures, seconds: (Date.now() - t0) / 1000, slowestMs };
   })();
   return { done, stop: () => { stopped = true; }, okSoFar: () => ok };
 }
@@ -147,7 +149,7 @@ export async function migrateToHttpRoute(ctx: MigrationContext): Promise<string>
     if (left !== 0) throw new Error(`${left} Ingress(es) left in ${ctx.namespace}`);
     if (r.failed !== 0) throw new Error(`${r.failed} of ${r.ok + r.failed} requests failed during the switch: ${r.failures.slice(0, 5).join('; ')}`);
     if (after < 100) throw new Error(`only ${after} requests after the Ingress was deleted`);
-    return `${r.ok + r.failed} requests in ${r.seconds.toFixed(1)}s (${after} after the Ingress was deleted), 0 failed; ${gatewayStatus(ctx.namespace)}`;
+    return `${r.ok + r.failed} requests in ${r.seconds.toFixed(1)}s (${after} after the Ingress was deleted), 0 failed, slowest ${r.slowestMs} ms; ${gatewayStatus(ctx.namespace)}`;
   } finally {
     loop.stop();
     await loop.done.catch(() => undefined);
@@ -232,7 +234,7 @@ export async function loadBalancerAddress(ctx: {
     const second = await retry('an address for a second LoadBalancer Service', 60, 1, () =>
       getJson(['-n', ctx.otherNamespace, 'get', 'service', name]).status?.loadBalancer?.ingress?.[0]?.ip as string | undefined);
     if (second === ip || !ctx.inRange(second)) throw new Error(`the second LoadBalancer Service got ${second} (first ${ip}, pool ${ctx.range})`);
-    return `external address ${ip} (pool ${ctx.range}) assigned in ${assignSeconds.toFixed(1)}s; 100 requests to http://${ip}:${port}/api/entries, 0 failed; `
+    return `external address ${ip} (pool ${ctx.range}) assigned in ${assignSeconds.toFixed(1)}s; 100 requests to http://${ip}:${port}/api/entries, 0 failed (slowest ${res.slowestMs} ms); `
       + `a second LoadBalancer Service got its own address ${second}`;
   } finally {
     kubectlRaw(['-n', ctx.otherNamespace, 'delete', 'service', name, '--ignore-not-found']);

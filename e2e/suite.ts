@@ -48,6 +48,8 @@ const SERVICE_TYPES = process.env.E2E_SERVICE_TYPES === '1';
 const LB_RANGE = process.env.E2E_LB_RANGE;
 /** --set arguments of the front door the environment is on; the HTTPRoute's after the migration step. */
 let frontDoorSets: string[] = [];
+/** The extra --set arguments of the manifest applied last, so a later step changes only what it means to. */
+let appliedSets: string[] = [];
 /** The client pod in the ingress controller's namespace: the only source the web pods admit. */
 const EDGE = 'refarch-e2e-edge';
 const HOST = 'refarch.localtest.me';
@@ -457,7 +459,8 @@ async function main(): Promise<void> {
   await step('a ConfigMap change, re-synthesized and re-applied, rolls the web pods with zero failed requests', async () => {
     const oldHashes = new Set(readyWebPods().map((p) => p.hash));
     const title = CHANGED_TITLE;
-    const changed = synth(path.join(work, 'changed'), ['--set', `dev.web.title=${title}`]);
+    appliedSets = ['--set', `dev.web.title=${title}`];
+    const changed = synth(path.join(work, 'changed'), appliedSets);
     const loop = startRequestLoop(400);
     await sleep(2);
     apply(changed);
@@ -484,6 +487,7 @@ async function main(): Promise<void> {
       const extra = ['--set', `dev.web.title=${CHANGED_TITLE}`];
       if (settings.webImageNext) extra.push('--set', `dev.web.image=${settings.webImageNext}`);
       if (settings.dbImageNext) extra.push('--set', `dev.database.image=${settings.dbImageNext}`);
+      appliedSets = extra;
       const upgraded = synth(path.join(work, 'upgraded'), extra);
       const t0 = Date.now();
       apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
@@ -655,12 +659,13 @@ async function main(): Promise<void> {
 
   if (SERVICE_TYPES) {
     await step('NodePort: a request to every node\'s address at the node port reaches the app, also on a node without a web pod; the node port is this Service\'s alone', async () => {
-      apply(synth(path.join(work, 'nodeport'), ['--set', 'dev.web.serviceType=NodePort']));
+      // Only the Service's type (and the web port's policy, which NodePort opens to the nodes) changes.
+      apply(synth(path.join(work, 'nodeport'), [...appliedSets, '--set', 'dev.web.serviceType=NodePort']));
       return nodePortReachesEveryNode({ namespace: NS, service: 'guestbook', selector: WEB_SELECTOR, host: HOST, otherNamespace: CLIENT_NS });
     });
     await step(`LoadBalancer: an external address from the load balancer's pool (${LB_RANGE ?? 'E2E_LB_RANGE unset'}) reaches the app; a second LoadBalancer Service gets another address`, async () => {
       if (!LB_RANGE) throw new Error('E2E_SERVICE_TYPES=1 needs E2E_LB_RANGE, the load balancer\'s address pool (CIDR)');
-      apply(synth(path.join(work, 'loadbalancer'), ['--set', 'dev.web.serviceType=LoadBalancer']));
+      apply(synth(path.join(work, 'loadbalancer'), [...appliedSets, '--set', 'dev.web.serviceType=LoadBalancer']));
       return loadBalancerAddress({ namespace: NS, service: 'guestbook', host: HOST, inRange: (ip) => ipInCidr(ip, LB_RANGE), range: LB_RANGE, otherNamespace: CLIENT_NS });
     });
   } else {
