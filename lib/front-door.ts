@@ -21,8 +21,8 @@ export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'ho
   /** Render the Ingress. @default true */
   readonly enabled?: boolean;
   /**
-   * Controller that serves the Ingress: the IngressClass defaults to its, and the web pods
-   * admit its proxy (see docs/front-door.md for each preset).
+   * Controller that serves the Ingress: the IngressClass defaults to the controller's, and the
+   * web pods admit its proxy (see docs/front-door.md for each preset).
    * @default 'traefik'
    */
   readonly controller?: FrontDoorPreset;
@@ -40,8 +40,8 @@ export interface GatewaySettings extends Pick<WebGatewayProps, 'className' | 'ho
   /** Render the Gateway API front door. @default false */
   readonly enabled?: boolean;
   /**
-   * Controller that serves the Gateway: the GatewayClass and listener ports default to its,
-   * timeouts it does not implement are refused, and the web pods admit its proxy.
+   * Controller that serves the Gateway: the GatewayClass and listener ports default to the
+   * controller's, timeouts it does not implement are refused, and the web pods admit its proxy.
    * @default 'traefik'
    */
   readonly controller?: FrontDoorPreset;

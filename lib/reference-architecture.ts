@@ -111,7 +111,7 @@ export interface NetworkPolicySettings {
    * of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a
    * NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then
    * open to any source.
-   * @default - the ingress.controller preset's namespace and pod labels (Traefik: namespace 'traefik')
+   * @default - the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)
    */
   readonly ingressControllerNamespace?: string;
   /**

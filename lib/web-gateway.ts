@@ -91,7 +91,7 @@ export interface WebGatewayProps extends LabelledProps {
   readonly controller?: FrontDoorController;
   /**
    * GatewayClass.
-   * @default - the controller's (Traefik: 'traefik')
+   * @default - the GatewayClass of the controller (traefik for Traefik)
    */
   readonly className?: string;
   /**
