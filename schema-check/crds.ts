@@ -20,7 +20,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { GVK } from './schemas';
+import { GVK, OpenApiV2 } from './schemas';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -89,6 +89,19 @@ export function crdSha256(dir?: string): string {
   const h = createHash('sha256');
   for (const [name, text] of crdFiles(dir)) h.update(`${name}\0${text}\0`);
   return h.digest('hex');
+}
+
+/**
+ * A minor's captured OpenAPI document and served kinds with the CRDs that minor accepts
+ * added, as a server with them installed publishes its /openapi/v2.
+ */
+export function withCrds(doc: OpenApiV2, served: Set<string> | undefined, minor: string): { doc: OpenApiV2; served: Set<string> | undefined; refused: Map<string, string> } {
+  const crds = crdDefinitions(undefined, minor);
+  return {
+    doc: { ...doc, definitions: { ...doc.definitions, ...crds.definitions } },
+    served: served && new Set([...served, ...crds.served]),
+    refused: crds.refused,
+  };
 }
 
 /** The name kube-apiserver publishes a CRD version's schema under in /openapi/v2: reversed group, version, kind. */

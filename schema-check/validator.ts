@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import { crdDefinitions } from './crds';
+import { withCrds } from './crds';
 import { readOpenApi, servedByDefault, serverVersion, SCHEMAS_DIR, supportedMinors } from './schemas';
 import { definitionsByGvk, KUBERNETES_FORMATS, strictDefinitions } from './strict-schema';
 
@@ -63,14 +63,11 @@ export class KubernetesSchemaValidator {
   private constructor(public readonly minor: string, schemasDir: string) {
     // The vendored CRDs (Gateway API) join the server's own definitions, as they do in the
     // /openapi/v2 of a server that has them installed (schema-check/crds.ts).
-    const crds = crdDefinitions(undefined, minor);
-    this.refusedCrdKinds = crds.refused;
-    const server = readOpenApi(minor, schemasDir);
-    const doc = { ...server, definitions: { ...server.definitions, ...crds.definitions } };
+    const { doc, served, refused } = withCrds(readOpenApi(minor, schemasDir), servedByDefault(minor, schemasDir), minor);
+    this.refusedCrdKinds = refused;
     this.serverVersion = serverVersion(minor, schemasDir).gitVersion;
     this.byGvk = definitionsByGvk(doc);
-    const served = servedByDefault(minor, schemasDir);
-    this.served = served && new Set([...served, ...crds.served]);
+    this.served = served;
     this.ajv = new Ajv({
       allErrors: true,
       strict: true,

@@ -76,7 +76,7 @@ const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: Re
   ['dev (NodePort, no ingress)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false } })],
   ['dev (LoadBalancer, no front door)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'LoadBalancer' }, ingress: { enabled: false } })],
   ['dev (Ingress and Gateway API at once, as during a migration)', 'dev', (p) => ({ ...p, gateway: { enabled: true } })],
-  ['prod (HTTPRoute on a shared Gateway)', 'prod', (p) => ({ ...p, gateway: { enabled: true, host: 'guestbook.example.com', existingGateway: { namespace: 'gateways', name: 'shared', sectionName: 'https' } } })],
+  ['dev (HTTPRoute on a shared Gateway)', 'dev', (p) => ({ ...p, ingress: { enabled: false }, gateway: { enabled: true, existingGateway: { namespace: 'gateways', name: 'shared', sectionName: 'https' } } })],
 ];
 
 /** Every committed environment, then every variant of {@link VARIANTS}, synthesized. */
