@@ -10,7 +10,7 @@
 import { Construct } from 'constructs';
 import { FRONT_DOOR_PRESETS, FrontDoorController, FrontDoorPreset, FrontDoorSource, sourcePeer, validateFrontDoorSource } from './front-door-controller';
 import { Peer } from './network-policies';
-import { ValidationError, validateDnsLabel, validateOneOf } from './prop-checks';
+import { ValidationError, validateDnsLabel, validateDnsSubdomain, validateOneOf } from './prop-checks';
 import { ExistingGatewayProps, GatewayParent, IGatewayParent, WebGateway, WebGatewayProps } from './web-gateway';
 import { WebHttpRoute, WebHttpRouteProps } from './web-http-route';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -129,6 +129,10 @@ export function renderFrontDoor(scope: Construct, ctx: FrontDoorContext): FrontD
       if (existingGateway === null || typeof existingGateway !== 'object') {
         throw new ValidationError(field('gateway.existingGateway'), existingGateway, 'Must be { "namespace": ..., "name": ..., "sectionName": ... }.');
       }
+      // Checked here too, so an error names the setting as written.
+      validateDnsLabel(field('gateway.existingGateway.namespace'), existingGateway.namespace);
+      validateDnsSubdomain(field('gateway.existingGateway.name'), existingGateway.name);
+      if (existingGateway.sectionName !== undefined) validateDnsSubdomain(field('gateway.existingGateway.sectionName'), existingGateway.sectionName);
       parent = GatewayParent.existing({ ...existingGateway, controller: gatewayController });
     } else {
       if (ownGatewayProps.className === undefined && gatewayController.gatewayClassName === undefined) {

@@ -10,7 +10,7 @@
 import { Construct } from 'constructs';
 import * as gw from '../imports/gateway.networking.k8s.io';
 import { FrontDoorController } from './front-door-controller';
-import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsSubdomain, validateHostname, validateInteger } from './prop-checks';
+import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateInteger } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
 /** The Gateway an HTTPRoute attaches to: a WebGateway, or `GatewayParent.existing(...)`. */
@@ -68,7 +68,7 @@ export class GatewayParent {
   public static existing(props: ExistingGatewayProps): IGatewayParent {
     const f = (prop: string) => `GatewayParent.existing: ${prop}`;
     if (props === null || typeof props !== 'object') throw new ValidationError(f('props'), props, 'Must be { namespace, name, sectionName? }.');
-    validateDnsSubdomain(f('namespace'), props.namespace);
+    validateDnsLabel(f('namespace'), props.namespace);
     validateDnsSubdomain(f('name'), props.name);
     if (props.sectionName !== undefined) validateSectionName(f('sectionName'), props.sectionName);
     return { gatewayNamespace: props.namespace, gatewayName: props.name, servingSection: props.sectionName, controller: props.controller };
