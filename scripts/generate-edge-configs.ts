@@ -14,6 +14,7 @@ import { parseArgs } from 'util';
 import * as fc from 'fast-check';
 import { stringify } from 'yaml';
 import { edgeConfig, synthEdge } from '../test/edge-configs';
+import { writeFile } from './safe-write';
 
 /** Defaults shared with test/edge-configs.test.ts, so the dry run sees what the test saw. */
 export const EDGE_RUNS = 400;
@@ -36,7 +37,7 @@ export function generate(outdir: string, runs = EDGE_RUNS, seed = EDGE_SEED): { 
       accepted++;
       const header = `# edge configuration ${i} (seed ${seed}): ${JSON.stringify(props)}\n`;
       const body = outcome.manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
-      fs.writeFileSync(path.join(staging, `${String(i).padStart(4, '0')}.k8s.yaml`), header + body);
+      writeFile(path.join(staging, `${String(i).padStart(4, '0')}.k8s.yaml`), header + body);
     });
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(staging, outdir);

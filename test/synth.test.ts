@@ -138,7 +138,10 @@ describe('the output folder', () => {
     expect(dev).toContain('APP_TITLE: New'); // renamed before the kill, complete
     expect(dev).toBe(render({ env: {}, sets: ['dev.web.title=New'], only: ['dev'] }).files.get('dev.k8s.yaml'));
     expect(`644 ${fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')}`).toBe(before['prod.k8s.yaml']); // old, complete
-    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // prod's, not yet renamed
+    // prod's new version, not yet renamed, and the old manifest, dev and prod, kept (hard
+    // links) to be put back if a rename failed: all named as a run's temporary files.
+    const temps = fs.readdirSync(out).filter((f) => f.endsWith('.tmp')).map((f) => f.replace(/-[0-9a-f]{12}\.tmp$/, '')).sort();
+    expect(temps).toEqual([`.${MANIFEST_FILE}.refarch-synth`, '.dev.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth']);
     expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(true); // the killed run's, taken over below
     expect(cli(['--out', out]).status).toBe(0);
     expect(snapshot(out)).toEqual(before);
@@ -241,7 +244,9 @@ describe('refused outputs: exit 1, a message, nothing touched', () => {
 
   test.each([
     ['not json', 'is not valid JSON'],
-    [JSON.stringify({ files: ['../../etc/passwd'] }), 'must hold {"files": [<name>.k8s.yaml, ...]}'],
+    [JSON.stringify({ files: ['../../etc/passwd'] }), `lists "../../etc/passwd" (files[0]): a path, but a manifest lists only files in its own folder; refusing to trust it.`],
+    [JSON.stringify({ files: ['dev.k8s.yaml', '../x.k8s.yaml'] }), `lists "../x.k8s.yaml" (files[1]): a path`],
+    [JSON.stringify({ files: 'dev.k8s.yaml' }), 'must hold {"files": [<environment>.k8s.yaml, ...]}'],
   ])('a manifest that cannot be trusted: %s', (text, message) => {
     const out = path.join(tmp, 'out');
     fs.mkdirSync(out);
