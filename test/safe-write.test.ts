@@ -4,11 +4,14 @@
  * mode 0644 whatever replaced, pseudo-filesystems refused by their type.
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { PSEUDO_FILESYSTEMS, SafeWriteError, checkWritable, pseudoFilesystemOf, replaceFiles, tempFilePattern, writeFile } from '../scripts/safe-write';
 
 let dir: string;
+const listening: net.Server[] = [];
+afterAll(() => listening.forEach((s) => s.close()));
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-safe-write-')); });
 afterEach(() => {
   fs.chmodSync(dir, 0o755);
@@ -62,7 +65,8 @@ describe('every target is checked before anything is written: the bad entry is n
   });
   test.each([
     ['a folder', () => fs.mkdirSync(p('b.yaml-new')), 'b.yaml-new', 'it is a folder, not a file'],
-    ['a FIFO', () => require('child_process').execFileSync('mkfifo', [p('b.yaml-new')]), 'b.yaml-new', 'it is a named pipe (FIFO), not a file'],
+    // A socket rather than a FIFO (mkfifo would start a process): the same check of the file type.
+    ['a socket', () => listening.push(net.createServer().listen(p('b.yaml-new'))), 'b.yaml-new', 'it is a socket, not a file'],
     ['a missing folder', () => undefined, 'no-such-folder/c.yaml', 'no-such-folder does not exist'],
     ['a file as folder', () => fs.writeFileSync(p('file'), 'x'), 'file/c.yaml', 'is a file, not a folder'],
     ['a name too long', () => undefined, `${'x'.repeat(256)}.yaml`, 'the name is too long for the filesystem (at most 255 bytes per name'],
