@@ -88,4 +88,5 @@ function usage(message: string): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`diagram: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; });
+// The message names the file and what is wrong; a stack trace only for an error that is not one of ours.
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`diagram: ${e instanceof Error && e.constructor === Error ? e.message : e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; });

@@ -138,6 +138,9 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     for (const file of result.removed) io.stdout(`  removed ${path.join(outArg, file)} (no environment produces it any more)\n`);
     return 0;
   } catch (err) {
-    return fail((err as Error).message);
+    const message = (err as Error).message;
+    // dev's credentials.password is DB_PASSWORD (config/environments.ts): say so, where the user set it.
+    const fromEnv = io.env.DB_PASSWORD && /^Invalid [^:]*: credentials\.password:/.test(message) ? ' (credentials.password is DB_PASSWORD here: config/environments.ts reads it from the environment)' : '';
+    return fail(`${message}${fromEnv}`);
   }
 }
