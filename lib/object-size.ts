@@ -46,17 +46,25 @@ export function annotationBytesAfterApply(object: { metadata?: { annotations?: R
   return own + LAST_APPLIED_ANNOTATION.length + goJsonBytes(serialized) + 1;
 }
 
+function largestOf(values: ReadonlyArray<[string, number]>): string {
+  const largest = [...values].sort((a, b) => b[1] - a[1])[0];
+  return largest ? ` (the largest is ${largest[0]}, ${largest[1]} bytes)` : '';
+}
+
+/** Why the API server refuses data values of these sizes (bytes, as it counts them), or undefined. */
+export function dataSizeProblem(values: ReadonlyArray<[string, number]>): string | undefined {
+  const total = values.reduce((n, [, bytes]) => n + bytes, 0);
+  return total > MAX_DATA_BYTES ? `its data values add up to ${total} bytes${largestOf(values)}; the API server takes at most ${MAX_DATA_BYTES} (1 MiB)` : undefined;
+}
+
 /**
  * Why the API server (or `kubectl apply`) refuses this ConfigMap or Secret for its size,
  * or undefined. `values` are the data values as the API server counts them (bytes).
  */
 export function objectSizeProblem(object: { metadata?: { annotations?: Record<string, string> } }, values: ReadonlyArray<[string, number]>): string | undefined {
-  const total = values.reduce((n, [, bytes]) => n + bytes, 0);
-  const largest = [...values].sort((a, b) => b[1] - a[1])[0];
-  const biggest = largest ? ` (the largest is ${largest[0]}, ${largest[1]} bytes)` : '';
-  if (total > MAX_DATA_BYTES) {
-    return `its data values add up to ${total} bytes${biggest}; the API server takes at most ${MAX_DATA_BYTES} (1 MiB)`;
-  }
+  const data = dataSizeProblem(values);
+  if (data !== undefined) return data;
+  const biggest = largestOf(values);
   const annotations = annotationBytesAfterApply(object);
   if (annotations > MAX_ANNOTATION_BYTES) {
     return `kubectl apply would store it in its ${LAST_APPLIED_ANNOTATION} annotation as ${annotations} bytes of annotations${biggest}; `
