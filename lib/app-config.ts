@@ -135,6 +135,11 @@ export class AppConfig extends Construct {
       if (LONE_SURROGATE.test(value)) {
         throw new ValidationError(fieldOf(this, `settings.${key}`), value, 'Must be valid Unicode text: a lone UTF-16 surrogate (e.g. "\\ud800" in JSON) cannot be written as UTF-8 and would become U+FFFD, a different value.');
       }
+      const unreadable = NOT_READ_BACK.exec(value);
+      if (unreadable !== null) {
+        const code = `U+${unreadable[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        throw new ValidationError(fieldOf(this, `settings.${key}`), value, `Must be text that kubectl reads back unchanged from the YAML: no DEL or C1 control characters (U+007F-U+009F), no U+2028 or U+2029 (line breaks to kubectl's YAML reader), no U+FFFE or U+FFFF. Here ${code} at position ${unreadable.index + 1}.`);
+      }
     }
     this.settings = sortedCopy(settings);
     this.rendersSecret = props.secretStringData !== undefined;
@@ -264,6 +269,12 @@ export class AppConfig extends Construct {
 
 /** A UTF-16 surrogate without its pair (with the u flag, a proper pair is one code point and does not match). */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * Characters that do not survive the trip through the YAML cdk8s writes and kubectl reads
+ * (sigs.k8s.io/yaml, YAML 1.1): written raw, they are refused as control characters or read
+ * as line breaks. Found by test/upstream-oracle.test.ts over every code point.
+ */
+const NOT_READ_BACK = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
 
 function sortedCopy(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));

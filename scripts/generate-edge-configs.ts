@@ -35,7 +35,8 @@ export function generate(outdir: string, runs = EDGE_RUNS, seed = EDGE_SEED): { 
         return;
       }
       accepted++;
-      const header = `# edge configuration ${i} (seed ${seed}): ${JSON.stringify(props)}\n`;
+      // U+2028/2029 and U+0085 end a line in kubectl's YAML reader: escaped, the comment stays one line.
+      const header = `# edge configuration ${i} (seed ${seed}): ${JSON.stringify(props).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
       const body = outcome.manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
       writeFile(path.join(staging, `${String(i).padStart(4, '0')}.k8s.yaml`), header + body);
     });

@@ -107,7 +107,7 @@ const web = fc.tuple(fc.record({
   maxUnavailable: edge([1, 2, 1000], [0, 1001]),
   logLevel: edge(['debug', 'info', 'warn', 'error'], ['verbose']),
   title: fc.oneof(
-    { arbitrary: edge(['Guestbook', '', 'ünïcödé ✓', 'a: b\n- c', '<&>\u2028"\\'], [5 as unknown as string, 'lone \ud800']), weight: 30 },
+    { arbitrary: edge(['Guestbook', '', 'ünïcödé ✓', 'a: b\n- c', '<&>"\\', '\ta\nb', '  \n', '\t\u0000\u001b'], [5 as unknown as string, 'lone \ud800', 'a\u2028b', 'del\u007f', 'nel\u0085']), weight: 30 },
     // Around what kubectl apply takes: its last-applied annotation holds the whole ConfigMap (256 KiB).
     { arbitrary: fc.constantFrom(100_000, 200_000, 262_000, 270_000).map((n) => '<a&b>'.repeat(Math.floor(n / 20))), weight: 1 },
   ),

@@ -9,6 +9,7 @@ require (
 	k8s.io/apimachinery v0.35.8
 	k8s.io/kubectl v0.0.0
 	k8s.io/kubernetes v1.35.8
+	sigs.k8s.io/yaml v1.6.0
 )
 
 require (
@@ -53,7 +54,6 @@ require (
 	sigs.k8s.io/json v0.0.0-20250730193827-2d320260d730 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.0 // indirect
-	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
 replace (

@@ -7,7 +7,8 @@
 //
 //	{"kind":"cronSchedule","value":"0 3 * * 7"}          -> {"errors":["..."]}  (none: accepted)
 //	kinds: cronSchedule, timeZone, ingressPath (+pathType), labelKey, image, externalName,
-//	       hpaTarget (+number), configMap / secret (+object: the v1 object as JSON, +noApply)
+//	       hpaTarget (+number), configMap / secret (+object: the v1 object as JSON, +noApply),
+//	       yamlToJSON (value: a YAML document; the answer has "json": what kubectl reads)
 package main
 
 import (
@@ -33,6 +34,7 @@ import (
 	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
 	"k8s.io/kubernetes/pkg/apis/networking"
 	networkingvalidation "k8s.io/kubernetes/pkg/apis/networking/validation"
+	"sigs.k8s.io/yaml"
 
 	_ "time/tzdata" // as cmd/kube-apiserver: every IANA name loads on any host
 )
@@ -50,6 +52,8 @@ type query struct {
 
 type answer struct {
 	Errors []string `json:"errors"`
+	// JSON: for yamlToJSON, the document as kubectl reads it.
+	JSON string `json:"json,omitempty"`
 }
 
 // only keeps the errors about one field (the objects around it are minimal, not complete).
@@ -164,6 +168,19 @@ func main() {
 		if err := json.Unmarshal(in.Bytes(), &q); err != nil {
 			fmt.Fprintf(os.Stderr, "upstream-oracle: bad query: %v\n", err)
 			os.Exit(2)
+		}
+		if q.Kind == "yamlToJSON" {
+			// What kubectl does with a manifest file before anything else (sigs.k8s.io/yaml).
+			a := answer{Errors: []string{}}
+			if j, err := yaml.YAMLToJSON([]byte(q.Value)); err != nil {
+				a.Errors = []string{err.Error()}
+			} else {
+				a.JSON = string(j)
+			}
+			if err := enc.Encode(a); err != nil {
+				os.Exit(2)
+			}
+			continue
 		}
 		errs, err := check(q)
 		if err != nil {
