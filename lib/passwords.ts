@@ -41,6 +41,7 @@ export function validatePassword(field: string, value: string): string {
   const allowed = 'Must be a password of 1-65536 bytes of valid UTF-8 text, not only white space, without newlines or other control characters.';
   if (typeof value !== 'string') throw new ValidationError(field, typeof value, allowed);
   const problem = passwordProblem(value);
-  if (problem !== undefined) throw new ValidationError(field, `<redacted, ${Buffer.byteLength(value, 'utf8')} bytes>`, `${allowed} Here ${problem}.`);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (problem !== undefined) throw new ValidationError(field, `<redacted, ${bytes} byte${bytes === 1 ? '' : 's'}>`, `${allowed} Here ${problem}.`);
   return value;
 }
