@@ -122,13 +122,14 @@ function intOrName(text: string, f: CronField): number | string {
   return typeof n === 'string' ? `has "${text}", which is not a number from ${f.min} to ${f.max}${f.names ? ` or a name (${f.names.join(', ')})` : ''}` : n;
 }
 
-/** robfig/cron mustParseInt (strconv.Atoi, then no negative): the number, or why not. Beyond int64 is "too large". */
+/** robfig/cron mustParseInt (strconv.Atoi, then no negative): the number, or why not. Beyond int64 is "out of range". */
 function goAtoi(text: string): number | string {
   if (!/^[+-]?[0-9]+$/.test(text)) return 'not a whole number';
-  const n = BigInt(text);
-  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) return 'out of range';
-  if (n < 0n) return 'negative';
-  return n > 1_000_000n ? 1_000_000 : Number(n); // only compared with bounds below 60
+  const negative = text.startsWith('-');
+  const digits = text.replace(/^[+-]/, '').replace(/^0+(?=.)/, '');
+  if (decimalCompare(digits, negative ? INT64_LIMIT : INT64_MAX) > 0) return 'out of range';
+  if (negative && digits !== '0') return 'negative';
+  return digits.length > 7 ? 1_000_000 : Number(digits); // only compared with bounds below 60
 }
 
 /** Go's strings.ToLower, per code point (simple case mapping: U+0130 becomes "i", not "i̇"). */
@@ -138,55 +139,102 @@ function goToLower(text: string): string {
   return out;
 }
 
-const GO_UNITS: Readonly<Record<string, bigint>> = {
-  ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
+// Go's int64 nanoseconds, as decimal strings: exact without BigInt, which the ES2019 target
+// of a project made by `cdk8s init` lacks. 1<<63 and 1<<63 - 1.
+const INT64_LIMIT = '9223372036854775808';
+const INT64_MAX = '9223372036854775807';
+
+/** Compares two non-negative decimal strings without leading zeros. */
+function decimalCompare(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** a * m + add, for a non-negative decimal string and small non-negative integers m and add. */
+function decimalMulAdd(a: string, m: number, add = 0): string {
+  let carry = add;
+  let out = '';
+  for (let i = a.length - 1; i >= 0; i--) {
+    const d = Number(a[i]) * m + carry;
+    out = String(d % 10) + out;
+    carry = Math.floor(d / 10);
+  }
+  while (carry > 0) {
+    out = String(carry % 10) + out;
+    carry = Math.floor(carry / 10);
+  }
+  return out.replace(/^0+(?=.)/, '');
+}
+
+function decimalAdd(a: string, b: string): string {
+  let out = '';
+  let carry = 0;
+  for (let i = a.length - 1, j = b.length - 1; i >= 0 || j >= 0 || carry > 0; i--, j--) {
+    const d = (i >= 0 ? Number(a[i]) : 0) + (j >= 0 ? Number(b[j]) : 0) + carry;
+    out = String(d % 10) + out;
+    carry = d >= 10 ? 1 : 0;
+  }
+  return out.replace(/^0+(?=.)/, '');
+}
+
+/** Each unit as a factor (a small number times a power of ten) and 1<<63 divided by it. */
+const GO_UNITS: Readonly<Record<string, { factor: number; zeros: number; max: string }>> = {
+  ns: { factor: 1, zeros: 0, max: INT64_LIMIT },
+  us: { factor: 1, zeros: 3, max: '9223372036854775' },
+  'µs': { factor: 1, zeros: 3, max: '9223372036854775' },
+  'μs': { factor: 1, zeros: 3, max: '9223372036854775' },
+  ms: { factor: 1, zeros: 6, max: '9223372036854' },
+  s: { factor: 1, zeros: 9, max: '9223372036' },
+  m: { factor: 6, zeros: 10, max: '153722867' },
+  h: { factor: 36, zeros: 11, max: '2562047' },
 };
 
 /** Why Go's time.ParseDuration refuses `s` (its grammar and its int64 nanosecond range), or undefined. */
 export function goDurationProblem(s: string): string | undefined {
   const invalid = `"${s}" is not a duration`;
+  const overflow = `${invalid} (out of range)`;
   let rest = s;
   if (rest.startsWith('-') || rest.startsWith('+')) rest = rest.slice(1);
   if (rest === '0') return undefined;
   if (rest === '') return invalid;
-  const limit = 2n ** 63n;
-  let total = 0n;
+  let total = '0';
   while (rest !== '') {
     if (!/^[.0-9]/.test(rest)) return invalid;
-    const [, whole, fraction, unit, tail] = /^([0-9]*)(?:\.([0-9]*))?([^.0-9]*)(.*)$/s.exec(rest)!;
+    const [, whole, fraction, unit, tail] = /^([0-9]*)(?:\.([0-9]*))?([^.0-9]*)([\s\S]*)$/.exec(rest)!;
     const hasDot = rest.length > whole.length && rest[whole.length] === '.';
     if (whole === '' && !(hasDot && fraction !== '')) return invalid; // no digits (".s")
-    let v = 0n;
-    for (const digit of whole) {
-      if (v > limit / 10n) return `${invalid} (out of range)`;
-      v = v * 10n + BigInt(digit);
-      if (v > limit) return `${invalid} (out of range)`;
+    let v = '0';
+    for (const digit of whole) { // leadingInt
+      if (decimalCompare(v, '922337203685477580') > 0) return overflow;
+      v = decimalMulAdd(v, 10, Number(digit));
+      if (decimalCompare(v, INT64_LIMIT) > 0) return overflow;
     }
     if (unit === '') return `"${s}" has no unit (ns, us, ms, s, m, h)`;
     const u = GO_UNITS[unit];
     if (u === undefined) return `"${s}" has the unknown unit "${unit}" (ns, us, ms, s, m, h)`;
-    if (v > limit / u) return `${invalid} (out of range)`;
-    v *= u;
+    if (decimalCompare(v, u.max) > 0) return overflow;
+    v = decimalMulAdd(v, u.factor);
+    if (v !== '0') v += '0'.repeat(u.zeros);
     // leadingFraction: the digits that fit before overflow count, the rest are skipped.
-    let f = 0n;
+    let f = '0';
     let scale = 1;
-    let overflow = false;
+    let stopped = false;
     for (const digit of fraction ?? '') {
-      if (overflow) continue;
-      if (f > (limit - 1n) / 10n) { overflow = true; continue; }
-      const y = f * 10n + BigInt(digit);
-      if (y > limit) { overflow = true; continue; }
+      if (stopped) continue;
+      if (decimalCompare(f, '922337203685477580') > 0) { stopped = true; continue; }
+      const y = decimalMulAdd(f, 10, Number(digit));
+      if (decimalCompare(y, INT64_LIMIT) > 0) { stopped = true; continue; }
       f = y;
       scale *= 10;
     }
-    if (f > 0n) {
-      v += BigInt(Math.trunc(Number(f) * (Number(u) / scale)));
-      if (v > limit) return `${invalid} (out of range)`;
+    if (f !== '0') {
+      // float64(f) * (float64(unit) / scale), truncated: below one unit, so exact as a Number.
+      v = decimalAdd(v, String(Math.trunc(Number(f) * ((u.factor * 10 ** u.zeros) / scale))));
+      if (decimalCompare(v, INT64_LIMIT) > 0) return overflow;
     }
-    total += v;
-    if (total > limit) return `${invalid} (out of range)`;
+    total = decimalAdd(total, v);
+    if (decimalCompare(total, INT64_LIMIT) > 0) return overflow;
     rest = tail;
   }
-  if (!s.startsWith('-') && total > limit - 1n) return `${invalid} (out of range)`;
+  if (!s.startsWith('-') && decimalCompare(total, INT64_MAX) > 0) return overflow;
   return undefined;
 }

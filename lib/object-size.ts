@@ -21,9 +21,23 @@ export const MAX_ANNOTATION_BYTES = 256 * 1024;
 /** The annotation `kubectl apply` writes. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Bytes of `text` as UTF-8 (a lone surrogate counts as U+FFFD's 3 bytes, as it is written). */
+/**
+ * Bytes of `text` as UTF-8 (a lone surrogate counts as U+FFFD's 3 bytes, as it is written).
+ * Counted here rather than with Buffer.byteLength, which the @types/node of a project made
+ * by `cdk8s init` does not declare.
+ */
 export function utf8Bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) < 0xe000) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** The length in bytes of `value` as Go's json.Encoder writes it (with HTML escaping), without the newline. */

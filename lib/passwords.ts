@@ -10,6 +10,7 @@
  *   password would silently be another one. A lone UTF-16 surrogate (from JSON) would be
  *   written as U+FFFD too.
  */
+import { utf8Bytes } from './object-size';
 import { ValidationError } from './prop-checks';
 
 /** app/config.go maxPasswordFileBytes. */
@@ -22,7 +23,7 @@ const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f
 export function passwordProblem(password: string): string | undefined {
   if (password.length === 0) return 'it is empty';
   if (GO_SPACE.test(password)) return 'it is only white space, which the app refuses as blank';
-  const bytes = Buffer.byteLength(password, 'utf8');
+  const bytes = utf8Bytes(password);
   if (bytes > MAX_PASSWORD_BYTES) return `it is ${bytes} bytes; the app reads at most ${MAX_PASSWORD_BYTES} (64 KiB)`;
   const control = /\p{Cc}/u.exec(password);
   if (control !== null) {
@@ -41,7 +42,7 @@ export function validatePassword(field: string, value: string): string {
   const allowed = 'Must be a password of 1-65536 bytes of valid UTF-8 text, not only white space, without newlines or other control characters.';
   if (typeof value !== 'string') throw new ValidationError(field, typeof value, allowed);
   const problem = passwordProblem(value);
-  const bytes = Buffer.byteLength(value, 'utf8');
+  const bytes = utf8Bytes(value);
   if (problem !== undefined) throw new ValidationError(field, `<redacted, ${bytes} byte${bytes === 1 ? '' : 's'}>`, `${allowed} Here ${problem}.`);
   return value;
 }

@@ -100,6 +100,10 @@ test('cron schedules: lib/cron-schedule.ts accepts exactly what ValidateCronJob 
     pick('@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly', '@Daily', '@daily ', ' @daily', '@every', '@every ', '@reboot', '@'),
     duration.map((d) => `@every ${d}`),
     pick('TZ=UTC 0 3 * * *', 'CRON_TZ=Europe/Berlin 0 3 * * *', '0 3 * * * TZ', ''),
+    // Go's int64 nanoseconds at their edges.
+    pick('9223372036854775807ns', '9223372036854775808ns', '-9223372036854775808ns', '-9223372036854775809ns', '2562047h47m16.854775807s',
+      '2562047h47m16.854775808s', '2562048h', '153722867m', '153722868m', '9223372036s', '9223372037s', '1.00000000000000000000001h',
+      '.0000000000000000000000001s', '0.5µs', '1h1h1h', '00000000000000000000001s', '922337203685477580.8ns').map((d) => `@every ${d}`),
   );
   const n = compare('cronSchedule', [...sample(fields, 3000), ...sample(descriptor, 1500)], (v) => cronScheduleProblem(v) === undefined);
   expect(n).toBeGreaterThan(3000);
