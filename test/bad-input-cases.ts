@@ -5,7 +5,7 @@
  * generic. docs/bad-input.md lists them; test/bad-input.test.ts fails when the list and
  * the real messages disagree, and `node --import tsx scripts/bad-input-table.ts` rewrites it.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { environments } from '../config/environments';
@@ -114,11 +114,16 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
     },
   },
   {
-    group: 'Writes', what: 'a lock naming a live process that is not a synth', example: 'echo 1 > dist/.refarch-synth.lock',
+    group: 'Writes', what: 'a lock naming a live process that is not a synth', example: 'sleep 60 & echo $! > dist/.refarch-synth.lock',
     run: (tmp) => {
       const out = output(tmp);
-      fs.writeFileSync(path.join(out, '.refarch-synth.lock'), '1\n');
-      return synth(['--out', out]).replaceAll(out, 'dist');
+      const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        fs.writeFileSync(path.join(out, '.refarch-synth.lock'), `${sleeper.pid}\n`);
+        return synth(['--out', out]).replaceAll(out, 'dist').replaceAll(String(sleeper.pid), '<pid>');
+      } finally {
+        sleeper.kill();
+      }
     },
   },
   {
