@@ -58,10 +58,12 @@ const SETTING_PATHS = [
   'ingress.host', 'ingress.path', 'ingress.tlsSecretName', 'database', 'database.mode', 'database.name', 'database.user', 'database.port',
   'database.sslMode', 'database.image', 'database.storage', 'database.storageClassName', 'database.accessMode', 'database.retainOnDelete',
   'database.retainOnScaleDown', 'database.resources', 'database.resources.memoryLimit', 'database.externalHost', 'database.externalCidrs',
-  'credentials', 'credentials.secretName', 'credentials.password',
+  'credentials', 'credentials.secretName', 'credentials.password', 'credentials.replicationPassword',
+  'database.replicas', 'database.replicationUser', 'database.backup', 'database.backup.schedule', 'database.backup.timeZone',
+  'networkPolicies', 'networkPolicies.dnsPodLabels',
   'ingress.controller', 'gateway', 'gateway.enabled', 'gateway.controller', 'gateway.className', 'gateway.host', 'gateway.path', 'gateway.pathMatch',
   'gateway.tlsSecretName', 'gateway.httpPort', 'gateway.httpsPort', 'gateway.requestTimeout', 'gateway.backendRequestTimeout', 'gateway.existingGateway',
-  'gateway.existingGateway.namespace', 'gateway.existingGateway.sectionName', 'networkPolicies', 'networkPolicies.webFrom',
+  'gateway.existingGateway.namespace', 'gateway.existingGateway.sectionName', 'networkPolicies.webFrom',
 ];
 
 test.each(SETTING_PATHS)('%s of any JSON type is refused with a ValidationError or synthesizes, never crashes', (setting) => {

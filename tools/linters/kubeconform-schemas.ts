@@ -31,6 +31,7 @@ import { parseArgs } from 'util';
 import { apiVersionOf, GVK, OpenApiV2, openApiPath, readOpenApi, SCHEMAS_DIR, servedByDefault, serverVersion, supportedMinors } from '../../schema-check/schemas';
 import { crdFiles, gatewayApiDir, withCrds } from '../../schema-check/crds';
 import { strictDefinitions } from '../../schema-check/strict-schema';
+import { writeFile } from '../../scripts/safe-write';
 
 const REF_PREFIX = '#/definitions/';
 
@@ -162,7 +163,7 @@ export function ensureSchemas(out: string, dir: string = SCHEMAS_DIR): string {
       // With the vendored CRDs this minor accepts, as a server with them installed serves them.
       const { doc, served } = withCrds(readOpenApi(minor, dir), servedByDefault(minor, dir), minor);
       for (const [file, schema] of standaloneSchemas(doc, served)) {
-        fs.writeFileSync(path.join(folder, file), JSON.stringify(schema));
+        writeFile(path.join(folder, file), JSON.stringify(schema));
       }
     }
     fs.renameSync(tmp, target);
