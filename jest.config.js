@@ -30,8 +30,7 @@ const common = {
     // transform only strips types, with esbuild: see scripts/jest-transform.js.
     '^.+\\.ts$': '<rootDir>/scripts/jest-transform.js',
   },
-  // Snapshots live at the repository root, one file per test file.
-  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  // No jest snapshots: the committed dist/ is the snapshot (test/environments.test.ts).
 };
 const ignored = ['/node_modules/', '/dist/', '/app/', '/cluster/'];
 const escape = (file) => file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -48,7 +48,7 @@ curl_api() {
 
 start() {
   step "kube-apiserver $VERSION + etcd $ETCD_VERSION on 127.0.0.1 (state: $DIR)"
-  [ -x "$BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] || "$CLUSTER_DIR/build.sh" "$BUILD" etcd
+  if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$ETCD_BIN/etcd" ]; then "$CLUSTER_DIR/build.sh" "$BUILD" etcd; fi
   mkdir -p "$RUN_DIR" "$LOG_DIR" "$PKI"
   chmod 0700 "$DIR"
   _openssl_ca refarch-apiserver-only-ca

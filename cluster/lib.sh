@@ -111,9 +111,9 @@ proc_starttime() { awk '{sub(/^.*\) /, ""); print $20}' "/proc/$1/stat" 2>/dev/n
 # kill_tree PID: the process and its descendants, found by parent PID (never by name)
 kill_tree() {
   local pid=$1 c
-  for c in $(awk -v p="$pid" '{line=$0; sub(/^.*\) /, "", line); split(line, f, " "); if (f[2] == p) print FILENAME}' /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
+  while read -r c; do
     kill_tree "$c"
-  done
+  done < <(awk -v p="$pid" '{line=$0; sub(/^.*\) /, "", line); split(line, f, " "); if (f[2] == p) print FILENAME}' /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3)
   kill -TERM "$pid" 2>/dev/null || true
 }
 

@@ -26,7 +26,7 @@ check() { # MINOR
   start_etcd
   start_apiserver "$BIN"
   local k=("$KUBECTL" --server="https://127.0.0.1:$API_PORT" --token="$TOKEN" --insecure-skip-tls-verify)
-  for ns in $(cat dist/*.k8s.yaml | sed -n 's/^  namespace: //p' | sort -u); do "${k[@]}" create namespace "$ns" >/dev/null; done
+  sed -n 's/^  namespace: //p' dist/*.k8s.yaml | sort -u | while read -r ns; do "${k[@]}" create namespace "$ns" >/dev/null; done
   printf '%-48s %-7s %-10s %-8s %s\n' FILE EXPECT VALIDATOR SERVER "SERVER SAYS (refusals)"
   for f in "${files[@]}"; do
     case $(basename "$f") in bad-*) expect=refuse ;; *) expect=accept ;; esac
@@ -41,6 +41,7 @@ check() { # MINOR
   rm -rf --one-file-system "$STATE"
 }
 
+# shellcheck disable=SC2046 # one argument per minor, words on purpose
 if [ $# -eq 0 ]; then set -- $(default_minors); fi
 for m in "$@"; do check "$(minor_arg "$m")"; done
 if [ "$disagreements" -ne 0 ]; then die "$disagreements disagreement(s) between the validator, the server and the expectation"; fi

@@ -13,7 +13,7 @@ set -euo pipefail
 kubectl() { command "${KUBECTL:-kubectl}" "$@"; }
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 ns=$1 dump=${2:-}
 backup=${BACKUP_NAME:-postgres-backup}
 timeout=${RESTORE_TIMEOUT:-900}

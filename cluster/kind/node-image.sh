@@ -19,7 +19,9 @@ set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-node-image}
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # images.sh's OCI helpers (oci_pack, cached_tar, the busybox/coredns/... builders)
+# shellcheck source=../images.sh
 . "$CLUSTER_DIR/images.sh"
+# shellcheck disable=SC2034 # read by images.sh's functions
 BUILD_ONLY=1 # images.sh builders only write tarballs here; kind loads them into the nodes
 need_root
 SELF=$(readlink -f "${BASH_SOURCE[0]}") # cache keys read this file, also when it is sourced
@@ -205,6 +207,7 @@ build_node() {
   render_manifest "$KIND_DIR/node/default-storage.yaml" >"$NODE_CACHE/default-storage.yaml"
   docker_ cp "$NODE_CACHE/default-cni.yaml" "$c:/kind/manifests/default-cni.yaml"
   docker_ cp "$NODE_CACHE/default-storage.yaml" "$c:/kind/manifests/default-storage.yaml"
+  # shellcheck disable=SC2016 # the script runs in the build container's shell, which expands it
   docker_ exec "$c" sh -euc '
     chmod 0755 /usr/local/bin/entrypoint /kind/bin/*.sh /usr/local/sbin/runc-nosysresource /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl
     chown root:root /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl
@@ -213,7 +216,9 @@ build_node() {
     systemctl mask systemd-binfmt.service >/dev/null 2>&1
     mkdir -p /var/lib/kubelet'
   # preload the images into containerd's k8s.io namespace (containerd run briefly in the build container)
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'nohup containerd >/tmp/containerd.log 2>&1 & echo $! >/tmp/containerd.pid'
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /tmp/containerd.log; exit 1' ||
     die "containerd did not start in the build container"
   local n=0
@@ -231,6 +236,7 @@ build_node() {
   info "preloaded $n images (+ $pause_ref):"
   docker_ exec "$c" ctr -n k8s.io images ls -q | sed -u 's/^/      /'
   # (sleep is PID 1 of the build container and reaps nothing: gone or a zombie both mean stopped)
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'p=$(cat /tmp/containerd.pid); kill "$p"; for i in $(seq 1 60); do
     st=$(sed "s/.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); [ -z "$st" ] || [ "$st" = Z ] && exit 0; sleep 0.5; done; exit 1' ||
     die "containerd in the build container did not stop"

@@ -15,7 +15,7 @@
 # REFARCH_REQUIRE_ALL_LINTERS=1.
 set -uo pipefail
 dir=$(realpath -e "${1:-$(dirname "$0")/../../dist}") || { echo "lint:manifests: no such folder: ${1:-dist}" >&2; exit 1; }
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 here=tools/linters
 shopt -s nullglob
 manifests=("$dir"/*.k8s.yaml)
@@ -54,6 +54,7 @@ no_network_attempts() {  # tool
   rm -f "$work/trace"
   [ -z "$tries" ] && return 0
   echo "$1 tried to reach the network (blocked by the network namespace, but it must be configured not to try):"
+  # shellcheck disable=SC2001 # one prefix per line of a multi-line value
   sed 's/^/    /' <<<"$tries" | head -10
   return 1
 }
