@@ -16,6 +16,7 @@ const INTEGRATION = [
   'test/restore-script.test.ts',
   'test/schema-check.test.ts',
   'test/kind-cluster.test.ts',
+  'test/e2e-harness.test.ts',
   'test/review/diagram.test.ts',
   'test/review/diff.test.ts',
   'plugins/refarch-policy/test/wiring.test.ts',

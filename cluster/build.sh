@@ -6,6 +6,8 @@
 # build flags change. Runnable alone to pre-warm the cache.
 #   cluster/build.sh            # everything
 #   cluster/build.sh etcd k8s   # only some components (names below)
+#   cluster/build.sh --fetch [component...]   # only download the modules a build needs
+#                               # (network bound: .ci/run runs it beside CPU-bound work)
 set -euo pipefail
 SCRIPT_NAME=build
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,6 +37,13 @@ build_component() {
   key=$( { cat "$wdir/go.mod" "$wdir/go.sum" "$wdir"/*.go; echo "$cgo $ldflags $* $(go env GOVERSION)"; } | sha256sum | cut -c1-16)
   if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$key" ]; then
     info "$name $version: cached in $dest/bin"
+    return 0
+  fi
+  if [ "$FETCH_ONLY" = 1 ]; then
+    start=$SECONDS
+    # Loading the packages downloads exactly the modules the build will read.
+    (cd "$wdir" && CGO_ENABLED=$cgo go list -deps -e "$@" >/dev/null) || die "fetching the modules of $name failed"
+    info "$name $version: modules fetched in $((SECONDS - start))s"
     return 0
   fi
   local p names=""
@@ -83,6 +92,7 @@ build_etcd() {
   build_component etcd "$ETCD_VERSION" etcd 1 "-s -w" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3
   # `go build` names the server binary after its module path (".../server/v3")
   if [ -f "$ETCD_BIN/server" ]; then mv "$ETCD_BIN/server" "$ETCD_BIN/etcd"; fi
+  return 0
 }
 build_coredns() {
   build_component coredns "$COREDNS_VERSION" coredns 0 \
@@ -117,9 +127,12 @@ build_local_path() {
     "-s -w" github.com/rancher/local-path-provisioner
 }
 
-ALL=(k8s k8s-legacy etcd coredns kube-router local-path traefik)
-# For the multi-node kind cluster (cluster/kind/): not built unless named.
-KIND_COMPONENTS=(kubeadm kind metrics-server)
+# Everything: the Kubernetes binaries (the kind node image and its component images, and
+# the API servers of apiserver-only.sh: 1.35 and, k8s-legacy, 1.27), etcd, the add-ons of
+# the kind cluster and the kind CLI.
+ALL=(k8s k8s-legacy etcd coredns kube-router local-path traefik kubeadm kind metrics-server)
+FETCH_ONLY=0
+if [ "${1:-}" = --fetch ]; then FETCH_ONLY=1; shift; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 step "building/caching binaries in $REFARCH_CACHE: ${targets[*]} (the first, uncached build takes a long time: ~18 min on 2 cores, measured)"
@@ -135,7 +148,7 @@ for t in "${targets[@]}"; do
     kubeadm) build_kubeadm ;;
     kind) build_kind ;;
     metrics-server) build_metrics_server ;;
-    *) die "unknown component '$t' (known: ${ALL[*]} ${KIND_COMPONENTS[*]})" ;;
+    *) die "unknown component '$t' (known: ${ALL[*]})" ;;
   esac
 done
 step "binaries ready (total $((SECONDS - T0))s)"

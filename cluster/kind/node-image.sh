@@ -14,15 +14,14 @@
 #     k8s.io namespace (imported with ctr inside a build container, then committed, as
 #     kind's own builder does).
 # Every image is made here from binaries built from source; nothing is pulled.
-#   cluster/kind/node-image.sh            # build (cached by content)
+#   cluster/kind/node-image.sh              # build (cached by content)
+#   cluster/kind/node-image.sh base-rootfs  # only the Debian rootfs tarball (no docker needed)
 set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-node-image}
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # images.sh's OCI helpers (oci_pack, cached_tar, the busybox/coredns/... builders)
 # shellcheck source=../images.sh
 . "$CLUSTER_DIR/images.sh"
-# shellcheck disable=SC2034 # read by images.sh's functions
-BUILD_ONLY=1 # images.sh builders only write tarballs here; kind loads them into the nodes
 need_root
 SELF=$(readlink -f "${BASH_SOURCE[0]}") # cache keys read this file, also when it is sourced
 
@@ -33,10 +32,11 @@ mkdir -p "$NODE_CACHE" "$IMG_CACHE"
 BASE_PACKAGES="systemd dbus containerd runc containernetworking-plugins iptables nftables ipset conntrack iproute2
   ethtool util-linux mount kmod libseccomp2 e2fsprogs bash ca-certificates jq procps socat"
 
-base_key() { { sed -n '/^build_base()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; } | sha256sum | cut -c1-16; }
+base_key() { { sed -n '/^base_rootfs()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; } | sha256sum | cut -c1-16; }
 
-# A Debian rootfs with systemd and the container runtime, imported as a docker image.
-build_base() {
+# A Debian rootfs with systemd and the container runtime, as a tarball in the cache.
+# Network and disk bound (debootstrap, apt), no docker: .ci/run makes it while Go builds.
+base_rootfs() {
   local key=$1 root mirror tar=$NODE_CACHE/base-$1.tar
   if [ ! -f "$tar" ]; then
     mirror=$(debian_mirror)
@@ -69,6 +69,12 @@ build_base() {
   # older bases (other keys) go
   local old
   for old in "$NODE_CACHE"/base-*.tar; do [ "$old" = "$tar" ] || rm -f "$old"; done
+}
+
+# The base rootfs imported as a docker image.
+build_base() {
+  local key=$1 tar=$NODE_CACHE/base-$1.tar old
+  base_rootfs "$key"
   for old in $(docker_ images --format '{{.Repository}}:{{.Tag}}' "${KIND_NODE_BASE_IMAGE%:*}" 2>/dev/null); do
     [ "$old" = "$KIND_NODE_BASE_IMAGE-$key" ] || docker_ rmi "$old" >/dev/null 2>&1 || true
   done
@@ -158,7 +164,7 @@ build_node() {
   images=$(control_plane_images)
   pause_ref=$(awk '$2 == "pause" {print $1}' <<<"$images")
   [ -n "$pause_ref" ] || die "kubeadm lists no pause image"
-  img_pause >/dev/null # refarch.local/pause tarball (BUILD_ONLY): retagged as $pause_ref in the node
+  img_pause >/dev/null # refarch.local/pause tarball: retagged as $pause_ref in the node
   img_coredns >/dev/null; img_local_path >/dev/null; img_busybox >/dev/null; img_traefik >/dev/null
   node_key=$( { echo "$base_key"; echo "$images"; cat "$IMG_CACHE"/pause-*.digest "$IMG_CACHE"/coredns-*.digest \
       "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest "$IMG_CACHE"/traefik-*.digest;
@@ -258,6 +264,7 @@ render_manifest() {
 
 case ${1:-} in
   base) step "node base image"; build_base "$(base_key)" ;;
+  base-rootfs) step "node base rootfs (no docker)"; base_rootfs "$(base_key)" ;;
   "" | node) build_node ;;
-  *) echo "usage: $0 [base|node]" >&2; exit 2 ;;
+  *) echo "usage: $0 [base|base-rootfs|node]" >&2; exit 2 ;;
 esac

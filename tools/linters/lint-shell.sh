@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `npm run lint:shell`: shellcheck (Debian's package) over every shell script git tracks:
-# each *.sh file, and each other file whose first line is a sh/bash/dash shebang (.ci/run).
-# The list comes from `git ls-files`, so a new script is checked the moment it is added;
-# generated copies (the bench's database scripts) are git-ignored and not listed. Settings:
+# `npm run lint:shell`: shellcheck (Debian's package) over every shell script of the
+# repository: each *.sh file, and each other file whose first line is a sh/bash/dash shebang
+# (.ci/run). The list comes from `git ls-files` (tracked files, and new ones git does not
+# ignore), so a new script is checked from the start; generated copies (the bench's
+# database scripts) are git-ignored and not listed. Settings:
 # .shellcheckrc at the repository root (follow sourced files, relative to each script). A
 # finding that is right as written gets `# shellcheck disable=SCxxxx # <why>` on its line.
 #
@@ -37,7 +38,7 @@ while IFS= read -r -d '' f; do
     *.sh) files+=("$f") ;;
     *) head -n1 -- "$f" 2>/dev/null | grep -qE '^#!\s*(/usr)?/bin/(env\s+)?(ba|da)?sh(\s|$)' && files+=("$f") ;;
   esac
-done < <(git ls-files -z)
+done < <(git ls-files -z --cached --others --exclude-standard)
 if [ ${#files[@]} -eq 0 ]; then
   echo "lint:shell: no tracked shell script found (is this a git checkout?)"
   echo "lint:shell: shellcheck failed (0 files)"
