@@ -42,13 +42,18 @@ trap on_exit EXIT
 # holding the owner's description; it stays while the cluster runs and down.sh removes it.
 # It also waits while a process runs under /var/lib/refarch-cluster* (the API servers of
 # apiserver-only.sh, or the single-node cluster an older checkout still has).
+# The lock names the checkout that holds it: up.sh in that checkout finds its own running
+# cluster (idempotent); from any other checkout it waits, since the cluster (one name, one
+# dockerd, one state dir) is then someone else's, and its down.sh would delete it.
 take_lock() {
   step "cluster lock $CLUSTER_LOCK"
   local i wait=${REFARCH_LOCK_WAIT:-600}
-  if [ -f "$CLUSTER_LOCK/kind" ]; then info "lock already held by this kind cluster: $(cat "$CLUSTER_LOCK/kind")"; LOCK_TAKEN=1; return 0; fi
   for ((i = 0; i < wait; i += 10)); do
+    if [ -f "$CLUSTER_LOCK/kind" ] && grep -qxF "checkout $REPO_DIR" "$CLUSTER_LOCK/kind"; then
+      info "lock already held by this checkout's kind cluster: $(head -1 "$CLUSTER_LOCK/kind")"; LOCK_TAKEN=1; return 0
+    fi
     if ! pgrep -f /var/lib/refarch-cluster >/dev/null && mkdir "$CLUSTER_LOCK" 2>/dev/null; then
-      echo "kind cluster $KIND_CLUSTER, cluster/kind/up.sh pid $$, $(date -Is)" >"$CLUSTER_LOCK/kind"
+      printf 'kind cluster %s, cluster/kind/up.sh pid %s, %s\ncheckout %s\n' "$KIND_CLUSTER" "$$" "$(date -Is)" "$REPO_DIR" >"$CLUSTER_LOCK/kind"
       LOCK_TAKEN=1
       info "lock taken"
       return 0
