@@ -135,7 +135,7 @@ FETCH_ONLY=0
 if [ "${1:-}" = --fetch ]; then FETCH_ONLY=1; shift; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
-step "building/caching binaries in $REFARCH_CACHE: ${targets[*]} (the first, uncached build takes a long time: ~18 min on 2 cores, measured)"
+step "building/caching binaries in $REFARCH_CACHE: ${targets[*]} (the first, uncached build of all takes a long time: 30 min on 2 shared cores, measured)"
 for t in "${targets[@]}"; do
   case $t in
     k8s) build_k8s ;;
@@ -151,4 +151,4 @@ for t in "${targets[@]}"; do
     *) die "unknown component '$t' (known: ${ALL[*]})" ;;
   esac
 done
-step "binaries ready (total $((SECONDS - T0))s)"
+if [ "$FETCH_ONLY" = 1 ]; then step "modules fetched (total $((SECONDS - T0))s)"; else step "binaries ready (total $((SECONDS - T0))s)"; fi
