@@ -23,7 +23,8 @@ on_exit() {
   trap - EXIT
   set +e
   echo "================ cluster/kind/up.sh FAILED (exit $rc) after $((SECONDS - T0))s ================"
-  if [ -f "$KUBECONFIG_FILE" ]; then
+  # (only of our own cluster: while waiting for the lock, the kubeconfig is someone else's)
+  if [ "${LOCK_TAKEN:-0}" = 1 ] && [ -f "$KUBECONFIG_FILE" ]; then
     kc get nodes -o wide 2>&1 | head -10
     kc get pods -A -o wide 2>&1 | head -40
     kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -25
