@@ -510,8 +510,19 @@ async function main(): Promise<void> {
     if (volumeAfter !== volumeBefore) throw new Error(`PVC volume changed: ${volumeBefore} -> ${volumeAfter}`);
     const list = await ingressUntil('/api/entries', 200, 90);
     if (!list.body.includes(message)) throw new Error(`entry ${message} missing after the upgrade: ${list.body.slice(0, 300)}`);
-    if (settings.webImageNext && (!list.version || list.version === versionBefore)) throw new Error(`the app still reports version ${list.version} (X-App-Version; before: ${versionBefore})`);
-    return `rolled out in ${timings.upgradeSeconds.toFixed(1)}s; ${done.join('; ')}; app version ${versionBefore} -> ${list.version ?? versionBefore}; entry intact on ${volumeAfter}`;
+    let versionAfter = versionBefore;
+    if (settings.webImageNext) {
+      // The old pods answer until their shutdown delay ends: wait (bounded) until the
+      // Ingress serves the new build only, 10 responses in a row.
+      let last = '';
+      versionAfter = await retry('the Ingress to serve only the new build (X-App-Version)', 60, 1, async () => {
+        const seen: string[] = [];
+        for (let i = 0; i < 10; i++) seen.push(String((await viaIngress('GET', '/readyz')).version));
+        last = seen.join(', ');
+        return seen.every((v) => v === seen[0] && v !== 'undefined' && v !== versionBefore) ? seen[0] : undefined;
+      }).catch(() => { throw new Error(`the Ingress still serves the old build after 60 s (X-App-Version of 10 responses: ${last}; before: ${versionBefore})`); });
+    }
+    return `rolled out in ${timings.upgradeSeconds.toFixed(1)}s; ${done.join('; ')}; app version ${versionBefore} -> ${versionAfter}; entry intact on ${volumeAfter}`;
   }, { skip: SKIP_UPGRADE });
 
   step(`NetworkPolicy: ingress -> web, web -> database and DNS from the web pods work; pods in other namespaces no longer reach the web port; DNS goes only to the cluster DNS`, async () => {
