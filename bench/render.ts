@@ -9,11 +9,11 @@
  *                           any difference, printing it
  */
 import { execFileSync, spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { compareFiles } from './compare';
 import { backupScripts, databaseScripts } from '../lib/postgres-scripts';
 import { formatText } from '../scripts/review/semantic-diff';
+import { replaceFiles } from '../scripts/safe-write';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, '.cache', 'bench', 'rendered');
@@ -28,18 +28,17 @@ export const ENVS = ['dev', 'prod'] as const;
  */
 export function writeScriptFiles(): string[] {
   const sets = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
-  const written: string[] = [];
+  const writes: Array<{ path: string; data: string; display: string }> = [];
   for (const base of [path.join('bench', 'helm', 'refarch', 'files'), path.join('bench', 'kustomize', 'components', 'data-tier')]) {
     for (const [configMap, files] of Object.entries(sets)) {
-      const dir = path.join(ROOT, base, configMap);
-      fs.mkdirSync(dir, { recursive: true });
       for (const [name, text] of Object.entries(files)) {
-        fs.writeFileSync(path.join(dir, name), text);
-        written.push(path.join(base, configMap, name));
+        const display = path.join(base, configMap, name);
+        writes.push({ path: path.join(ROOT, display), data: text, display });
       }
     }
   }
-  return written;
+  replaceFiles(writes, { createFolders: true });
+  return writes.map((w) => w.display);
 }
 
 /** Path of each tool's binary, building it on first use. */
@@ -81,12 +80,11 @@ export function renderAll(t: { helm: string; kustomize: string }): Map<string, s
 export function checkEquivalence(t: { helm: string; kustomize: string }): { ok: boolean; lines: string[]; diff: string } {
   writeScriptFiles();
   const rendered = renderAll(t);
-  fs.mkdirSync(RENDERED, { recursive: true });
+  replaceFiles([...rendered].map(([f, text]) => ({ path: path.join(RENDERED, f), data: text, display: `.cache/bench/rendered/${f}` })), { createFolders: true });
   const lines: string[] = [];
   let diff = '';
-  for (const [f, text] of rendered) {
+  for (const [f] of rendered) {
     const file = path.join(RENDERED, f);
-    fs.writeFileSync(file, text);
     const env = f.replace(/^[a-z]+-/, '').replace(/\.yaml$/, '');
     const d = compareFiles(file, path.join(ROOT, 'dist', `${env}.k8s.yaml`));
     const same = d.objects.length === 0;

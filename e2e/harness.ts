@@ -12,7 +12,7 @@
  * comes first, with a line `<label>: skipped: <n>. <title> (<reason>)` per skipped step;
  * .ci/run counts these lines and fails when the closing count differs from the plan.
  */
-import * as fs from 'fs';
+import { writeFile } from '../scripts/safe-write';
 
 /** What a suite plugs into the harness. */
 export interface HarnessOptions {
@@ -124,7 +124,7 @@ export class Harness {
     console.log('\nSummary');
     for (const r of this.results) console.log(`  ${r.result === 'passed' ? 'PASS' : r.result === 'failed' ? 'FAIL' : 'SKIP'}  ${r.step}${r.result === 'passed' ? '' : `  (${r.detail.split('\n')[0].slice(0, 160)})`}`);
     console.log(`Timings (s): ${JSON.stringify(this.timings)}`);
-    if (this.options.reportFile) fs.writeFileSync(this.options.reportFile, JSON.stringify({ timings: this.timings, results: this.results }, null, 2));
+    if (this.options.reportFile) writeFile(this.options.reportFile, JSON.stringify({ timings: this.timings, results: this.results }, null, 2));
     const count = (r: StepResult['result']) => this.results.filter((x) => x.result === r).length;
     const failed = count('failed');
     console.log(`${this.options.label}: ${count('passed')} passed, ${failed} failed, ${count('skipped')} skipped (of ${this.plan.length} declared)${this.options.closingSuffix ?? ''}`);

@@ -35,6 +35,7 @@ import { ResourceRequirements, renderResources } from './resources';
 import { NetworkPolicies } from './network-policies';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT, POSTGRES_UID } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
+import { validateDistinctRoles } from './postgres-roles';
 import {
   ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf,
   validatePositiveQuantity, validatePostgresIdentifier,
@@ -436,6 +437,12 @@ export class PostgresDatabase extends Construct {
         props.replicationUser ?? props.replicationPasswordKey, 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
     }
     const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? 'replicator', 'role');
+    if (replicated) {
+      validateDistinctRoles([
+        { field: f(`config setting ${this.userKey}`), purpose: "the app's user", name: config.setting(this.userKey) },
+        { field: f('replicationUser'), purpose: 'the replication user', name: replicationUser },
+      ]);
+    }
     const replicationPasswordKey = props.replicationPasswordKey ?? DEFAULT_REPLICATION_PASSWORD_KEY;
     if (props.tls !== undefined) {
       if (typeof props.tls !== 'object' || props.tls === null || props.tls.secretName === undefined || props.tls.secretName === '') {

@@ -12,7 +12,8 @@
 # whose checksum does not match; a primary restart on existing data (the upgrade path)
 # re-creates the replication role with a rotated password; a database that ran as a
 # plain single instance (no scripts) restarts as a replication primary that a new
-# standby clones (the upgrade from replicas 1 to 2).
+# standby clones (the upgrade from replicas 1 to 2); and (roles.sh) the role names and
+# passwords synth accepts are created, set and logged in with by the scripts.
 #
 # Needs root (servers run as the postgres user via setpriv; the TLS key is owned by
 # root and group-readable, as a Secret volume with fsGroup gives it) and Debian's
@@ -237,5 +238,8 @@ PIDS[standby2]=$!
 if within 60 ready standby2 "$P4" standby; then ok "… and a new standby clones it and streams"; else not_ok "standby of the upgraded primary"; logs standby2; fi
 check "… with the data of the single instance" equals 'from the single instance' "$(sql "$P4" 'SELECT message FROM entries')"
 stop standby2; stop legacy
+
+# ---- role names and passwords that synth accepts, as PostgreSQL and the scripts take them
+. test/data-scripts/roles.sh
 echo "data-scripts: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -38,7 +38,7 @@ while IFS= read -r -d '' f; do
     *.sh) files+=("$f") ;;
     *) head -n1 -- "$f" 2>/dev/null | grep -qE '^#!\s*(/usr)?/bin/(env\s+)?(ba|da)?sh(\s|$)' && files+=("$f") ;;
   esac
-done < <(git ls-files -z --cached --others --exclude-standard)
+done < <(git ls-files -z --cached --others --exclude-standard | sort -zu) # (sort -u: an unmerged file is listed once per stage)
 if [ ${#files[@]} -eq 0 ]; then
   echo "lint:shell: no tracked shell script found (is this a git checkout?)"
   echo "lint:shell: shellcheck failed (0 files)"
