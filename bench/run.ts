@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFile } from '../scripts/safe-write';
-import { RENDERED, renderAll, renderCommands, tools } from './render';
+import { checkEquivalence, renderCommands, tools } from './render';
 import type { WatchFigures } from './watch';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -69,11 +69,11 @@ interface Comparison { versions: string; rows: Row[]; renderCheck: string; break
  */
 function helmKustomize(): Comparison {
   const t = tools();
-  // The committed renders (compared with dist/ by npm test) must be what the real binaries produce now.
-  const fresh = renderAll(t);
-  const stale = [...fresh].filter(([f, text]) => fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);
-  const renderCheck = stale.length ? `STALE: ${stale.join(', ')} differ from a fresh render (run \`npm run bench:render\` and commit)` : `bench/rendered/ equals a fresh render (${fresh.size} files)`;
+  // What is timed must render the same objects as dist/ (the CI step bench:render proves it too).
+  const equivalence = checkEquivalence(t);
+  const renderCheck = equivalence.ok ? `every render equals dist/ (${equivalence.lines.length} renders)` : `DIFFERENT: ${equivalence.lines.filter((l) => l.includes('DIFFERS')).join('; ')}`;
   console.log(renderCheck);
+  if (!equivalence.ok) console.log(equivalence.diff);
   const sh = (argv: string[]) => argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const dev = renderCommands(t, 'dev');
   const prod = renderCommands(t, 'prod');
@@ -212,8 +212,8 @@ ${NPM_TEST_SECTION}
 ## Helm and Kustomize
 
 The same objects as \`dist/\`, written as a Helm chart ([bench/helm](../bench/helm)) and as
-Kustomize base and overlays ([bench/kustomize](../bench/kustomize)); \`npm test\` proves
-their committed renders equal \`dist/\` ([bench/README.md](../bench/README.md)). Render check in this run: ${cmp.renderCheck}.
+Kustomize base and overlays ([bench/kustomize](../bench/kustomize)); \`npm run bench:render\`
+(a CI step) proves their renders equal \`dist/\` ([bench/README.md](../bench/README.md)). Render check in this run: ${cmp.renderCheck}.
 ${cmp.versions}, built from their Go modules with ${goVersion()}.
 
 ${table(cmp.rows, false)}

@@ -1,28 +1,25 @@
 #!/usr/bin/env bash
-# Builds the cluster's local OCI images (no registry, no Docker engine) and
-# imports them into the cluster containerd's k8s.io namespace.
+# Builds the cluster's local OCI images (no registry, no Docker engine) as OCI
+# image-layout tarballs, cached in $REFARCH_CACHE/images/<name>-<content key>.oci.tar
+# (and .digest); cluster/kind/ loads them into the kind nodes (`kind load`) and bakes
+# the component images into its node image.
 #
 # Every image is a single uncompressed layer written by GNU tar with fixed
 # mtimes and sorted names, plus an OCI config, manifest and index.json written
-# here; the layout is tarred and loaded with `ctr images import`. Identical
-# content gives an identical digest, so a re-import is skipped; a changed app/
-# gives a new digest and is re-imported under the same tag.
+# here. Identical content gives an identical digest; a changed app/ gives a new one.
 #
-#   cluster/images.sh            # build all + import (cluster must be up)
-#   cluster/images.sh guestbook  # only some: pause busybox coredns traefik
-#                                #   local-path postgresql guestbook
-#   cluster/images.sh --build-only [names]   # build tarballs into the cache
-# Built tarballs are cached in $REFARCH_CACHE/images/.
+#   cluster/images.sh            # build all
+#   cluster/images.sh guestbook  # only some: pause busybox coredns traefik local-path
+#                                #   postgresql guestbook, and the upgrade step's second
+#                                #   builds guestbook-next postgresql-next
+# (--build-only, the only mode since the single-node cluster was retired, is accepted.)
 set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-images}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 IMG_CACHE=$REFARCH_CACHE/images
 DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-BUILD_ONLY=0
-if [ "${1:-}" = --build-only ]; then BUILD_ONLY=1; shift; fi
-
-ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+if [ "${1:-}" = --build-only ]; then shift; fi
 
 # oci_pack REF ROOTFS OUT_TAR USER ENTRYPOINT_JSON ENV_JSON [EXPOSED_PORTS_JSON]
 # Writes an OCI image layout tarball for REF; prints the manifest digest.
@@ -55,23 +52,19 @@ oci_pack() {
   rm -rf "$d"
 }
 
-# import REF TAR [EXTRA_REF...]: imports unless containerd already has REF at that digest.
-import_image() {
-  local ref=$1 tar=$2 want have extra; shift 2
-  want=$(cat "$tar.digest")
-  [ "$BUILD_ONLY" = 1 ] && { info "built $ref ($want)"; return 0; }
-  have=$(ctr_ images ls 2>/dev/null | awk -v r="$ref" '$1 == r {print $3}')
-  if [ "$have" = "$want" ]; then
-    info "$ref already imported ($want)"
-  else
-    ctr_ images import "$tar" >/dev/null 2>"$IMG_CACHE/import.err" ||
-      { cat "$IMG_CACHE/import.err" >&2; die "import of $ref failed"; }
-    info "imported $ref ($want)"
-  fi
-  for extra in "$@"; do
-    have=$(ctr_ images ls 2>/dev/null | awk -v r="$extra" '$1 == r {print $3}')
-    [ "$have" = "$want" ] || { ctr_ images tag --force "$ref" "$extra" >/dev/null; info "tagged $extra ($want)"; }
+# image_built REF TAR: reports a built image and its digest.
+image_built() { info "built $1 ($(cat "$2.digest"))"; }
+# The builders' older name, from when this script also imported into the single-node
+# cluster's containerd; extra references are ignored (kind/up.sh makes what it needs).
+import_image() { image_built "$1" "$2"; }
+
+# image_tar NAME: the cached tarball of image NAME (as cached_tar names it), or fails.
+image_tar() {
+  local f
+  for f in "$IMG_CACHE/$1"-*.oci.tar; do
+    [[ ${f#"$IMG_CACHE/$1"-} =~ ^[0-9a-f]+\.oci\.tar$ ]] && [ -f "$f.digest" ] && { echo "$f"; return 0; }
   done
+  die "no built image $1 in $IMG_CACHE (cluster/images.sh $1)"
 }
 
 # file_sums FILE...: "<sha256> <basename>" per file, for cache keys. Content and name
@@ -114,7 +107,7 @@ static_binary_image() {
     oci_pack "$ref" "$root" "$tar" "$user" "$entry" "[\"PATH=$DEFAULT_PATH\"]" "$ports"
     rm -rf "$root"
   fi
-  import_image "$ref" "$tar"
+  image_built "$ref" "$tar"
 }
 
 img_pause() {
@@ -127,7 +120,7 @@ img_pause() {
     oci_pack "$PAUSE_IMAGE" "$root" "$tar" "65535:65535" '["/pause"]' "[\"PATH=$DEFAULT_PATH\"]"
     rm -rf "$root"
   fi
-  import_image "$PAUSE_IMAGE" "$tar"
+  image_built "$PAUSE_IMAGE" "$tar"
 }
 
 # Debian's busybox-static; also the local-path helper and the netcheck image.
@@ -158,7 +151,7 @@ img_busybox() {
     oci_pack "$BUSYBOX_IMAGE" "$root" "$tar" "0:0" '["/bin/sh"]' '["PATH=/bin"]'
     rm -rf "$root"
   fi
-  import_image "$BUSYBOX_IMAGE" "$tar" "$NETCHECK_IMAGE"
+  image_built "$BUSYBOX_IMAGE" "$tar"
 }
 
 img_coredns() {
@@ -262,34 +255,80 @@ guestbook_version() {
   echo "${v:-dev}"
 }
 
+# img_guestbook [VERSION]: the app, built from app/. With a VERSION other than the
+# Dockerfile's, a second build (tarball guestbook-next) that reports VERSION (linked in
+# with -X main.Version): different content, so a different digest, for the e2e upgrade.
 img_guestbook() {
-  local app=$REPO_DIR/app ver tar root hash
+  local app=$REPO_DIR/app ver name=guestbook ldflags="-s -w" tar root hash
   if [ ! -f "$app/go.mod" ]; then warn "app/ has no go.mod yet: skipping the guestbook image"; return 0; fi
-  ver=$(guestbook_version)
+  ver=${1:-$(guestbook_version)}
+  if [ "$ver" != "$(guestbook_version)" ]; then name=guestbook-next; ldflags+=" -X main.Version=$ver"; fi
   root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
   passwd_files "$root"
   (cd "$app" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" \
-    go build -trimpath -ldflags="-s -w" -o "$root/guestbook" .) || { rm -rf "$root"; die "building app/ failed"; }
+    go build -trimpath -ldflags="$ldflags" -o "$root/guestbook" .) || { rm -rf "$root"; die "building app/ failed"; }
   hash=$(sha256sum "$root/guestbook" | cut -c1-12)
-  tar=$(cached_tar guestbook "$hash")
+  tar=$(cached_tar "$name" "$hash")
   [ -f "$tar.digest" ] || oci_pack "$GUESTBOOK_IMAGE_REPO:$ver" "$root" "$tar" "65532:65532" '["/guestbook"]' \
     "[\"PATH=$DEFAULT_PATH\"]" '{"8080/tcp":{}}'
   rm -rf "$root"
-  import_image "$GUESTBOOK_IMAGE_REPO:$ver" "$tar" "$GUESTBOOK_IMAGE_REPO:sha-$hash"
+  image_built "$GUESTBOOK_IMAGE_REPO:$ver" "$tar"
+}
+# The e2e upgrade's second web build: the same sources, another version string.
+guestbook_next_version() { echo "$(guestbook_version)-next"; }
+
+# img_postgresql_next: a second build of the PostgreSQL image for the e2e upgrade, with
+# another image digest. Debian ships one PostgreSQL minor per major and release, so two
+# builds of different minor versions cannot be made here; this one is the same layer
+# with one more config label (org.opencontainers.image.revision=next), under
+# ${POSTGRES_IMAGE}-next. The rollout then crosses two images by digest, as a minor
+# upgrade's would; what it cannot prove is a change of the server binaries.
+img_postgresql_next() {
+  local src tar key
+  src=$(image_tar postgresql)
+  key=$( { cat "$src.digest"; sed -n '/^img_postgresql_next()/,/^}/p;/^oci_relabel()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql-next "$key")
+  [ -f "$tar.digest" ] || oci_relabel "$src" "$POSTGRES_IMAGE-next" "$tar" org.opencontainers.image.revision next
+  image_built "$POSTGRES_IMAGE-next" "$tar"
+}
+
+# oci_relabel SRC_TAR REF OUT_TAR LABEL VALUE: SRC_TAR's image under REF with one more
+# config label; same layers, new config, manifest and index (so a new digest).
+oci_relabel() {
+  local src=$1 ref=$2 out=$3 label=$4 value=$5 d man cfg cdig csize mdig msize
+  d=$(mktemp -d "$IMG_CACHE/.relabel.XXXXXX")
+  tar -xf "$src" -C "$d"
+  man=$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$d/index.json")
+  cfg=$(jq -r '.config.digest | sub("sha256:"; "")' "$d/blobs/sha256/$man")
+  jq -c --arg k "$label" --arg v "$value" --arg r "$ref" \
+    '.config.Labels[$k] = $v | .config.Labels["org.opencontainers.image.ref.name"] = $r' "$d/blobs/sha256/$cfg" | tr -d '\n' >"$d/cfg"
+  cdig=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
+  mv "$d/cfg" "$d/blobs/sha256/$cdig"
+  jq -c --arg d "sha256:$cdig" --argjson s "$csize" '.config.digest = $d | .config.size = $s' "$d/blobs/sha256/$man" | tr -d '\n' >"$d/man"
+  mdig=$(sha256sum "$d/man" | cut -d' ' -f1); msize=$(stat -c %s "$d/man")
+  mv "$d/man" "$d/blobs/sha256/$mdig"
+  rm -f "$d/blobs/sha256/$man" "$d/blobs/sha256/$cfg"
+  jq -c --arg d "sha256:$mdig" --argjson s "$msize" --arg r "$ref" \
+    '.manifests[0].digest = $d | .manifests[0].size = $s | .manifests[0].annotations["io.containerd.image.name"] = $r | .manifests[0].annotations["org.opencontainers.image.ref.name"] = ($r | sub(".*:"; ""))' \
+    "$d/index.json" | tr -d '\n' >"$d/index.new" && mv "$d/index.new" "$d/index.json"
+  tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d" \
+    -cf "$out.tmp" oci-layout index.json blobs
+  mv "$out.tmp" "$out"
+  echo "sha256:$mdig" >"$out.digest"
+  rm -rf "$d"
 }
 
 main() {
-  local all=(pause busybox coredns traefik local-path postgresql guestbook) names=("$@") n
+  local all=(pause busybox coredns traefik local-path postgresql guestbook guestbook-next postgresql-next) names=("$@") n
   [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
   mkdir -p "$IMG_CACHE"
-  if [ "$BUILD_ONLY" = 0 ]; then
-    [ -S "$CONTAINERD_SOCK" ] || die "the cluster's containerd is not running ($CONTAINERD_SOCK); run cluster/up.sh (or use --build-only)"
-  fi
   for n in "${names[@]}"; do
     case $n in
       pause) img_pause ;; busybox | netcheck) img_busybox ;; coredns) img_coredns ;;
       traefik) img_traefik ;; local-path) img_local_path ;; postgresql | postgres) img_postgresql ;;
       guestbook) img_guestbook ;;
+      guestbook-next) img_guestbook "$(guestbook_next_version)" ;;
+      postgresql-next) img_postgresql_next ;;
       *) die "unknown image '$n' (known: ${all[*]})" ;;
     esac
   done
@@ -297,7 +336,7 @@ main() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   need_root
-  step "building local images and importing them into the cluster's containerd"
+  step "building local images"
   main "$@"
   step "images ready"
 fi

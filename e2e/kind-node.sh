@@ -12,6 +12,7 @@ action=${1:-}; node=${2:-}
 case $node in "$KIND_CLUSTER"-worker*) ;; *) echo "usage: $0 lose|heal $KIND_CLUSTER-worker[N] (workers only)" >&2; exit 2 ;; esac
 case $action in
   lose)
+    # shellcheck disable=SC2016 # expanded by the node container's shell
     docker_ exec "$node" sh -euc '
       systemctl stop kubelet.service
       systemctl kill -s KILL containerd.service

@@ -4,9 +4,14 @@
 # when something fails. Exit status: the first failure's. E2E_KIND_STAGES="dev prod" (default)
 # chooses the stages; E2E_OUTPUT_DIR keeps the prod stage's report and screenshots.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck disable=SC2034 # read by cluster/lib.sh's logging
 SCRIPT_NAME=e2e-kind
+# shellcheck source=../cluster/kind/common.sh
 . cluster/kind/common.sh
+# image_tar, guestbook_version
+# shellcheck source=../cluster/images.sh
+. cluster/images.sh
 
 # The prod stage's browser step: Debian's Chromium (and a font for the screenshot), unless
 # E2E_CHROMIUM names another binary. Installed like the cluster's other Debian packages.
@@ -14,6 +19,7 @@ case " ${E2E_KIND_STAGES:-dev prod} " in
   *" prod "*)
     if [ -z "${E2E_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
       need_root
+      # shellcheck disable=SC2034 # read by ensure_apt_packages (cluster/lib.sh)
       APT_PACKAGES=(chromium fonts-dejavu-core)
       ensure_apt_packages
     fi ;;
@@ -27,17 +33,19 @@ echo "kind cluster up in ${UP_SECONDS}s"
 
 export KUBECONFIG=$KUBECONFIG_FILE
 export PATH=$K8S_BIN:$PATH
-ver=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' app/Dockerfile | head -1)
-digest() { cat "$REFARCH_CACHE"/images/"$1"-*.oci.tar.digest | head -1; }
+ver=$(guestbook_version)
+digest() { cat "$(image_tar "$1").digest"; }
 rc=0
 for stage in ${E2E_KIND_STAGES:-dev prod}; do
   case $stage in
     dev)
-      # the README walkthrough's image name, loaded with `kind load docker-image`; second tags
-      # of the web and database images (made by up.sh) for the upgrade step
-      # shellcheck disable=SC1091
-      [ -f "$STATE/upgrade-images.env" ] && . "$STATE/upgrade-images.env"
-      E2E_WEB_IMAGE_NEXT=${E2E_WEB_IMAGE_NEXT:-} E2E_DB_IMAGE_NEXT=${E2E_DB_IMAGE_NEXT:-} \
+      # The README walkthrough's image name, loaded with `kind load docker-image`; second
+      # builds of the web and database images (other digests, made and loaded by up.sh) for
+      # the upgrade step; etcd read through the etcd pod for the encryption-at-rest step.
+      # shellcheck disable=SC1091 # written by up.sh
+      . "$STATE/upgrade-images.env"
+      E2E_WEB_IMAGE_NEXT=$E2E_WEB_IMAGE_NEXT E2E_DB_IMAGE_NEXT=$E2E_DB_IMAGE_NEXT \
+        E2E_ETCD_GET="bash cluster/kind/etcdctl.sh get --print-value-only" \
         E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
         E2E_SERVICE_TYPES=1 E2E_LB_RANGE=$KIND_LB_RANGE \
         E2E_REPORT=${E2E_REPORT:-${TMPDIR:-/tmp}/refarch-e2e-kind-dev.json} node --import tsx e2e/suite.ts || rc=1 ;;

@@ -34,7 +34,7 @@ import { writeFile } from '../scripts/safe-write';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 import { browseGuestbook } from './browser';
 import { gatewayStatus } from './front-door';
-import { Harness } from './harness';
+import { Harness, Step } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-prod';
@@ -50,6 +50,8 @@ const settings = {
   nodeHeal: process.env.E2E_NODE_HEAL,
   hpaTimeout: Number(process.env.E2E_HPA_TIMEOUT ?? 240),
 };
+// Why an optional step does not run (undefined: it runs), decided before any step runs.
+const SKIP_NODE_LOSS = settings.nodeLoss && settings.nodeHeal ? undefined : 'needs E2E_NODE_LOSS and E2E_NODE_HEAL';
 
 const harness = new Harness({
   label: 'e2e:prod', diagnose, cleanup, reportFile: path.join(OUT, 'report.json'), closingSuffix: ` (output: ${OUT})`,
@@ -57,8 +59,9 @@ const harness = new Harness({
 const { timings } = harness;
 const log = (msg: string): void => harness.log(msg);
 const elapsed = (): string => harness.elapsed();
-const step = harness.step.bind(harness);
-const finish = (): never => harness.finish();
+/** The stage's steps, declared in order by main() before any runs (Harness.run). */
+const steps: Step[] = [];
+const step = (title: string, run: Step['run'], opts: { skip?: string; fatal?: boolean } = {}): void => { steps.push({ title, run, ...opts }); };
 
 function diagnose(): void {
   console.log('---- diagnostics ----');
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
   const ca = fs.readFileSync(certs.ca);
   let manifest = '';
 
-  await step('the cluster has at least two schedulable nodes in different zones, and the metrics API answers', () => {
+  step('the cluster has at least two schedulable nodes in different zones, and the metrics API answers', () => {
     const workers = schedulableWorkers();
     const zones = new Set(getJson(['get', 'nodes']).items.filter((n: any) => workers.includes(n.metadata.name))
       .map((n: any) => n.metadata.labels['topology.kubernetes.io/zone']));
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
     return `${workers.join(', ')} in ${[...zones].join(', ')}; kubectl top works`;
   }, { fatal: true });
 
-  await step('the Secrets are created out of band exactly as the README says (namespace, database passwords, the TLS certificate of the front door, database TLS)', () => {
+  step('the Secrets are created out of band exactly as the README says (namespace, database passwords, the TLS certificate of the front door, database TLS)', () => {
     // README, "Secrets": its commands as written, in the folder of the suite's front-door
     // certificate, which holds it as tls.crt/tls.key (the names the README uses).
     runReadmeCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt));
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
     return `secrets ${secrets.join(', ')}; guestbook-db-credentials keys ${keys.join(', ')}`;
   }, { fatal: true });
 
-  await step('prod (with only the image overrides) applies with strict server-side validation and rolls out', async () => {
+  step('prod (with only the image overrides) applies with strict server-side validation and rolls out', async () => {
     manifest = synthProd();
     const t0 = Date.now();
     const r = kubectlRaw(['apply', '--server-side', '--field-manager=refarch-e2e', '--force-conflicts', '--validate=strict', '-f', manifest], { timeoutSeconds: 120 });
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     return `${pods.length} web pods Ready ${timings.applyToReadySeconds.toFixed(1)}s after apply (the HPA raised the Deployment from 1 to ${min})`;
   }, { fatal: true });
 
-  await step('the Gateway API front door: the Gateway Programmed, the HTTPRoutes Accepted with their refs resolved, no Ingress; TLS terminated at the Gateway\'s HTTPS listener verifies with the suite CA; HTTP redirects to HTTPS', async () => {
+  step('the Gateway API front door: the Gateway Programmed, the HTTPRoutes Accepted with their refs resolved, no Ingress; TLS terminated at the Gateway\'s HTTPS listener verifies with the suite CA; HTTP redirects to HTTPS', async () => {
     const status = await retry('the Gateway Programmed and the HTTPRoutes Accepted', 90, 2, () => gatewayStatus(NS));
     const ingresses = getJson(['-n', NS, 'get', 'ingresses']).items.length;
     if (ingresses !== 0) throw new Error(`prod has ${ingresses} Ingress(es): its front door is the Gateway API alone`);
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
     return `HTTPS ${r.status} with the suite CA; without it: ${refused}; HTTP ${plain.status} -> ${plain.headers.location}`;
   });
 
-  await step('the web pods spread over the nodes (topology spread constraints honoured)', () => {
+  step('the web pods spread over the nodes (topology spread constraints honoured)', () => {
     const pods = webPods().filter(isReady);
     const perNode: Record<string, number> = {};
     for (const p of pods) perNode[p.spec.nodeName] = (perNode[p.spec.nodeName] ?? 0) + 1;
@@ -278,7 +281,7 @@ async function main(): Promise<void> {
     return `per node ${JSON.stringify(perNode)}, skew ${skew}`;
   });
 
-  await step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)`, async () => {
+  step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)`, async () => {
     const before = getJson(['-n', NS, 'get', 'hpa', 'guestbook']);
     const min = before.spec.minReplicas;
     const target = before.spec.metrics[0].resource.target.averageUtilization;
@@ -333,7 +336,7 @@ async function main(): Promise<void> {
     return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests; CPU up to ${peak} % of requests, target ${target} %)`;
   });
 
-  await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Gateway', async () => {
+  step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Gateway', async () => {
     const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
     const candidates = schedulableWorkers().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
     if (candidates.length === 0) throw new Error(`no node with web pods besides the database node ${dbNode}`);
@@ -355,64 +358,57 @@ async function main(): Promise<void> {
     return `drained ${node} in ${timings.drainSeconds.toFixed(1)}s; ${res.ok} requests, 0 failed`;
   });
 
-  if (settings.nodeLoss && settings.nodeHeal) {
-    await step('node loss: kubelet, container runtime and pods of a worker stopped while requests run; the web tier keeps serving', async () => {
-      const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
-      const node = schedulableWorkers().find((n) => n !== dbNode);
-      if (!node) throw new Error('no worker without the database pod');
-      // Make sure the node carries web pods (after the drain it may not): restart the rollout.
-      if (!webPods().some((p) => p.spec.nodeName === node)) {
-        kubectl(['-n', NS, 'rollout', 'restart', 'deployment/guestbook']);
-        kubectl(['-n', NS, 'rollout', 'status', 'deployment/guestbook', '--timeout=180s'], { timeoutSeconds: 190 });
-      }
-      const lost = webPods().filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name);
-      const loop = requestLoop(ca, 2400, 100);
-      await sleep(2);
-      const t0 = Date.now();
-      run('sh', ['-c', `${settings.nodeLoss} "$0"`, node]);
-      log(`   ${node} lost (web pods there: ${lost.join(', ') || 'none'})`);
-      let notReadyAt = 0;
-      let replacedAt = 0;
-      try {
-        await retry(`the lost pods to be replaced on other nodes`, 420, 5, () => {
-          const n = getJson(['get', 'node', node]);
-          const ready = n.status.conditions.find((c: any) => c.type === 'Ready')?.status;
-          if (!notReadyAt && ready !== 'True') notReadyAt = Date.now();
-          const elsewhere = webPods().filter((p) => p.spec.nodeName !== node && isReady(p)).length;
-          const desired = getJson(['-n', NS, 'get', 'deployment', 'guestbook']).spec.replicas;
-          const stillThere = webPods().filter((p) => p.spec.nodeName === node).length;
-          if (elsewhere >= desired && stillThere === 0) { replacedAt = Date.now(); return true; }
-          return undefined;
-        });
-      } finally {
-        loop.stop();
-      }
-      const res = await loop.done;
-      timings.nodeNotReadySeconds = notReadyAt ? (notReadyAt - t0) / 1000 : -1;
-      timings.nodeLossReplacedSeconds = (replacedAt - t0) / 1000;
-      timings.nodeLossFailedRequests = res.failed;
-      // The node comes back: kubelet and runtime start, the node is Ready again.
-      run('sh', ['-c', `${settings.nodeHeal} "$0"`, node]);
-      await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
-      if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Gateway failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
-      return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
-        `${res.ok} requests ok, ${res.failed} failed (${res.failures.slice(0, 3).join('; ')}${res.failed > 3 ? '; ...' : ''}); node Ready again`;
-    });
-  } else {
-    log('(node loss needs E2E_NODE_LOSS and E2E_NODE_HEAL: skipped)');
-  }
+  step('node loss: kubelet, container runtime and pods of a worker stopped while requests run; the web tier keeps serving', async () => {
+    const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
+    const node = schedulableWorkers().find((n) => n !== dbNode);
+    if (!node) throw new Error('no worker without the database pod');
+    // Make sure the node carries web pods (after the drain it may not): restart the rollout.
+    if (!webPods().some((p) => p.spec.nodeName === node)) {
+      kubectl(['-n', NS, 'rollout', 'restart', 'deployment/guestbook']);
+      kubectl(['-n', NS, 'rollout', 'status', 'deployment/guestbook', '--timeout=180s'], { timeoutSeconds: 190 });
+    }
+    const lost = webPods().filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name);
+    const loop = requestLoop(ca, 2400, 100);
+    await sleep(2);
+    const t0 = Date.now();
+    run('sh', ['-c', `${settings.nodeLoss} "$0"`, node]);
+    log(`   ${node} lost (web pods there: ${lost.join(', ') || 'none'})`);
+    let notReadyAt = 0;
+    let replacedAt = 0;
+    try {
+      await retry(`the lost pods to be replaced on other nodes`, 420, 5, () => {
+        const n = getJson(['get', 'node', node]);
+        const ready = n.status.conditions.find((c: any) => c.type === 'Ready')?.status;
+        if (!notReadyAt && ready !== 'True') notReadyAt = Date.now();
+        const elsewhere = webPods().filter((p) => p.spec.nodeName !== node && isReady(p)).length;
+        const desired = getJson(['-n', NS, 'get', 'deployment', 'guestbook']).spec.replicas;
+        const stillThere = webPods().filter((p) => p.spec.nodeName === node).length;
+        if (elsewhere >= desired && stillThere === 0) { replacedAt = Date.now(); return true; }
+        return undefined;
+      });
+    } finally {
+      loop.stop();
+    }
+    const res = await loop.done;
+    timings.nodeNotReadySeconds = notReadyAt ? (notReadyAt - t0) / 1000 : -1;
+    timings.nodeLossReplacedSeconds = (replacedAt - t0) / 1000;
+    timings.nodeLossFailedRequests = res.failed;
+    // The node comes back: kubelet and runtime start, the node is Ready again.
+    run('sh', ['-c', `${settings.nodeHeal} "$0"`, node]);
+    await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
+    if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Gateway failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
+    return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
+      `${res.ok} requests ok, ${res.failed} failed (${res.failures.slice(0, 3).join('; ')}${res.failed > 3 ? '; ...' : ''}); node Ready again`;
+  }, { skip: SKIP_NODE_LOSS });
 
   const chromium = process.env.E2E_CHROMIUM ?? 'chromium';
-  if (spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0) {
-    await step('a real browser (headless Chromium) opens the page through the Gateway, adds an entry with the form and sees it after a reload', async () => {
-      const message = `from the browser ${Date.now()}`;
-      const r = await browseGuestbook({ chromium, url: `https://${HOST}${settings.https.endsWith(':443') ? '' : `:${settings.https.split(':')[1]}`}/`, host: HOST, ingress: settings.https, caFile: certs.ca, certFile: certs.crt, outDir: OUT, name: 'e2e browser', message });
-      return `entry listed after reload; screenshot ${r.screenshot}`;
-    });
-  } else {
-    log(`(${chromium} not found: the browser step is skipped)`);
-  }
-  finish();
+  const SKIP_BROWSER = spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0 ? undefined : `${chromium} not found (E2E_CHROMIUM names another binary)`;
+  step('a real browser (headless Chromium) opens the page through the Gateway, adds an entry with the form and sees it after a reload', async () => {
+    const message = `from the browser ${Date.now()}`;
+    const r = await browseGuestbook({ chromium, url: `https://${HOST}${settings.https.endsWith(':443') ? '' : `:${settings.https.split(':')[1]}`}/`, host: HOST, ingress: settings.https, caFile: certs.ca, certFile: certs.crt, outDir: OUT, name: 'e2e browser', message });
+    return `entry listed after reload; screenshot ${r.screenshot}`;
+  }, { skip: SKIP_BROWSER });
+  await harness.run(steps);
 }
 
 main().catch((err) => harness.crashed(err));

@@ -1,7 +1,7 @@
 /**
  * docs/bad-input.md lists every class of bad input with the message it gets: this runs each
  * case (test/bad-input-cases.ts) through the real command and fails when the list and the
- * real messages disagree (rewrite it with `node --import tsx scripts/bad-input-table.ts`).
+ * real messages disagree (rewrite it with `npm run generate`, which runs scripts/bad-input-table.ts).
  * The README's "Bad input" section links to it.
  */
 import * as fs from 'fs';
@@ -18,7 +18,7 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('docs/bad-input.md lists each class with the message it gets now (rewrite: node --import tsx scripts/bad-input-table.ts)', () => {
+test('docs/bad-input.md lists each class with the message it gets now (if this fails: `npm run generate`, commit)', () => {
   const doc = fs.readFileSync(BAD_INPUT_DOC, 'utf8');
   expect(withBadInputTable(doc, badInputTable(messages))).toBe(doc);
 });

@@ -12,7 +12,7 @@ import { IMPORT_MINOR, schemaSha256, serverVersion, supportedMinors } from '../s
 const root = path.resolve(__dirname, '..');
 const committed = fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8');
 
-test('the committed imports/k8s.ts is what `npm run import` generates from the committed schema, offline (run it and commit if this fails)', async () => {
+test('the committed imports/k8s.ts is what `npm run import` generates from the committed schema, offline (if this fails: `npm run generate`, commit)', async () => {
   // Regenerating takes about half a second, so compare the whole file, not just the header,
   // with every way out to the network replaced by a failure (the modules themselves:
   // an `import * as` namespace object is frozen).

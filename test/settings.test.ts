@@ -149,11 +149,11 @@ describe('config/environments.ts is checked against the same schema', () => {
 });
 
 describe('one source of truth', () => {
-  test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps', () => {
+  test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps (if this fails: `npm run generate`, commit)', () => {
     expect(fs.readFileSync(path.join(root, 'config', 'settings.schema.json'), 'utf8')).toBe(generateSettingsSchema());
   }, 60_000);
 
-  test('the README settings table is generated from the schema (`npm run schema:settings` rewrites it)', () => {
+  test('the README settings table is generated from the schema (if this fails: `npm run generate`, commit)', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     expect(readmeWithSettingsTable(readme, SETTINGS_SCHEMA)).toBe(readme);
   });

@@ -53,7 +53,7 @@ async function main(args: readonly string[]): Promise<number> {
     const stale = [...svgs].filter(([f, svg]) => !fs.existsSync(path.join(docs, f)) || fs.readFileSync(path.join(docs, f), 'utf8') !== svg).map(([f]) => shown(docs, f));
     const orphans = fs.readdirSync(docs).filter((f) => /^architecture-.*\.svg$/.test(f) && !svgs.has(f)).map((f) => shown(docs, f));
     if (stale.length || orphans.length) {
-      process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run diagram\` and commit.\n`);
+      process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run generate\` and commit.\n`);
       return 1;
     }
     process.stdout.write(`diagram: ${svgs.size} SVGs up to date\n`);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by test/data-scripts/run.sh (its helpers, $T and the exported scripts): role
 # names and passwords as synth judges them, tried on a real PostgreSQL the way the
 # shipped scripts use them. Proves:
@@ -15,6 +16,7 @@ as_pg "$PGBIN/initdb" -D "$T/roles/pgdata" -U postgres --auth-local=trust --auth
 # The app roles log in with a password (scram), the test's own superuser without.
 sed -i '1i local all postgres trust\nlocal all all scram-sha-256' "$T/roles/pgdata/pg_hba.conf"
 ( exec_as_pg "$PGBIN/postgres" -D "$T/roles/pgdata" -c listen_addresses= -c "unix_socket_directories=$T/roles/run" ) >>"$T/roles.log" 2>&1 &
+# shellcheck disable=SC2034,SC2154 # PIDS is run.sh's associative array (declare -A there), "roles" a key
 PIDS[roles]=$!
 roles_sql() { as_pg "$PGBIN/psql" -X -At -q -v ON_ERROR_STOP=1 -h "$T/roles/run" -U postgres -d postgres "$@"; }
 if within 30 roles_sql -c 'SELECT 1'; then
@@ -41,7 +43,7 @@ if within 30 roles_sql -c 'SELECT 1'; then
     as_pg PGHOST="$T/roles/run" PGUSER="pw_$n" PGDATABASE=postgres REFARCH_PASSWORD_FILE="$pwfile" REFARCH_BACKUP_DIR="$T/roles" \
       bash -c '. "$0" && psql -X -At -w -c "SELECT current_user"' "$T/scripts/backup-lib.sh" 2>/dev/null | grep -qx "pw_$n" || bad+=("$n(login)")
   done
-  check "every password synth accepts ($(ls "$T/roles/cases/passwords" | wc -l)) is set by the bootstrap's SQL and logs in through the backup's password file" equals "" "${bad[*]}"
+  check "every password synth accepts ($(find "$T/roles/cases/passwords" -mindepth 1 -maxdepth 1 | wc -l)) is set by the bootstrap's SQL and logs in through the backup's password file" equals "" "${bad[*]}"
 else
   not_ok "role test server ready"; logs roles
 fi

@@ -173,22 +173,22 @@ for i in 1 2 3; do
   backup "$P2" >>"$T/backup.log" 2>&1 || { backups_ok=0; tail -20 "$T/backup.log"; }
   [ "$i" = 3 ] || sleep 1.1   # dump names have second resolution
 done
-dumps=$(cd "$T/backups" && ls -1 -- *.dump 2>/dev/null | wc -l)
+dumps=$(find "$T/backups" -maxdepth 1 -name '*.dump' | wc -l)
 if [ "$backups_ok" = 1 ] && [ "$dumps" = 2 ]; then ok "three backups from the standby keep the newest 2 dumps"; else not_ok "backups: ok=$backups_ok, $dumps dumps (want 2)"; ls -la "$T/backups"; fi
 check "every kept dump has a matching .sha256 and no temporary file is left" \
   bash -c "cd '$T/backups' && for f in *.dump; do sha256sum --check --quiet \"\$f.sha256\" || exit 1; done && ! ls .tmp-* 2>/dev/null"
 check_fails "a failed pg_dump fails the backup and leaves no new dump" 'pg_dump|connection' backup 1
-check "… and the number of dumps is unchanged" equals 2 "$(cd "$T/backups" && ls -1 -- *.dump | wc -l)"
+check "… and the number of dumps is unchanged" equals 2 "$(find "$T/backups" -maxdepth 1 -name '*.dump' | wc -l)"
 # A standby that stays away (restarting, lost node): the backup falls back to the primary.
 # 127.0.0.2 stands for the absent standby (nothing listens there), localhost for the primary.
 if backup "$P1" env PGHOST=127.0.0.2 REFARCH_FALLBACK_HOST=localhost >"$T/fallback.log" 2>&1 \
   && grep -q 'dumping from localhost instead' "$T/fallback.log" && grep -q 'backup: done' "$T/fallback.log"; then
   ok "a standby that accepts no connection: the backup waits (bounded), then dumps from the primary"
 else not_ok "backup fallback to the primary"; cat "$T/fallback.log"; fi
-check "… and still keeps only the newest 2 dumps" equals 2 "$(cd "$T/backups" && ls -1 -- *.dump | wc -l)"
+check "… and still keeps only the newest 2 dumps" equals 2 "$(find "$T/backups" -maxdepth 1 -name '*.dump' | wc -l)"
 
 # ---- restore
-newest=$(cd "$T/backups" && ls -1 -- *.dump | sort | tail -1)
+newest=$(find "$T/backups" -maxdepth 1 -name '*.dump' -printf '%f\n' | sort | tail -1)
 sql "$P1" 'DROP TABLE entries' >/dev/null
 check "restore list mode shows the dumps with checksum ok" bash -c "$(declare -f restore as_pg); T='$T' P1='$P1' PGBIN='$PGBIN'; restore '' | grep -q '$newest .* checksum=ok'"
 check "restore of $newest brings the dropped table back (100 rows)" restore "$newest"

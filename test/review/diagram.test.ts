@@ -69,7 +69,7 @@ test('the same manifests in another order give the same graph', () => {
   expect(architectureDot([...objs].reverse(), 'x')).toBe(architectureDot(objs, 'x'));
 });
 
-test('docs/architecture-<env>.svg are up to date with dist/ (run `npm run diagram` and commit if this fails), and --check catches stale and orphan SVGs', async () => {
+test('docs/architecture-<env>.svg are up to date with dist/ (if this fails: `npm run generate`, commit), and --check catches stale and orphan SVGs', async () => {
   // One run (each loads the WebAssembly Graphviz) checks both: a copy of dist/ plus a third
   // environment, against a copy of docs/ whose third SVG is another environment's picture
   // and which has an SVG of no environment. Exactly those two are reported: dev's and
@@ -88,6 +88,6 @@ test('docs/architecture-<env>.svg are up to date with dist/ (run `npm run diagra
   fs.writeFileSync(path.join(docs, 'architecture-gone.svg'), '<svg/>');
   const checked = await diagram(['--check', '--dist', dist, '--docs', docs]);
   const shown = path.relative(root, docs);
-  expect(checked.stderr).toBe(`diagram: out of date: ${shown}/architecture-stage.svg, ${shown}/architecture-gone.svg (no such environment). Run \`npm run diagram\` and commit.\n`);
+  expect(checked.stderr).toBe(`diagram: out of date: ${shown}/architecture-stage.svg, ${shown}/architecture-gone.svg (no such environment). Run \`npm run generate\` and commit.\n`);
   expect(checked.status).toBe(1);
 }, 60_000);

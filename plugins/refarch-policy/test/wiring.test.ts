@@ -181,7 +181,7 @@ describe('entry points', () => {
   }, 60_000);
 });
 
-test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (rewrite with `node plugins/refarch-policy/rules-table.js --write`)', (file) => {
+test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (if this fails: `npm run generate`, commit)', (file) => {
   const text = fs.readFileSync(path.join(root, file), 'utf8');
   expect(text).toBe(withRulesTable(text, file));
   expect(text).toContain(rulesTable());
