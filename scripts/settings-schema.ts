@@ -1,7 +1,8 @@
 /**
  * `npm run schema:settings`: regenerates config/settings.schema.json from the
- * TypeScript type `ReferenceArchitectureProps` (lib/reference-architecture.ts) and the
- * settings table between the markers in README.md from that schema.
+ * TypeScript type `ReferenceArchitectureProps` (lib/reference-architecture.ts), and from
+ * that schema its validator (config/settings-validator.js, scripts/settings-validator.ts)
+ * and the settings table between the markers in README.md.
  *
  * The schema is the one list of setting keys: `npm run synth` checks config/environments.ts
  * and every `--set` against it, and test/settings-schema.test.ts fails when the committed
@@ -11,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createGenerator } from 'ts-json-schema-generator';
 import { replaceFiles } from './safe-write';
+import { VALIDATOR_FILE, settingsValidatorCode } from './settings-validator';
 import { SettingsSchema } from '../config/schema-node';
 import { SETTINGS_TABLE_END, SETTINGS_TABLE_START, settingsTable } from '../config/settings-table';
 
@@ -60,10 +62,11 @@ export function readmeWithSettingsTable(readme: string, schema: SettingsSchema):
 if (require.main === module) {
   const text = generateSettingsSchema();
   const readme = fs.readFileSync(README_FILE, 'utf8');
-  // Both or neither: a schema without its README table (or the reverse) would fail the tests.
+  // All or none: a schema without its validator or README table would fail the tests.
   replaceFiles([
     { path: SCHEMA_FILE, data: text, display: path.relative(root, SCHEMA_FILE) },
+    { path: VALIDATOR_FILE, data: settingsValidatorCode(JSON.parse(text)), display: path.relative(root, VALIDATOR_FILE) },
     { path: README_FILE, data: readmeWithSettingsTable(readme, JSON.parse(text)), display: 'README.md' },
   ]);
-  console.log(`wrote ${path.relative(root, SCHEMA_FILE)} and the settings table in README.md`);
+  console.log(`wrote ${path.relative(root, SCHEMA_FILE)}, ${path.relative(root, VALIDATOR_FILE)} and the settings table in README.md`);
 }

@@ -2,10 +2,19 @@
 // @ts-check
 'use strict';
 /**
- * What `npm run synth` runs: scripts/synth.ts, but from a cached esbuild bundle instead of
- * transpiling the TypeScript on every run (tsx spends ~0.4 s of a 0.5 s synth compiling
- * imports/k8s.ts and friends; see bench/README.md). Same arguments, output, messages and
- * exit codes as `node --import tsx scripts/synth.ts`: the bundle runs the same runCli().
+ * The fast entry of the synth pipeline: what `npm run synth` and cdk8s.yaml's `app` run.
+ * scripts/synth.ts, but from a cached esbuild bundle instead of transpiling the TypeScript
+ * on every run (tsx spends ~0.4 s of a 0.5 s synth compiling imports/k8s.ts and friends;
+ * see bench/README.md). Same arguments, output, messages and exit codes as
+ * `node --import tsx scripts/synth.ts`: the bundle runs the same runCli().
+ *
+ * The speed comes from build outputs only, never from reading or rewriting source text:
+ * the bundle (esbuild, of the sources as they are), V8's code cache of it, and two files
+ * that `npm run generate` writes and commits: the settings validator
+ * (config/settings-validator.js, Ajv's standalone code) and the policy rule index
+ * (plugins/refarch-policy/src/rule-index.js, static requires). Reformatting any source
+ * changes the bundle's bytes, nothing else. REFARCH_SYNTH_FAST_DEBUG=1 prints which path a
+ * run took (test/synth-fast.test.ts checks it).
  *
  * The cache (.cache/synth/, git-ignored) is keyed by the content of every file esbuild
  * read to build it. A stale bundle is never run: each input's size, mtime, ctime and inode
@@ -40,28 +49,6 @@ const RACY_MS = 1000;
  * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
  */
 function bundleOptions({ bundlePackages, root = ROOT }) {
-  const registry = path.join(root, 'plugins', 'refarch-policy', 'src', 'registry.js');
-  /** @type {import('esbuild').Plugin} */
-  const projectPaths = {
-    name: 'project-paths',
-    setup(build) {
-      // The policy plugin loads its rule files by listing its rules/ folder at run time. It is
-      // bundled with that listing turned into static requires (so its code, and js-yaml's,
-      // is in the V8 code cache); if registry.js no longer has the expected lines, it is
-      // required from its folder instead, as it is.
-      build.onResolve({ filter: /plugins[\\/]refarch-policy$/ }, (args) => {
-        const resolved = path.resolve(args.resolveDir, args.path);
-        return staticRules(registry) ? undefined : { path: resolved, external: true };
-      });
-      build.onLoad({ filter: /[\\/]plugins[\\/]refarch-policy[\\/]src[\\/]registry\.js$/ }, (args) => ({ contents: realDirname(staticRules(args.path) ?? fs.readFileSync(args.path, 'utf8'), args.path), loader: 'js' }));
-      build.onLoad({ filter: /[\\/]config[\\/]settings\.ts$/ }, (args) => ({ contents: realDirname(precompiledSettings(args.path), args.path), loader: 'ts', resolveDir: path.dirname(args.path) }));
-      // The bundle lives in .cache/: project files that locate themselves get their real folder.
-      build.onLoad({ filter: /\.(ts|js)$/ }, (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-        return { contents: realDirname(fs.readFileSync(args.path, 'utf8'), args.path), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
-      });
-    },
-  };
   return {
     entryPoints: [path.join(root, 'scripts', 'synth.ts')],
     bundle: true,
@@ -74,79 +61,8 @@ function bundleOptions({ bundlePackages, root = ROOT }) {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [projectPaths],
     absWorkingDir: root,
   };
-}
-
-/** @param {string} text @param {string} file */
-function realDirname(text, file) {
-  return text.includes('__dirname') ? text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(file))) : text;
-}
-
-const LIST_RULES = "const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();";
-const REQUIRE_RULE = 'const rule = require(path.join(dir, f));';
-
-/** The rule files of the policy plugin, part of the cache key: a new rule file rebuilds the bundle. */
-function ruleFiles(root = ROOT) {
-  try {
-    return fs.readdirSync(path.join(root, 'plugins', 'refarch-policy', 'src', 'rules')).filter((f) => f.endsWith('.js')).sort();
-  } catch {
-    return [];
-  }
-}
-
-/**
- * registry.js with its own rules/ folder listed at build time (other folders, as tests
- * pass, still listed at run time); undefined when it does not read its rules as expected.
- * @param {string} file
- * @returns {string | undefined}
- */
-function staticRules(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (!text.includes(LIST_RULES) || !text.includes(REQUIRE_RULE) || !text.includes('const RULES_DIR =')) return undefined;
-  const rules = ruleFiles(path.resolve(path.dirname(file), '..', '..', '..'));
-  const table = `const BUNDLED_RULES = {\n${rules.map((f) => `  ${JSON.stringify(f)}: require(${JSON.stringify(`./rules/${f}`)}),`).join('\n')}\n};\n`;
-  // After 'use strict', which must stay the first statement.
-  const at = text.includes("'use strict';\n") ? text.indexOf("'use strict';\n") + "'use strict';\n".length : 0;
-  return (text.slice(0, at) + table + text.slice(at))
-    .replace(LIST_RULES, "const files = dir === RULES_DIR ? Object.keys(BUNDLED_RULES) : fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();")
-    .replace(REQUIRE_RULE, 'const rule = dir === RULES_DIR ? BUNDLED_RULES[f] : require(path.join(dir, f));');
-}
-
-const COMPILE_SETTINGS = /new Ajv\((\{[^{}]*\})\)\.compile\(SETTINGS_SCHEMA\)/;
-
-/**
- * config/settings.ts with its settings-schema validator compiled now, at bundle time, by
- * ajv's standalone code generation (the same options, the same generated code, the same
- * errors), instead of by new Ajv().compile() on every run (~20 ms). The schema is
- * config/settings.schema.json, an input of the bundle. Unchanged if the line is not there.
- * @param {string} file
- */
-function precompiledSettings(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  const match = COMPILE_SETTINGS.exec(text);
-  if (!match) return text;
-  let code;
-  try {
-    // An object literal of booleans in our own source, e.g. { allErrors: true, strict: true }.
-    const options = Function(`"use strict"; return (${match[1]});`)();
-    const Ajv = require('ajv').default;
-    const standalone = require('ajv/dist/standalone').default;
-    const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'settings.schema.json'), 'utf8'));
-    const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
-    code = standalone(ajv, ajv.compile(schema));
-  } catch {
-    return text;
-  }
-  // A function expression that evaluates the generated CommonJS module once.
-  const precompiled = `((() => { const module = { exports: {} }; const exports = module.exports; ${code}\n; return module.exports.default ?? module.exports; })())`;
-  return text.replace(match[0], precompiled);
 }
 
 /** @param {string} file */
@@ -159,10 +75,9 @@ function sha256(file) {
  * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
  */
 
-/** What the key covers besides the inputs: Node.js (the code cache), esbuild and ajv, this launcher, where the project is, and which policy rule files exist. */
+/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher and where the project is. */
 function baseKey() {
-  // Their package.json, not require(): loading the APIs costs more than the check. ajv
-  // generates the settings validator's code at bundle time (precompiledSettings).
+  // esbuild's package.json, not require(): loading its API costs more than the check.
   const version = (/** @type {string} */ pkg) => {
     try {
       return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -170,7 +85,7 @@ function baseKey() {
       return 'none'; // no esbuild: the build fails and tsx runs the synth
     }
   };
-  return `${process.version}\0${version('esbuild')}\0${version('ajv')}\0${ROOT}\0${sha256(__filename)}\0${ruleFiles().join(',')}`;
+  return `${process.version}\0${version('esbuild')}\0${ROOT}\0${sha256(__filename)}`;
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
@@ -271,7 +186,7 @@ function load(bundle) {
     cachedData = fs.readFileSync(codeCache);
   } catch { /* first run */ }
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
-  if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${bundle}, code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}\n`);
+  trace(`code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}`);
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
@@ -322,6 +237,7 @@ function loadTypeScript() {
 /** @param {{ runCli: typeof import('./synth').runCli }} synth */
 function run(synth) {
   process.exitCode = synth.runCli(process.argv.slice(2), {
+    project: ROOT,
     env: process.env,
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
@@ -329,14 +245,21 @@ function run(synth) {
   });
 }
 
+/** With REFARCH_SYNTH_FAST_DEBUG set: which path this run took, on stderr. @param {string} step */
+function trace(step) {
+  if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${step}\n`);
+}
+
 async function main() {
   let synth;
   try {
     const base = baseKey();
-    const bundle = cachedBundle(base) ?? await build(base);
+    let bundle = cachedBundle(base);
+    trace(bundle ? `bundle cached: ${path.relative(ROOT, bundle)}` : 'bundle stale or absent: building it');
+    bundle ??= await build(base);
     synth = load(bundle);
   } catch (err) {
-    if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: falling back to tsx: ${/** @type {Error} */ (err).message}\n`);
+    trace(`falling back to tsx: ${/** @type {Error} */ (err).message}`);
     synth = loadTypeScript();
   }
   run(synth);

@@ -12,6 +12,7 @@ import { SETTINGS_SCHEMA, SettingsError, applySets, checkEnvironments, parseSetA
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { render } from '../scripts/synth';
 import { generateSettingsSchema, readmeWithSettingsTable } from '../scripts/settings-schema';
+import { VALIDATOR_FILE, settingsValidatorCode } from '../scripts/settings-validator';
 
 const root = path.resolve(__dirname, '..');
 const attempt = (sets: string[], only?: string[]) => {
@@ -152,6 +153,15 @@ describe('one source of truth', () => {
   test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps', () => {
     expect(fs.readFileSync(path.join(root, 'config', 'settings.schema.json'), 'utf8')).toBe(generateSettingsSchema());
   }, 60_000);
+
+  test('config/settings-validator.js is the schema\'s validator as Ajv generates it (stale: run `npm run generate`)', () => {
+    expect(fs.readFileSync(VALIDATOR_FILE, 'utf8')).toBe(settingsValidatorCode(SETTINGS_SCHEMA));
+  });
+
+  test('the generated validator needs no Ajv at run time: no compiler in any synth', () => {
+    expect(fs.readFileSync(VALIDATOR_FILE, 'utf8')).not.toMatch(/require\(/);
+    expect(fs.readFileSync(path.join(root, 'config', 'settings.ts'), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ajv'/m);
+  });
 
   test('the README settings table is generated from the schema (`npm run schema:settings` rewrites it)', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -28,7 +28,7 @@ function fast(args: string[], projectRoot = root) {
 function typescript(args: string[]) {
   let stdout = '';
   let stderr = '';
-  const status = runCli(args, { env, cwd: root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  const status = runCli(args, { project: root, env, cwd: root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
   return { status, stdout, stderr };
 }
 /**
@@ -49,7 +49,7 @@ function bundledRunCli(): typeof runCli {
 function bundled(cli: typeof runCli, args: string[]) {
   let stdout = '';
   let stderr = '';
-  const status = cli(args, { env, cwd: root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  const status = cli(args, { project: root, env, cwd: root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
   return { status, stdout, stderr };
 }
 const filesOf = (dir: string) => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));

@@ -21,7 +21,7 @@ beforeAll(() => {
   // One real synth, copied for each test that needs an output folder a synth made: a
   // full synth per test would make this file the slowest of the suite.
   template = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-template-'));
-  expect(runCli(['--out', path.join(template, 'out')], { env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
+  expect(runCli(['--out', path.join(template, 'out')], { project: root, env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
 });
 afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-test-')); });
@@ -50,7 +50,7 @@ function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } 
   let stdout = '';
   let stderr = '';
   const status = runCli(args, {
-    env: options.env ?? {}, cwd: options.cwd ?? root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; },
+    project: root, env: options.env ?? {}, cwd: options.cwd ?? root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; },
   });
   return { status, stdout, stderr };
 }
