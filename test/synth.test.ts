@@ -10,6 +10,7 @@ import * as path from 'path';
 import { render, runCli } from '../scripts/synth';
 import { processStartTime } from '../scripts/synth/lock';
 import { LOCK_FILE, MANIFEST_FILE } from '../scripts/synth/output';
+import { parse } from 'yaml';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -411,12 +412,22 @@ describe('the command line', () => {
   }, 60_000);
 });
 
-test('`cdk8s synth` runs the same app offline (upgrade check off) and writes the same YAML files', () => {
+test('`cdk8s synth -o DIR` runs the same pipeline offline (upgrade check off) and writes the same files into DIR, manifest included', () => {
   const out = path.join(tmp, 'cdk8s-out');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
-    cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe',
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
+    cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, encoding: 'utf8',
   });
-  // cdk8s synth writes no manifest (.refarch-synth.manifest): only the YAML is compared.
-  expect(fs.readdirSync(out).sort()).toEqual(Object.keys(yamlFiles(dist)));
+  expect(r.status).toBe(0);
+  // The app writes DIR (CDK8S_OUTDIR) as `npm run synth -- --out DIR` would, and lists it on stderr (the CLI keeps its stdout).
+  expect(r.stderr).toBe(`  - ${out}/dev.k8s.yaml\n  - ${out}/prod.k8s.yaml\n`);
+  expect(fs.readdirSync(out).sort()).toEqual([MANIFEST_FILE, ...Object.keys(yamlFiles(dist))]);
   expect(yamlFiles(out)).toEqual(yamlFiles(dist));
 }, 60_000);
+
+test('cdk8s.yaml: the CLI\'s output is the staging folder the app is told about, and it is git-ignored', () => {
+  const config = parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8')) as { app: string; output: string; validations?: unknown };
+  expect(config.app).toBe(`node scripts/synth-fast.js --cdk8s-app --cdk8s-staging ${config.output}`);
+  expect(config.output).not.toBe('dist');
+  expect(config.validations).toBeUndefined(); // the pipeline runs the policy rules itself
+  expect(spawnSync('git', ['check-ignore', '-q', `${config.output}/`], { cwd: root }).status).toBe(0);
+});

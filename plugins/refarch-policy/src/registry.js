@@ -50,7 +50,9 @@ function checkedRules(modules) {
     if (problems.length > 0) throw new Error(`refarch-policy: rule module ${file}: ${problems.join('; ')}.`);
     return rule;
   });
-  return rules.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || a.id.localeCompare(b.id));
+  // Ids are lowercase ASCII: plain comparison, not localeCompare, whose first call loads
+  // ICU's collator (6 ms of every synth).
+  return rules.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

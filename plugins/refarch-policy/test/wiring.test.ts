@@ -1,6 +1,8 @@
 /**
- * The plugin on the reference architecture and in its two entry points: the cdk8s CLI
- * (cdk8s.yaml `validations:`) and `npm run synth` (scripts/synth.ts).
+ * The plugin on the reference architecture and in its two uses: as a cdk8s CLI validation
+ * plugin (a cdk8s.yaml `validations:` entry, as a project of your own would use it) and
+ * as the policy step of this project's synth pipeline (scripts/synth/render.ts), which
+ * every entry point runs (test/entry-points.test.ts).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -145,16 +147,23 @@ describe('entry points', () => {
   const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
   const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DB_PASSWORD: '' };
 
-  test('cdk8s synth loads the plugin from cdk8s.yaml and fails on a violation (exit 2)', () => {
+  test('cdk8s synth loads the plugin from a cdk8s.yaml `validations:` entry and fails on a violation (exit 2)', () => {
     const bad = devObjects();
     bad[0].metadata.annotations = { 'refarch.example.com/skip-no-such-rule': 'x' }; // one violation, no rule off
     const badFile = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(badFile, bad.map((o) => JSON.stringify(o)).join('\n---\n'));
+    // A project of its own: an app that writes the bad file, and the plugin by its (absolute) local path.
+    fs.writeFileSync(path.join(tmp, 'cdk8s.yaml'), [
+      'language: typescript',
+      `app: mkdir -p "$CDK8S_OUTDIR" && cp ${JSON.stringify(badFile)} "$CDK8S_OUTDIR/dev.k8s.yaml"`,
+      'validations:',
+      `  - package: ${path.join(root, 'plugins', 'refarch-policy')}`,
+      '    version: 0.1.0',
+      '    class: RefArchPolicy',
+      '',
+    ].join('\n'));
     const out = path.join(tmp, 'out');
-    // --app replaces the app command only; validations still come from cdk8s.yaml.
-    const result = spawnSync(cdk8s, ['synth', '--check-upgrade=false', '--output', out, '--app', `mkdir -p "$CDK8S_OUTDIR" && cp ${JSON.stringify(badFile)} "$CDK8S_OUTDIR/dev.k8s.yaml"`], {
-      cwd: root, env, encoding: 'utf8',
-    });
+    const result = spawnSync(cdk8s, ['synth', '--check-upgrade=false', '--output', out], { cwd: tmp, env, encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stdout).toContain('Validation Report (');
     expect(result.stdout).toContain('skip-annotation (1 occurrences)');
