@@ -17,7 +17,7 @@
  * run took (test/synth-fast.test.ts checks it).
  *
  * The cache (.cache/synth/, git-ignored) is keyed by the content of every file esbuild
- * read to build it. A stale bundle is never run: each input's size, mtime, ctime and inode
+ * read to build it, and of this launcher. A stale bundle is never run: each input's size, mtime, ctime and inode
  * must equal what was recorded, and any input whose recorded ctime is within a second of
  * the recording (a "racy" entry, as git calls it: it could have been edited again in the
  * same clock tick) is hashed and compared instead. ctime cannot be set back by tools that
@@ -26,7 +26,6 @@
  * read-only checkout) falls back to running scripts/synth.ts through tsx in this process,
  * so the errors are exactly the TypeScript entry's.
  */
-const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
@@ -49,6 +48,7 @@ const RACY_MS = 1000;
  * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
  */
 function bundleOptions({ bundlePackages, root = ROOT }) {
+  const dedupe = bundlePackages ? sharedYaml(root) : undefined;
   return {
     entryPoints: [path.join(root, 'scripts', 'synth.ts')],
     bundle: true,
@@ -62,35 +62,70 @@ function bundleOptions({ bundlePackages, root = ROOT }) {
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,
+    plugins: dedupe ? [dedupe] : [],
+  };
+}
+
+/**
+ * cdk8s ships its own copy of the `yaml` package (a bundled dependency) beside the
+ * project's, which scripts/synth/yaml.ts writes with. When both are the same version the
+ * bundle holds one copy: a quarter of its code that every synth would load twice.
+ * @param {string} root
+ * @returns {import('esbuild').Plugin | undefined}
+ */
+function sharedYaml(root) {
+  const version = (/** @type {string} */ dir) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const ours = path.join(root, 'node_modules', 'yaml');
+  const cdk8s = path.join(root, 'node_modules', 'cdk8s');
+  if (version(ours) === undefined || version(ours) !== version(path.join(cdk8s, 'node_modules', 'yaml'))) return undefined;
+  const entry = require.resolve('yaml', { paths: [root] });
+  return {
+    name: 'shared-yaml',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, (args) => (args.resolveDir.startsWith(cdk8s + path.sep) ? { path: entry } : undefined));
+    },
   };
 }
 
 /** @param {string} file */
 function sha256(file) {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  // Loaded here, not at the top: a run whose cache is current hashes nothing (3 ms saved).
+  return require('crypto').createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /**
  * @typedef {{ file: string, sha256: string, size: number, mtimeMs: number, ctimeMs: number, ino: number }} Input
- * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
+ * @typedef {{ base: string, key: string, recordedAt: number, inputs: Input[] }} Manifest
  */
 
-/** What the key covers besides the inputs: Node.js (the code cache), esbuild, this launcher and where the project is. */
+/**
+ * What the cache depends on besides its input files: Node.js (the code cache), esbuild and
+ * where the project is. Compared as text with the manifest's, so that a run whose cache
+ * is current computes no hash.
+ */
 function baseKey() {
   // esbuild's package.json, not require(): loading its API costs more than the check.
-  const version = (/** @type {string} */ pkg) => {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-    } catch {
-      return 'none'; // no esbuild: the build fails and tsx runs the synth
-    }
-  };
-  return `${process.version}\0${version('esbuild')}\0${ROOT}\0${sha256(__filename)}`;
+  let esbuild = 'none'; // no esbuild: the build fails and tsx runs the synth
+  try {
+    esbuild = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
+  } catch { /* as above */ }
+  return `node ${process.version}, esbuild ${esbuild}, ${ROOT}`;
+}
+
+/** The inputs of a bundle: what esbuild read, and this launcher (it loads the bundle). @param {string[]} files project-relative */
+function withLauncher(files) {
+  return [...new Set([...files, path.relative(ROOT, __filename)])].sort();
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
 function keyOf(base, inputs) {
-  const h = crypto.createHash('sha256').update(base);
+  const h = require('crypto').createHash('sha256').update(base);
   for (const i of inputs) h.update(`\0${i.file}\0${i.sha256}`);
   return h.digest('hex').slice(0, 24);
 }
@@ -109,7 +144,7 @@ function cachedBundle(base) {
     return undefined;
   }
   const bundle = path.join(CACHE, `bundle-${manifest.key}.js`);
-  if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
+  if (manifest.base !== base || !Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
   let rehashed = false;
   for (const i of manifest.inputs) {
     let s;
@@ -124,22 +159,22 @@ function cachedBundle(base) {
     if (s.size !== i.size || sha256(path.join(ROOT, i.file)) !== i.sha256) return undefined;
     rehashed = true;
   }
-  if (keyOf(base, manifest.inputs) !== manifest.key) return undefined;
-  if (rehashed) writeManifest(manifest.key, manifest.inputs.map((i) => ({ file: i.file, sha256: i.sha256 })));
+  if (rehashed) writeManifest(base, manifest.key, manifest.inputs.map((i) => ({ file: i.file, sha256: i.sha256 })));
   return bundle;
 }
 
 /**
+ * @param {string} base
  * @param {string} key
  * @param {Array<{ file: string, sha256: string }>} hashed
  */
-function writeManifest(key, hashed) {
+function writeManifest(base, key, hashed) {
   const recordedAt = Date.now();
   const inputs = hashed.map(({ file, sha256: digest }) => {
     const s = fs.statSync(path.join(ROOT, file));
     return { file, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
   });
-  writeAtomic(MANIFEST, JSON.stringify({ key, recordedAt, inputs }));
+  writeAtomic(MANIFEST, JSON.stringify({ base, key, recordedAt, inputs }));
 }
 
 /** The project's one safe writer (scripts/safe-write.js): atomic, never through a symlink. @param {string} file @param {string | Buffer} data */
@@ -156,12 +191,12 @@ async function build(base) {
   const esbuild = require('esbuild');
   const result = await esbuild.build(bundleOptions({ bundlePackages: true }));
   // Hash the inputs as read now; a file edited during the build then fails the next check.
-  const hashed = Object.keys(result.metafile.inputs).sort().map((file) => ({ file, sha256: sha256(path.join(ROOT, file)) }));
+  const hashed = withLauncher(Object.keys(result.metafile.inputs)).map((file) => ({ file, sha256: sha256(path.join(ROOT, file)) }));
   const key = keyOf(base, hashed);
   fs.mkdirSync(CACHE, { recursive: true });
   const bundle = path.join(CACHE, `bundle-${key}.js`);
   writeAtomic(bundle, result.outputFiles[0].text);
-  writeManifest(key, hashed);
+  writeManifest(base, key, hashed);
   // Bundles (and code caches) of earlier sources are never used again.
   for (const f of fs.readdirSync(CACHE)) {
     if (f.startsWith('bundle-') && !f.startsWith(path.basename(bundle))) fs.rmSync(path.join(CACHE, f), { force: true });
