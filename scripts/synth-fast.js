@@ -26,6 +26,8 @@
  * read-only checkout) falls back to running scripts/synth.ts through tsx in this process,
  * so the errors are exactly the TypeScript entry's.
  */
+// performance.now() counts from the process's start: this is how long Node.js took to get here.
+const NODE_START_MS = performance.now();
 const fs = require('fs');
 const path = require('path');
 
@@ -220,7 +222,7 @@ function load(bundle) {
   try {
     cachedData = fs.readFileSync(codeCache);
   } catch { /* first run */ }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  const script = launcherStep('compile', () => new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData }));
   trace(`code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}`);
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
@@ -229,7 +231,7 @@ function load(bundle) {
       } catch { /* a cache, not a result */ }
     });
   }
-  return evaluate(script, bundle, ROOT);
+  return launcherStep('evaluate', () => evaluate(script, bundle, ROOT));
 }
 
 /**
@@ -269,7 +271,9 @@ function loadTypeScript() {
   return require(ENTRY);
 }
 
-/** @param {{ runCli: typeof import('./synth').runCli }} synth */
+/** @typedef {{ runCli: typeof import('./synth').runCli, phaseTimings?: typeof import('./synth').phaseTimings }} Synth */
+
+/** @param {Synth} synth */
 function run(synth) {
   process.exitCode = synth.runCli(process.argv.slice(2), {
     project: ROOT,
@@ -278,6 +282,25 @@ function run(synth) {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   });
+  if (!process.env.REFARCH_SYNTH_FAST_DEBUG) return;
+  // Where this run's time went: the launcher's steps, then the pipeline's phases (scripts/synth/timing.ts).
+  const phases = [...LAUNCHER_STEPS, ...(synth.phaseTimings?.() ?? [])];
+  trace(`ms: node start ${NODE_START_MS.toFixed(1)}, ${phases.map(([p, ms]) => `${p} ${ms.toFixed(1)}`).join(', ')}, total ${performance.now().toFixed(1)}`);
+}
+
+/** @type {Array<[string, number]>} */
+const LAUNCHER_STEPS = [];
+/**
+ * Runs one step of the launcher, timed for the debug trace.
+ * @template T @param {string} step @param {() => T} fn @returns {T}
+ */
+function launcherStep(step, fn) {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    LAUNCHER_STEPS.push([step, performance.now() - start]);
+  }
 }
 
 /** With REFARCH_SYNTH_FAST_DEBUG set: which path this run took, on stderr. @param {string} step */
@@ -289,9 +312,13 @@ async function main() {
   let synth;
   try {
     const base = baseKey();
-    let bundle = cachedBundle(base);
+    let bundle = launcherStep('cache check', () => cachedBundle(base));
     trace(bundle ? `bundle cached: ${path.relative(ROOT, bundle)}` : 'bundle stale or absent: building it');
-    bundle ??= await build(base);
+    if (!bundle) {
+      const start = performance.now();
+      bundle = await build(base);
+      LAUNCHER_STEPS.push(['bundle build', performance.now() - start]);
+    }
     synth = load(bundle);
   } catch (err) {
     trace(`falling back to tsx: ${/** @type {Error} */ (err).message}`);

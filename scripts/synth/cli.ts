@@ -7,6 +7,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { OutputError, checkOutputFolder, gitWorkTreeOf, writeOutput } from './output';
 import { render } from './render';
+import { timed } from './timing';
 
 export const USAGE = `Usage: npm run synth -- [options]
 
@@ -161,7 +162,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
       io.stdout([...rendered.files.values()][0]);
       return 0;
     }
-    const folder = checkOutputFolder(outArg, { cwd, projectRoot: io.project });
+    const folder = timed('write', () => checkOutputFolder(outArg, { cwd, projectRoot: io.project }));
     // The staging folder is checked before anything is written, like the output itself.
     const stagingFolder = staging === undefined ? undefined : checkOutputFolder(staging, { cwd: io.cwd, projectRoot: io.project });
     const repo = gitWorkTreeOf(folder.dir);
@@ -175,7 +176,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     }
     let result: ReturnType<typeof writeOutput>;
     try {
-      result = writeOutput(folder, rendered.files, rendered.complete);
+      result = timed('write', () => writeOutput(folder, rendered.files, rendered.complete));
     } catch (err) {
       // Refused before the first write, or a write or rename failed and what was replaced was put back.
       if (err instanceof OutputError) return fail(err.message);
