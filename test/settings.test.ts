@@ -149,6 +149,34 @@ describe('config/environments.ts is checked against the same schema', () => {
   });
 });
 
+describe('the settings\' types are checked once, by the schema, before any construct (the chart does not check them again)', () => {
+  const ofEnv = (props: Record<string, unknown>) => {
+    try {
+      render({ env: {}, definitions: { env: props as ReferenceArchitectureProps } });
+      return '(no error)';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  test.each<[Record<string, unknown>, string]>([
+    [{ web: 'big' }, 'config/environments.ts: env.web: setting "env.web" must be an object with keys image,'],
+    [{ database: ['a'] }, 'config/environments.ts: env.database: setting "env.database" must be an object with keys'],
+    [{ credentials: 5 }, 'config/environments.ts: env.credentials: setting "env.credentials" must be an object with keys'],
+    [{ ingress: true }, 'config/environments.ts: env.ingress: setting "env.ingress" must be an object with keys'],
+    [{ web: { title: 5 } }, 'setting "env.web.title" must be a string; got 5 (number).'],
+    [{ web: { logLevel: 'verbose' } }, 'setting "env.web.logLevel" must be one of "debug", "info", "warn", "error"; got "verbose" (string).'],
+    [{ ingress: { enabled: 0 } }, 'setting "env.ingress.enabled" must be a boolean: true or false; got 0 (number).'],
+    [{ production: 'yes' }, 'setting "env.production" must be a boolean: true or false; got "yes" (string).'],
+    [{ database: { mode: 'cloud' } }, 'setting "env.database.mode" must be one of "in-cluster", "external"; got "cloud" (string).'],
+    [{ database: { sslMode: 'on' } }, 'setting "env.database.sslMode" must be one of "disable", "allow", "prefer", "require", "verify-ca", "verify-full"; got "on" (string).'],
+    [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: '10.0.0.0/8' } }, 'setting "env.database.externalCidrs" must be a JSON list of strings; got "10.0.0.0/8" (string).'],
+    [{ database: { backup: { keeep: 3 } } }, 'unknown setting "env.database.backup.keeep". Did you mean "env.database.backup.keep"?'],
+    [{ networkPolicies: { dnsToAnyAddress: 'yes' } }, 'setting "env.networkPolicies.dnsToAnyAddress" must be a boolean: true or false; got "yes" (string).'],
+  ])('%j', (props, message) => {
+    expect(ofEnv(props)).toContain(message);
+  });
+});
+
 describe('one source of truth', () => {
   test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps', () => {
     expect(fs.readFileSync(path.join(root, 'config', 'settings.schema.json'), 'utf8')).toBe(generateSettingsSchema());
