@@ -1,8 +1,8 @@
 /**
  * Environment settings and `--set` are checked against the one settings schema before any
  * construct runs: unknown keys (with a suggestion), wrong types (value as given, allowed
- * values), prototype keys, bad JSON, `null` to unset; and the schema and the README's
- * settings table are what `npm run schema:settings` generates.
+ * values), prototype keys, bad JSON, `null` to unset; and the schema, its validator and the
+ * settings table of docs/configuration.md are what `npm run schema:settings` generates.
  */
 import * as fc from 'fast-check';
 import * as fs from 'fs';
@@ -11,7 +11,7 @@ import { environments } from '../config/environments';
 import { SETTINGS_SCHEMA, SettingsError, applySets, checkEnvironments, parseSetArgument, parseSetValue } from '../config/settings';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { render } from '../scripts/synth';
-import { generateSettingsSchema, readmeWithSettingsTable } from '../scripts/settings-schema';
+import { CONFIGURATION_DOC, generateSettingsSchema, withSettingsTable } from '../scripts/settings-schema';
 import { VALIDATOR_FILE, settingsValidatorCode } from '../scripts/settings-validator';
 
 const root = path.resolve(__dirname, '..');
@@ -191,13 +191,13 @@ describe('one source of truth', () => {
     expect(fs.readFileSync(path.join(root, 'config', 'settings.ts'), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ajv'/m);
   });
 
-  test('the README settings table is generated from the schema (`npm run schema:settings` rewrites it)', () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    expect(readmeWithSettingsTable(readme, SETTINGS_SCHEMA)).toBe(readme);
+  test('the settings table of docs/configuration.md is generated from the schema (stale: run `npm run generate`)', () => {
+    const doc = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
+    expect(withSettingsTable(doc, SETTINGS_SCHEMA)).toBe(doc);
   });
 
-  test('every setting of the schema is in the README table, and nothing else', () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  test('every setting of the schema is in the settings table, and nothing else', () => {
+    const readme = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
     const block = readme.slice(readme.indexOf('<!-- settings-table:start'), readme.indexOf('<!-- settings-table:end'));
     const rows = [...block.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
     expect(rows).toContain('web.replicas');

@@ -374,7 +374,7 @@ describe('the command line', () => {
   test('--help prints the usage and exits 0', () => {
     const result = cli(['--help']);
     expect(result).toMatchObject({ status: 0, stderr: '' });
-    for (const text of ['--out DIR', '--env NAME', '--set ENV.PATH=VALUE', '--stdout', 'README.md, section "Configuration"', 'Examples:']) {
+    for (const text of ['--out DIR', '--env NAME', '--set ENV.PATH=VALUE', '--stdout', 'docs/configuration.md', 'Examples:']) {
       expect(result.stdout).toContain(text);
     }
   });

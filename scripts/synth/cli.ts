@@ -37,7 +37,7 @@ Options:
                         dist/; the files are also copied into DIR, for the CLI to list.
   -h, --help            Print this help.
 
-Settings (keys, types, defaults): README.md, section "Configuration"
+Settings (keys, types, defaults): docs/configuration.md
 (generated from config/settings.schema.json).
 
 Environment:
