@@ -1,7 +1,9 @@
 /**
- * The command line of `npm run synth`: options, usage, and the order of the steps.
- * Everything is checked (options, settings, constructs, quality gates, output folder,
- * secrets) before the first byte is written.
+ * The command line of the synth pipeline, which every entry point runs (`npm run synth`,
+ * `cdk8s synth` through cdk8s.yaml's `app`, `npm run watch`, scripts/synth.ts, main.ts):
+ * options, usage, where the output goes, and the order of the steps. Everything is
+ * checked (options, settings, constructs, quality gates, output folder, secrets) before
+ * the first byte is written. docs/synth.md describes the whole.
  */
 import * as path from 'path';
 import { parseArgs } from 'util';
