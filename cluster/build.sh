@@ -112,6 +112,11 @@ build_metrics_server() {
     "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION -X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION" \
     sigs.k8s.io/metrics-server/cmd/metrics-server
 }
+build_metallb() {
+  build_component metallb "$METALLB_VERSION" metallb 0 \
+    "-s -w" \
+    go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
+}
 build_local_path() {
   build_component local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" local-path-provisioner 0 \
     "-s -w" github.com/rancher/local-path-provisioner
@@ -119,7 +124,7 @@ build_local_path() {
 
 ALL=(k8s k8s-legacy etcd coredns kube-router local-path traefik)
 # For the multi-node kind cluster (cluster/kind/): not built unless named.
-KIND_COMPONENTS=(kubeadm kind metrics-server)
+KIND_COMPONENTS=(kubeadm kind metrics-server metallb)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 step "building/caching binaries in $REFARCH_CACHE: ${targets[*]} (the first, uncached build takes a long time: ~18 min on 2 cores, measured)"
@@ -135,6 +140,7 @@ for t in "${targets[@]}"; do
     kubeadm) build_kubeadm ;;
     kind) build_kind ;;
     metrics-server) build_metrics_server ;;
+    metallb) build_metallb ;;
     *) die "unknown component '$t' (known: ${ALL[*]} ${KIND_COMPONENTS[*]})" ;;
   esac
 done

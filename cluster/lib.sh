@@ -150,6 +150,21 @@ kc_apply_retrying() { # FILE LOG
   die "applying the add-ons failed"
 }
 
+# The Gateway API's standard-channel CRDs (and its ValidatingAdmissionPolicy against
+# mixing channels), from the copy of the sigs.k8s.io/gateway-api module vendored in
+# schemas/gateway-api/<GATEWAY_API_VERSION>/ (checked against its SHA256SUMS first), then
+# waits until every CRD is Established. Takes the kubectl command to use.
+install_gateway_api_crds() { # KUBECTL...
+  local dir=$REPO_DIR/schemas/gateway-api/$GATEWAY_API_VERSION f crds=()
+  (cd "$dir" && sha256sum --quiet -c SHA256SUMS) || die "$dir differs from its SHA256SUMS (re-vendor with schemas/gateway-api/vendor.sh)"
+  for f in "$dir"/crds/*.yaml; do
+    grep -q '^kind: CustomResourceDefinition$' "$f" && crds+=("crd/$(sed -n '0,/^  name: /s/^  name: //p' "$f")")
+  done
+  "$@" apply --server-side --force-conflicts -f "$dir/crds/" >/dev/null || die "installing the Gateway API $GATEWAY_API_VERSION CRDs failed"
+  "$@" wait --for=condition=Established --timeout=90s "${crds[@]}" >/dev/null || die "the Gateway API CRDs did not become Established"
+  info "Gateway API $GATEWAY_API_VERSION (standard channel): ${#crds[@]} CRDs Established"
+}
+
 # ------------------------------------------------------------- iptables etc.
 # Chains created by kube-proxy, kube-router, the CNI plugins and us.
 OUR_CHAIN_RE='^(KUBE-|CNI-|REFARCH-)'

@@ -4,10 +4,10 @@
 # end, and only talks to 127.0.0.1 and cluster addresses; every wait is bounded.
 #   1. DNS: kubernetes.default.svc.cluster.local from a restricted pod
 #   2. storage: a PVC of the default class (standard) binds and is writable
-#   3. ingress: Deployment + Service + Ingress (class nginx, host foo.localtest.me)
+#   3. ingress: Deployment + Service + Ingress (class traefik, host foo.localtest.me)
 #      -> curl http://127.0.0.1/ -H 'Host: foo.localtest.me' == 200
 #   4. NetworkPolicy: default-deny blocks it (and pod->pod), an allow rule for
-#      the ingress-nginx namespace lets the ingress through again
+#      the traefik namespace lets the ingress through again
 #   5. PostgreSQL image: PVC-backed, read-only root fs, pg_isready, password login
 #   6. Secret encrypted at rest in etcd
 # Prints "N passed, M failed".
@@ -103,7 +103,7 @@ apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web}
 spec:
-  ingressClassName: nginx
+  ingressClassName: traefik
   rules:
   - host: foo.localtest.me
     http:
@@ -133,7 +133,7 @@ check "the volume is writable by a non-root pod" \
   retry 10 sh -c "'$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec writer -- cat /data/hello | grep -q hello"
 
 step "3. ingress"
-check "http://127.0.0.1/ with Host foo.localtest.me returns 200 via IngressClass nginx" retry 20 ingress_is 200
+check "http://127.0.0.1/ with Host foo.localtest.me returns 200 via IngressClass traefik" retry 20 ingress_is 200
 WEB_IP=$(kc -n "$NS" get pod -l app=web -o jsonpath='{.items[0].status.podIP}')
 check "pod -> Service web:80 works" \
   kc -n "$NS" exec netcheck -- timeout 5 wget -q -O /dev/null "http://web.$NS.svc.$CLUSTER_DOMAIN/"
@@ -161,10 +161,10 @@ spec:
   policyTypes: [Ingress]
   ingress:
   - from:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: traefik}}
     ports: [{port: 8080, protocol: TCP}]
 EOF
-check "allow from namespace ingress-nginx: 200 again" retry 15 ingress_is 200
+check "allow from namespace traefik: 200 again" retry 15 ingress_is 200
 check "... while pod -> pod from another pod stays blocked" \
   sh -c "! '$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_FILE' -n $NS exec netcheck -- nc -w 3 $WEB_IP 8080 </dev/null"
 

@@ -3,7 +3,8 @@
 # components (see cluster/README.md): etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, containerd (own instance), kubelet, kube-proxy, kube-router
 # (NetworkPolicy firewall), CoreDNS, local-path-provisioner (StorageClass
-# "standard") and Traefik (IngressClass "nginx" on 127.0.0.1:80/443).
+# "standard") and Traefik (IngressClass and GatewayClass "traefik" on 127.0.0.1:80/443, with
+# the Gateway API CRDs).
 # Idempotent: running it on a running cluster only checks it.
 # Env: REFARCH_CACHE, REFARCH_STATE_DIR, REFARCH_KEEP_ON_FAILURE=1, REFARCH_SKIP_IMAGES=1
 set -euo pipefail
@@ -356,7 +357,9 @@ EOF
 }
 
 apply_addons() {
-  step "add-ons: CoreDNS, local-path-provisioner + StorageClass standard, Traefik (IngressClass nginx), RBAC"
+  step "Gateway API CRDs $GATEWAY_API_VERSION (standard channel, from schemas/gateway-api/)"
+  install_gateway_api_crds kc
+  step "add-ons: CoreDNS, local-path-provisioner + StorageClass standard, Traefik (IngressClass and GatewayClass traefik), RBAC"
   mkdir -p "$STATE/local-path-provisioner"
   sed -e "s#@@DNS_SERVICE_IP@@#$DNS_SERVICE_IP#g" -e "s#@@CLUSTER_DOMAIN@@#$CLUSTER_DOMAIN#g" \
     -e "s#@@COREDNS_IMAGE@@#$COREDNS_IMAGE#g" -e "s#@@TRAEFIK_IMAGE@@#$TRAEFIK_IMAGE#g" \
@@ -373,6 +376,7 @@ ingress_answers() {
   code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: refarch-up-check.localtest.me" http://127.0.0.1/)
   [ "$code" = 404 ]
 }
+gatewayclass_accepted() { [ "$(kc get gatewayclass traefik -o jsonpath='{.status.conditions[?(@.type=="Accepted")].status}')" = True ]; }
 default_storageclass() {
   [ "$(kc get storageclass standard -o jsonpath='{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}')" = true ]
 }
@@ -392,7 +396,7 @@ wait_ready() {
   info "node $NODE_NAME Ready"
   FAILED_COMPONENT=""
   local d
-  for d in kube-system/coredns local-path-storage/local-path-provisioner ingress-nginx/ingress-nginx-controller; do
+  for d in kube-system/coredns local-path-storage/local-path-provisioner traefik/traefik; do
     kc -n "${d%/*}" rollout status "deployment/${d#*/}" --timeout=180s >/dev/null || die "deployment $d is not ready"
     info "deployment $d ready"
   done
@@ -403,6 +407,8 @@ wait_ready() {
   info "default StorageClass: standard (rancher.io/local-path)"
   wait_until "ingress controller on 127.0.0.1:80" 60 ingress_answers || die "the ingress controller does not answer on 127.0.0.1:80"
   info "ingress controller answers on http://127.0.0.1:80 (and https://127.0.0.1:443)"
+  wait_until "GatewayClass traefik Accepted" 60 gatewayclass_accepted || die "Traefik did not accept the GatewayClass traefik"
+  info "GatewayClass traefik accepted"
   FAILED_COMPONENT=""
   all_daemons_alive
 }

@@ -2,8 +2,13 @@
  * The environments synthesized into dist/, one `<name>.k8s.yaml` each.
  *
  * dev:  kind or minikube on a laptop. Small requests, 2 web replicas, renders a dev-only Secret.
+ *       Front door: an Ingress (IngressClass traefik), which every local setup serves
+ *       without installing the Gateway API CRDs first.
  * prod: a real cluster. 3-10 web replicas under an HPA, TLS, larger storage, and a
  *       Secret that must already exist: no secret value is ever rendered for prod.
+ *       Front door: the Gateway API (a Gateway of its own with an HTTPS listener that
+ *       terminates TLS, an HTTPRoute, plain HTTP redirected to HTTPS); no Ingress.
+ *       Both front doors default to Traefik (docs/front-door.md explains the choice).
  *       PostgreSQL: a primary and a streaming standby, TLS from the Secret postgres-tls,
  *       nightly pg_dump backups.
  *
@@ -34,7 +39,8 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
         logLevel: 'debug',
         title: 'Guestbook (dev)',
       },
-      ingress: { className: 'nginx', host: 'refarch.localtest.me' },
+      // Front door: the Ingress with its defaults (IngressClass traefik, host refarch.localtest.me).
+      // The Gateway API instead: --set dev.gateway.enabled=true --set dev.ingress.enabled=false.
       database: {
         image: 'postgres:16.4-bookworm',
         storage: '1Gi',
@@ -62,7 +68,9 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
           ephemeralStorageRequest: '128Mi', ephemeralStorageLimit: '512Mi',
         },
       },
-      ingress: { className: 'nginx', host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
+      // The Gateway API front door; the Ingress stays available (ingress.enabled: true, also both during a migration).
+      ingress: { enabled: false },
+      gateway: { enabled: true, host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
       database: {
         // The official image's multi-arch index digest for this tag, as recorded in public
         // repositories (not pulled here: no registry access). Check it with

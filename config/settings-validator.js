@@ -3,11 +3,9 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/ReferenceArchitectureProps","definitions":{"ReferenceArchitectureProps":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."},"WebSettings":{"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."},"WebAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."},"WebServiceType":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"description":"How the web Service is exposed."},"ResourceRequirements":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU the scheduler reserves, e.g. `50m`."},"cpuLimit":{"type":"string","description":"CPU ceiling (throttled above it), e.g. `500m`."},"memoryRequest":{"type":"string","description":"Memory the scheduler reserves, e.g. `64Mi`."},"memoryLimit":{"type":"string","description":"Memory ceiling (OOM-killed above it), e.g. `128Mi`."},"ephemeralStorageRequest":{"type":"string","description":"Scratch disk (logs, emptyDirs) the scheduler reserves, e.g. `64Mi`."},"ephemeralStorageLimit":{"type":"string","description":"Scratch disk ceiling (evicted above it), e.g. `256Mi`."}},"required":["cpuRequest","cpuLimit","memoryRequest","memoryLimit","ephemeralStorageRequest","ephemeralStorageLimit"],"additionalProperties":false,"description":"CPU, memory and ephemeral-storage requests and limits of one container."},"IngressSettings":{"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `nginx` is what kind's and minikube's ingress-nginx setups register.","default":"nginx"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."},"DatabaseSettings":{"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."},"ClaimRetention":{"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."},"PostgresTls":{"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."},"BackupSettings":{"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."},"CredentialsSettings":{"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."},"NetworkPolicySettings":{"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the ingress controller: only its pods may open the web port. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"'ingress-nginx' (kind's and minikube's ingress-nginx, and the local cluster's Traefik)"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."}}};
-const schema12 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."};
-const schema17 = {"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `nginx` is what kind's and minikube's ingress-nginx setups register.","default":"nginx"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."};
-const schema25 = {"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."};
-const schema26 = {"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the ingress controller: only its pods may open the web port. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"'ingress-nginx' (kind's and minikube's ingress-nginx, and the local cluster's Traefik)"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/ReferenceArchitectureProps","definitions":{"ReferenceArchitectureProps":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"gateway":{"$ref":"#/definitions/GatewaySettings","default":"- defaults of GatewaySettings (no Gateway API front door)"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."},"WebSettings":{"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."},"WebAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."},"WebServiceType":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"description":"How the web Service is exposed."},"ResourceRequirements":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU the scheduler reserves, e.g. `50m`."},"cpuLimit":{"type":"string","description":"CPU ceiling (throttled above it), e.g. `500m`."},"memoryRequest":{"type":"string","description":"Memory the scheduler reserves, e.g. `64Mi`."},"memoryLimit":{"type":"string","description":"Memory ceiling (OOM-killed above it), e.g. `128Mi`."},"ephemeralStorageRequest":{"type":"string","description":"Scratch disk (logs, emptyDirs) the scheduler reserves, e.g. `64Mi`."},"ephemeralStorageLimit":{"type":"string","description":"Scratch disk ceiling (evicted above it), e.g. `256Mi`."}},"required":["cpuRequest","cpuLimit","memoryRequest","memoryLimit","ephemeralStorageRequest","ephemeralStorageLimit"],"additionalProperties":false,"description":"CPU, memory and ephemeral-storage requests and limits of one container."},"IngressSettings":{"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the controller this project defaults to and proves on its clusters (ingress-nginx, whose class is `nginx`, was retired in March 2026); kind's cloud-provider-kind registers `cloud-provider-kind`. See docs/front-door.md.","default":"traefik"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Ingress: the IngressClass defaults to the controller's, and the web pods admit its proxy (see docs/front-door.md for each preset).","default":"traefik"}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."},"FrontDoorPreset":{"type":"string","enum":["traefik","envoy-gateway","cloud-provider-kind","ingress-nginx"]},"GatewaySettings":{"type":"object","properties":{"path":{"type":"string","description":"Path the rule matches.","default":"/"},"pathMatch":{"type":"string","enum":["PathPrefix","Exact"],"description":"How `path` matches (`PathPrefix` matches whole segments, as Ingress's `Prefix`).","default":"PathPrefix"},"requestTimeout":{"type":"string","description":"Most time from the request's start to the end of the response, as a Gateway API duration (\"30s\", \"1m\", \"500ms\"); \"0s\" turns the controller's own default off. (Gateway API feature HTTPRouteRequestTimeout: refused for a controller that does not implement it.)","default":"- the controller's default"},"backendRequestTimeout":{"type":"string","description":"Most time for one request to a backend pod (retries may make several), at most `requestTimeout`. (Gateway API feature HTTPRouteBackendTimeout.)","default":"- the controller's default"},"className":{"type":"string","description":"GatewayClass.","default":"- the GatewayClass of the controller (traefik for Traefik)"},"host":{"type":"string","description":"Hostname both listeners serve (a name; IP addresses are refused).","default":"refarch.localtest.me"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the Gateway's namespace) with the certificate for `host`: adds the HTTPS listener, which terminates TLS with it. Not rendered here.","default":"- HTTP only"},"httpPort":{"type":"number","description":"Port of the HTTP listener.","default":"- the controller's (Traefik: 8000, its entry point `web`; others 80)"},"httpsPort":{"type":"number","description":"Port of the HTTPS listener.","default":"- the controller's (Traefik: 8443, its entry point `websecure`; others 443)"},"enabled":{"type":"boolean","description":"Render the Gateway API front door.","default":false},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Gateway: the GatewayClass and listener ports default to the controller's, timeouts it does not implement are refused, and the web pods admit its proxy.","default":"traefik"},"existingGateway":{"$ref":"#/definitions/ExistingGatewaySettings","description":"Attach the HTTPRoute to this Gateway (typically the platform team's shared one) instead of rendering a Gateway; className, tlsSecretName, httpPort and httpsPort then do not apply.","default":"- a Gateway of the environment's own"}},"additionalProperties":false,"description":"Settings of the Gateway API front door: a WebGateway (unless `existingGateway`) and a WebHttpRoute, with the props an environment may set (same meaning and defaults)."},"ExistingGatewaySettings":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","description":"Namespace of the shared Gateway."},"name":{"type":"string","description":"Name of the shared Gateway."},"sectionName":{"type":"string","description":"Listener to attach to.","default":"- every listener of the Gateway that admits the route"}},"required":["name","namespace"],"description":"A shared Gateway to attach the HTTPRoute to, instead of rendering one."},"DatabaseSettings":{"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."},"ClaimRetention":{"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."},"PostgresTls":{"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."},"BackupSettings":{"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."},"CredentialsSettings":{"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."},"NetworkPolicySettings":{"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."},"FrontDoorSource":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."}}};
+const schema12 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"gateway":{"$ref":"#/definitions/GatewaySettings","default":"- defaults of GatewaySettings (no Gateway API front door)"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."};
+const schema29 = {"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."};
 const func2 = Object.prototype.hasOwnProperty;
 const schema13 = {"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."};
 const schema14 = {"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."};
@@ -425,12 +423,402 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."};
-const schema19 = {"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."};
-const schema22 = {"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."};
-const schema23 = {"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."};
+const schema17 = {"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the controller this project defaults to and proves on its clusters (ingress-nginx, whose class is `nginx`, was retired in March 2026); kind's cloud-provider-kind registers `cloud-provider-kind`. See docs/front-door.md.","default":"traefik"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Ingress: the IngressClass defaults to the controller's, and the web pods admit its proxy (see docs/front-door.md for each preset).","default":"traefik"}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."};
+const schema18 = {"type":"string","enum":["traefik","envoy-gateway","cloud-provider-kind","ingress-nginx"]};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "className") || (key0 === "host")) || (key0 === "path")) || (key0 === "tlsSecretName")) || (key0 === "enabled")) || (key0 === "controller"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.className !== undefined){
+if(typeof data.className !== "string"){
+const err1 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.host !== undefined){
+if(typeof data.host !== "string"){
+const err2 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err3 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.tlsSecretName !== undefined){
+if(typeof data.tlsSecretName !== "string"){
+const err4 = {instancePath:instancePath+"/tlsSecretName",schemaPath:"#/properties/tlsSecretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err5 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.controller !== undefined){
+let data5 = data.controller;
+if(typeof data5 !== "string"){
+const err6 = {instancePath:instancePath+"/controller",schemaPath:"#/definitions/FrontDoorPreset/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((((data5 === "traefik") || (data5 === "envoy-gateway")) || (data5 === "cloud-provider-kind")) || (data5 === "ingress-nginx"))){
+const err7 = {instancePath:instancePath+"/controller",schemaPath:"#/definitions/FrontDoorPreset/enum",keyword:"enum",params:{allowedValues: schema18.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
+const schema19 = {"type":"object","properties":{"path":{"type":"string","description":"Path the rule matches.","default":"/"},"pathMatch":{"type":"string","enum":["PathPrefix","Exact"],"description":"How `path` matches (`PathPrefix` matches whole segments, as Ingress's `Prefix`).","default":"PathPrefix"},"requestTimeout":{"type":"string","description":"Most time from the request's start to the end of the response, as a Gateway API duration (\"30s\", \"1m\", \"500ms\"); \"0s\" turns the controller's own default off. (Gateway API feature HTTPRouteRequestTimeout: refused for a controller that does not implement it.)","default":"- the controller's default"},"backendRequestTimeout":{"type":"string","description":"Most time for one request to a backend pod (retries may make several), at most `requestTimeout`. (Gateway API feature HTTPRouteBackendTimeout.)","default":"- the controller's default"},"className":{"type":"string","description":"GatewayClass.","default":"- the GatewayClass of the controller (traefik for Traefik)"},"host":{"type":"string","description":"Hostname both listeners serve (a name; IP addresses are refused).","default":"refarch.localtest.me"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the Gateway's namespace) with the certificate for `host`: adds the HTTPS listener, which terminates TLS with it. Not rendered here.","default":"- HTTP only"},"httpPort":{"type":"number","description":"Port of the HTTP listener.","default":"- the controller's (Traefik: 8000, its entry point `web`; others 80)"},"httpsPort":{"type":"number","description":"Port of the HTTPS listener.","default":"- the controller's (Traefik: 8443, its entry point `websecure`; others 443)"},"enabled":{"type":"boolean","description":"Render the Gateway API front door.","default":false},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Gateway: the GatewayClass and listener ports default to the controller's, timeouts it does not implement are refused, and the web pods admit its proxy.","default":"traefik"},"existingGateway":{"$ref":"#/definitions/ExistingGatewaySettings","description":"Attach the HTTPRoute to this Gateway (typically the platform team's shared one) instead of rendering a Gateway; className, tlsSecretName, httpPort and httpsPort then do not apply.","default":"- a Gateway of the environment's own"}},"additionalProperties":false,"description":"Settings of the Gateway API front door: a WebGateway (unless `existingGateway`) and a WebHttpRoute, with the props an environment may set (same meaning and defaults)."};
+const schema21 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","description":"Namespace of the shared Gateway."},"name":{"type":"string","description":"Name of the shared Gateway."},"sectionName":{"type":"string","description":"Listener to attach to.","default":"- every listener of the Gateway that admits the route"}},"required":["name","namespace"],"description":"A shared Gateway to attach the HTTPRoute to, instead of rendering one."};
+
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema19.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+if(typeof data.path !== "string"){
+const err1 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.pathMatch !== undefined){
+let data1 = data.pathMatch;
+if(typeof data1 !== "string"){
+const err2 = {instancePath:instancePath+"/pathMatch",schemaPath:"#/properties/pathMatch/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!((data1 === "PathPrefix") || (data1 === "Exact"))){
+const err3 = {instancePath:instancePath+"/pathMatch",schemaPath:"#/properties/pathMatch/enum",keyword:"enum",params:{allowedValues: schema19.properties.pathMatch.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.requestTimeout !== undefined){
+if(typeof data.requestTimeout !== "string"){
+const err4 = {instancePath:instancePath+"/requestTimeout",schemaPath:"#/properties/requestTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.backendRequestTimeout !== undefined){
+if(typeof data.backendRequestTimeout !== "string"){
+const err5 = {instancePath:instancePath+"/backendRequestTimeout",schemaPath:"#/properties/backendRequestTimeout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.className !== undefined){
+if(typeof data.className !== "string"){
+const err6 = {instancePath:instancePath+"/className",schemaPath:"#/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.host !== undefined){
+if(typeof data.host !== "string"){
+const err7 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.tlsSecretName !== undefined){
+if(typeof data.tlsSecretName !== "string"){
+const err8 = {instancePath:instancePath+"/tlsSecretName",schemaPath:"#/properties/tlsSecretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.httpPort !== undefined){
+let data7 = data.httpPort;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err9 = {instancePath:instancePath+"/httpPort",schemaPath:"#/properties/httpPort/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.httpsPort !== undefined){
+let data8 = data.httpsPort;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err10 = {instancePath:instancePath+"/httpsPort",schemaPath:"#/properties/httpsPort/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err11 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.controller !== undefined){
+let data10 = data.controller;
+if(typeof data10 !== "string"){
+const err12 = {instancePath:instancePath+"/controller",schemaPath:"#/definitions/FrontDoorPreset/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!((((data10 === "traefik") || (data10 === "envoy-gateway")) || (data10 === "cloud-provider-kind")) || (data10 === "ingress-nginx"))){
+const err13 = {instancePath:instancePath+"/controller",schemaPath:"#/definitions/FrontDoorPreset/enum",keyword:"enum",params:{allowedValues: schema18.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.existingGateway !== undefined){
+let data11 = data.existingGateway;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.name === undefined){
+const err14 = {instancePath:instancePath+"/existingGateway",schemaPath:"#/definitions/ExistingGatewaySettings/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(data11.namespace === undefined){
+const err15 = {instancePath:instancePath+"/existingGateway",schemaPath:"#/definitions/ExistingGatewaySettings/required",keyword:"required",params:{missingProperty: "namespace"},message:"must have required property '"+"namespace"+"'"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key1 in data11){
+if(!(((key1 === "namespace") || (key1 === "name")) || (key1 === "sectionName"))){
+const err16 = {instancePath:instancePath+"/existingGateway",schemaPath:"#/definitions/ExistingGatewaySettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data11.namespace !== undefined){
+if(typeof data11.namespace !== "string"){
+const err17 = {instancePath:instancePath+"/existingGateway/namespace",schemaPath:"#/definitions/ExistingGatewaySettings/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data11.name !== undefined){
+if(typeof data11.name !== "string"){
+const err18 = {instancePath:instancePath+"/existingGateway/name",schemaPath:"#/definitions/ExistingGatewaySettings/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data11.sectionName !== undefined){
+if(typeof data11.sectionName !== "string"){
+const err19 = {instancePath:instancePath+"/existingGateway/sectionName",schemaPath:"#/definitions/ExistingGatewaySettings/properties/sectionName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/existingGateway",schemaPath:"#/definitions/ExistingGatewaySettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate16.errors = vErrors;
+return errors === 0;
+}
+
+const schema22 = {"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."};
+const schema23 = {"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."};
+const schema26 = {"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."};
+const schema27 = {"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."};
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -689,17 +1077,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema18.properties, key0))){
+if(!(func2.call(schema22.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -772,7 +1160,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data4 === "ReadWriteOnce") || (data4 === "ReadWriteOncePod"))){
-const err6 = {instancePath:instancePath+"/accessMode",schemaPath:"#/properties/accessMode/enum",keyword:"enum",params:{allowedValues: schema18.properties.accessMode.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/accessMode",schemaPath:"#/properties/accessMode/enum",keyword:"enum",params:{allowedValues: schema22.properties.accessMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -795,7 +1183,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data5 === "Retain") || (data5 === "Delete"))){
-const err8 = {instancePath:instancePath+"/retainOnDelete",schemaPath:"#/definitions/ClaimRetention/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
+const err8 = {instancePath:instancePath+"/retainOnDelete",schemaPath:"#/definitions/ClaimRetention/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -818,7 +1206,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data6 === "Retain") || (data6 === "Delete"))){
-const err10 = {instancePath:instancePath+"/retainOnScaleDown",schemaPath:"#/definitions/ClaimRetention/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/retainOnScaleDown",schemaPath:"#/definitions/ClaimRetention/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1062,8 +1450,8 @@ errors++;
 }
 }
 if(data.backup !== undefined){
-if(!(validate15(data.backup, {instancePath:instancePath+"/backup",parentData:data,parentDataProperty:"backup",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate19(data.backup, {instancePath:instancePath+"/backup",parentData:data,parentDataProperty:"backup",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -1080,7 +1468,7 @@ vErrors.push(err31);
 errors++;
 }
 if(!((data19 === "in-cluster") || (data19 === "external"))){
-const err32 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema18.properties.mode.enum},message:"must be equal to one of the allowed values"};
+const err32 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema22.properties.mode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1127,7 +1515,7 @@ vErrors.push(err35);
 errors++;
 }
 if(!((((((data22 === "disable") || (data22 === "allow")) || (data22 === "prefer")) || (data22 === "require")) || (data22 === "verify-ca")) || (data22 === "verify-full"))){
-const err36 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/enum",keyword:"enum",params:{allowedValues: schema18.properties.sslMode.enum},message:"must be equal to one of the allowed values"};
+const err36 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/enum",keyword:"enum",params:{allowedValues: schema22.properties.sslMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1188,7 +1576,214 @@ vErrors.push(err40);
 }
 errors++;
 }
-validate14.errors = vErrors;
+validate18.errors = vErrors;
+return errors === 0;
+}
+
+const schema30 = {"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."};
+const schema31 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."};
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "ingressControllerNamespace") || (key0 === "webFrom")) || (key0 === "dnsNamespace")) || (key0 === "dnsPodLabels")) || (key0 === "dnsToAnyAddress"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ingressControllerNamespace !== undefined){
+if(typeof data.ingressControllerNamespace !== "string"){
+const err1 = {instancePath:instancePath+"/ingressControllerNamespace",schemaPath:"#/properties/ingressControllerNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.webFrom !== undefined){
+let data1 = data.webFrom;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!(((key1 === "namespace") || (key1 === "podLabels")) || (key1 === "cidrs"))){
+const err2 = {instancePath:instancePath+"/webFrom/" + i0,schemaPath:"#/definitions/FrontDoorSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data2.namespace !== undefined){
+if(typeof data2.namespace !== "string"){
+const err3 = {instancePath:instancePath+"/webFrom/" + i0+"/namespace",schemaPath:"#/definitions/FrontDoorSource/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data2.podLabels !== undefined){
+let data4 = data2.podLabels;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key2 in data4){
+if(typeof data4[key2] !== "string"){
+const err4 = {instancePath:instancePath+"/webFrom/" + i0+"/podLabels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/FrontDoorSource/properties/podLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/webFrom/" + i0+"/podLabels",schemaPath:"#/definitions/FrontDoorSource/properties/podLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.cidrs !== undefined){
+let data6 = data2.cidrs;
+if(Array.isArray(data6)){
+const len1 = data6.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data6[i1] !== "string"){
+const err6 = {instancePath:instancePath+"/webFrom/" + i0+"/cidrs/" + i1,schemaPath:"#/definitions/FrontDoorSource/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/webFrom/" + i0+"/cidrs",schemaPath:"#/definitions/FrontDoorSource/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/webFrom/" + i0,schemaPath:"#/definitions/FrontDoorSource/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/webFrom",schemaPath:"#/properties/webFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.dnsNamespace !== undefined){
+if(typeof data.dnsNamespace !== "string"){
+const err10 = {instancePath:instancePath+"/dnsNamespace",schemaPath:"#/properties/dnsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.dnsPodLabels !== undefined){
+let data9 = data.dnsPodLabels;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+if(typeof data9[key3] !== "string"){
+const err11 = {instancePath:instancePath+"/dnsPodLabels/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/dnsPodLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/dnsPodLabels",schemaPath:"#/properties/dnsPodLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.dnsToAnyAddress !== undefined){
+if(typeof data.dnsToAnyAddress !== "boolean"){
+const err13 = {instancePath:instancePath+"/dnsToAnyAddress",schemaPath:"#/properties/dnsToAnyAddress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+validate22.errors = vErrors;
 return errors === 0;
 }
 
@@ -1252,11 +1847,29 @@ errors = vErrors.length;
 }
 }
 if(data.ingress !== undefined){
-let data4 = data.ingress;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-if(!(((((key1 === "className") || (key1 === "host")) || (key1 === "path")) || (key1 === "tlsSecretName")) || (key1 === "enabled"))){
-const err4 = {instancePath:instancePath+"/ingress",schemaPath:"#/definitions/IngressSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(!(validate14(data.ingress, {instancePath:instancePath+"/ingress",parentData:data,parentDataProperty:"ingress",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+if(data.gateway !== undefined){
+if(!(validate16(data.gateway, {instancePath:instancePath+"/gateway",parentData:data,parentDataProperty:"gateway",rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
+errors = vErrors.length;
+}
+}
+if(data.database !== undefined){
+if(!(validate18(data.database, {instancePath:instancePath+"/database",parentData:data,parentDataProperty:"database",rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+}
+if(data.credentials !== undefined){
+let data7 = data.credentials;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(!(((key1 === "secretName") || (key1 === "password")) || (key1 === "replicationPassword"))){
+const err4 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1266,9 +1879,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data4.className !== undefined){
-if(typeof data4.className !== "string"){
-const err5 = {instancePath:instancePath+"/ingress/className",schemaPath:"#/definitions/IngressSettings/properties/className/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.secretName !== undefined){
+if(typeof data7.secretName !== "string"){
+const err5 = {instancePath:instancePath+"/credentials/secretName",schemaPath:"#/definitions/CredentialsSettings/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1278,9 +1891,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data4.host !== undefined){
-if(typeof data4.host !== "string"){
-const err6 = {instancePath:instancePath+"/ingress/host",schemaPath:"#/definitions/IngressSettings/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.password !== undefined){
+if(typeof data7.password !== "string"){
+const err6 = {instancePath:instancePath+"/credentials/password",schemaPath:"#/definitions/CredentialsSettings/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1290,9 +1903,9 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data4.path !== undefined){
-if(typeof data4.path !== "string"){
-const err7 = {instancePath:instancePath+"/ingress/path",schemaPath:"#/definitions/IngressSettings/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.replicationPassword !== undefined){
+if(typeof data7.replicationPassword !== "string"){
+const err7 = {instancePath:instancePath+"/credentials/replicationPassword",schemaPath:"#/definitions/CredentialsSettings/properties/replicationPassword/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1302,9 +1915,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data4.tlsSecretName !== undefined){
-if(typeof data4.tlsSecretName !== "string"){
-const err8 = {instancePath:instancePath+"/ingress/tlsSecretName",schemaPath:"#/definitions/IngressSettings/properties/tlsSecretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err8 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1314,9 +1927,15 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data4.enabled !== undefined){
-if(typeof data4.enabled !== "boolean"){
-const err9 = {instancePath:instancePath+"/ingress/enabled",schemaPath:"#/definitions/IngressSettings/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.networkPolicies !== undefined){
+if(!(validate22(data.networkPolicies, {instancePath:instancePath+"/networkPolicies",parentData:data,parentDataProperty:"networkPolicies",rootData}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.production !== undefined){
+if(typeof data.production !== "boolean"){
+const err9 = {instancePath:instancePath+"/production",schemaPath:"#/properties/production/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1328,195 +1947,12 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/ingress",schemaPath:"#/definitions/IngressSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.database !== undefined){
-if(!(validate14(data.database, {instancePath:instancePath+"/database",parentData:data,parentDataProperty:"database",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data.credentials !== undefined){
-let data11 = data.credentials;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key2 in data11){
-if(!(((key2 === "secretName") || (key2 === "password")) || (key2 === "replicationPassword"))){
-const err11 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data11.secretName !== undefined){
-if(typeof data11.secretName !== "string"){
-const err12 = {instancePath:instancePath+"/credentials/secretName",schemaPath:"#/definitions/CredentialsSettings/properties/secretName/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data11.password !== undefined){
-if(typeof data11.password !== "string"){
-const err13 = {instancePath:instancePath+"/credentials/password",schemaPath:"#/definitions/CredentialsSettings/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data11.replicationPassword !== undefined){
-if(typeof data11.replicationPassword !== "string"){
-const err14 = {instancePath:instancePath+"/credentials/replicationPassword",schemaPath:"#/definitions/CredentialsSettings/properties/replicationPassword/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.networkPolicies !== undefined){
-let data15 = data.networkPolicies;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key3 in data15){
-if(!((((key3 === "ingressControllerNamespace") || (key3 === "dnsNamespace")) || (key3 === "dnsPodLabels")) || (key3 === "dnsToAnyAddress"))){
-const err16 = {instancePath:instancePath+"/networkPolicies",schemaPath:"#/definitions/NetworkPolicySettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data15.ingressControllerNamespace !== undefined){
-if(typeof data15.ingressControllerNamespace !== "string"){
-const err17 = {instancePath:instancePath+"/networkPolicies/ingressControllerNamespace",schemaPath:"#/definitions/NetworkPolicySettings/properties/ingressControllerNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data15.dnsNamespace !== undefined){
-if(typeof data15.dnsNamespace !== "string"){
-const err18 = {instancePath:instancePath+"/networkPolicies/dnsNamespace",schemaPath:"#/definitions/NetworkPolicySettings/properties/dnsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data15.dnsPodLabels !== undefined){
-let data18 = data15.dnsPodLabels;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-for(const key4 in data18){
-if(typeof data18[key4] !== "string"){
-const err19 = {instancePath:instancePath+"/networkPolicies/dnsPodLabels/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/NetworkPolicySettings/properties/dnsPodLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/networkPolicies/dnsPodLabels",schemaPath:"#/definitions/NetworkPolicySettings/properties/dnsPodLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-if(data15.dnsToAnyAddress !== undefined){
-if(typeof data15.dnsToAnyAddress !== "boolean"){
-const err21 = {instancePath:instancePath+"/networkPolicies/dnsToAnyAddress",schemaPath:"#/definitions/NetworkPolicySettings/properties/dnsToAnyAddress/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/networkPolicies",schemaPath:"#/definitions/NetworkPolicySettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data.production !== undefined){
-if(typeof data.production !== "boolean"){
-const err23 = {instancePath:instancePath+"/production",schemaPath:"#/properties/production/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
 }
 errors++;
 }

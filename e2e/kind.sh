@@ -39,6 +39,7 @@ for stage in ${E2E_KIND_STAGES:-dev prod}; do
       [ -f "$STATE/upgrade-images.env" ] && . "$STATE/upgrade-images.env"
       E2E_WEB_IMAGE_NEXT=${E2E_WEB_IMAGE_NEXT:-} E2E_DB_IMAGE_NEXT=${E2E_DB_IMAGE_NEXT:-} \
         E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
+        E2E_SERVICE_TYPES=1 E2E_LB_RANGE=$KIND_LB_RANGE \
         E2E_REPORT=${E2E_REPORT:-${TMPDIR:-/tmp}/refarch-e2e-kind-dev.json} node --import tsx e2e/suite.ts || rc=1 ;;
     prod)
       E2E_PROD_WEB_IMAGE=$GUESTBOOK_IMAGE_REPO:$ver@$(digest guestbook) E2E_PROD_DB_IMAGE=$POSTGRES_IMAGE@$(digest postgresql) \

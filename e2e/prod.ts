@@ -1,7 +1,8 @@
 /**
  * End-to-end stage for prod: applies the prod environment the way the README tells a user
  * (Secrets created out of band, then dist/prod.k8s.yaml) on a multi-node cluster and proves
- * what prod promises: TLS through the Ingress, spreading over nodes, the HPA scaling up,
+ * what prod promises: its Gateway API front door (TLS terminated at the Gateway's HTTPS
+ * listener, an HTTPRoute to the web tier, plain HTTP redirected), spreading over nodes, the HPA scaling up,
  * a node drain and a node loss without losing the web tier, and the page in a real browser.
  *
  * kubectl and HTTP only (plus openssl for the certificates and, optionally, Chromium), so it
@@ -32,6 +33,7 @@ import * as path from 'path';
 import { writeFile } from '../scripts/safe-write';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 import { browseGuestbook } from './browser';
+import { gatewayStatus } from './front-door';
 import { Harness } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -140,7 +142,7 @@ function request(scheme: 'http' | 'https', method: string, urlPath: string, opts
 }
 
 /**
- * A bounded request loop through the Ingress (HTTPS, the suite's CA): `count` GETs of
+ * A bounded request loop through the front door (the Gateway's HTTPS listener, the suite's CA): `count` GETs of
  * /api/entries, one every `intervalMs`, each with a 5 s timeout. Returns the counts and the
  * failures with their times; stop() ends it early.
  */
@@ -209,8 +211,8 @@ async function main(): Promise<void> {
     return `${workers.join(', ')} in ${[...zones].join(', ')}; kubectl top works`;
   }, { fatal: true });
 
-  await step('the Secrets are created out of band exactly as the README says (namespace, database passwords, Ingress TLS, database TLS)', () => {
-    // docs/secrets.md: its commands as written, in the folder of the suite's Ingress
+  await step('the Secrets are created out of band exactly as the documentation says (namespace, database passwords, the TLS certificate of the front door, database TLS)', () => {
+    // docs/secrets.md: its commands as written, in the folder of the suite's front-door
     // certificate, which holds it as tls.crt/tls.key (the names the page uses).
     runReadmeCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt), 'docs/secrets.md');
     // README, "TLS to the database": its openssl and kubectl commands, in a folder of their own
@@ -245,7 +247,11 @@ async function main(): Promise<void> {
     return `${pods.length} web pods Ready ${timings.applyToReadySeconds.toFixed(1)}s after apply (the HPA raised the Deployment from 1 to ${min})`;
   }, { fatal: true });
 
-  await step('TLS through the Ingress: HTTPS verifies with the suite CA; HTTP redirects to HTTPS', async () => {
+  await step('the Gateway API front door: the Gateway Programmed, the HTTPRoutes Accepted with their refs resolved, no Ingress; TLS terminated at the Gateway\'s HTTPS listener verifies with the suite CA; HTTP redirects to HTTPS', async () => {
+    const status = await retry('the Gateway Programmed and the HTTPRoutes Accepted', 90, 2, () => gatewayStatus(NS));
+    const ingresses = getJson(['-n', NS, 'get', 'ingresses']).items.length;
+    if (ingresses !== 0) throw new Error(`prod has ${ingresses} Ingress(es): its front door is the Gateway API alone`);
+    log(`   ${status}`);
     const r = await retry('HTTPS 200 on /readyz', 90, 2, async () => {
       const x = await request('https', 'GET', '/readyz', { ca });
       return x.status === 200 ? x : undefined;
@@ -253,7 +259,7 @@ async function main(): Promise<void> {
     // A client that does not trust the suite CA must refuse the certificate.
     let refused = '';
     try { await request('https', 'GET', '/readyz'); } catch (err) { refused = (err as Error).message; }
-    if (!refused) throw new Error('HTTPS without the suite CA was accepted: the Ingress does not serve the Secret guestbook-tls');
+    if (!refused) throw new Error('HTTPS without the suite CA was accepted: the Gateway\'s HTTPS listener does not serve the Secret guestbook-tls');
     const plain = await request('http', 'GET', '/api/entries');
     if (![301, 302, 307, 308].includes(plain.status) || !String(plain.headers.location ?? '').startsWith(`https://${HOST}`)) {
       throw new Error(`HTTP answered ${plain.status} (location ${plain.headers.location}), expected a redirect to https://${HOST}`);
@@ -291,7 +297,7 @@ async function main(): Promise<void> {
       const r = await request('https', 'POST', '/api/entries', { ca, body: JSON.stringify({ name: `load ${i}`, message: `entry ${i} `.repeat(40) }) });
       if (r.status !== 201) throw new Error(`seeding entry ${i}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
     }
-    // Load: many concurrent HTTPS requests through the Ingress, bounded in time and count, on
+    // Load: many concurrent HTTPS requests through the Gateway, bounded in time and count, on
     // kept-alive connections as browsers and API clients send them: a TLS handshake per
     // request would spend this 2-core machine's CPU in the client and the ingress controller
     // instead of in the web pods the HPA measures.
@@ -327,7 +333,7 @@ async function main(): Promise<void> {
     return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests; CPU up to ${peak} % of requests, target ${target} %)`;
   });
 
-  await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Ingress', async () => {
+  await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Gateway', async () => {
     const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
     const candidates = schedulableWorkers().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
     if (candidates.length === 0) throw new Error(`no node with web pods besides the database node ${dbNode}`);
@@ -388,7 +394,7 @@ async function main(): Promise<void> {
       // The node comes back: kubelet and runtime start, the node is Ready again.
       run('sh', ['-c', `${settings.nodeHeal} "$0"`, node]);
       await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
-      if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Ingress failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
+      if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Gateway failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
       return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
         `${res.ok} requests ok, ${res.failed} failed (${res.failures.slice(0, 3).join('; ')}${res.failed > 3 ? '; ...' : ''}); node Ready again`;
     });
@@ -398,7 +404,7 @@ async function main(): Promise<void> {
 
   const chromium = process.env.E2E_CHROMIUM ?? 'chromium';
   if (spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0) {
-    await step('a real browser (headless Chromium) opens the page through the Ingress, adds an entry with the form and sees it after a reload', async () => {
+    await step('a real browser (headless Chromium) opens the page through the Gateway, adds an entry with the form and sees it after a reload', async () => {
       const message = `from the browser ${Date.now()}`;
       const r = await browseGuestbook({ chromium, url: `https://${HOST}${settings.https.endsWith(':443') ? '' : `:${settings.https.split(':')[1]}`}/`, host: HOST, ingress: settings.https, caFile: certs.ca, certFile: certs.crt, outDir: OUT, name: 'e2e browser', message });
       return `entry listed after reload; screenshot ${r.screenshot}`;

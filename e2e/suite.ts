@@ -10,9 +10,13 @@
  *   E2E_DB_IMAGE         database image                      (default: the dev environment's)
  *   E2E_WEB_IMAGE_NEXT   another tag of a locally present web image, for the upgrade check
  *   E2E_DB_IMAGE_NEXT    another tag of a locally present database image (both unset: check skipped)
- *   E2E_INGRESS_NAMESPACE namespace of the ingress controller (default: ingress-nginx); the
- *                        suite runs its "edge" client pod there, the only namespace the
- *                        web pods admit
+ *   E2E_INGRESS_NAMESPACE namespace of the front door's controller (default: traefik); the
+ *                        suite runs its "edge" client pod there, with E2E_INGRESS_POD_LABELS
+ *                        (default: app.kubernetes.io/name=traefik), the only pods the web
+ *                        pods admit
+ *   E2E_SERVICE_TYPES    1 to also prove the web Service as NodePort (every node's address)
+ *                        and as LoadBalancer (needs a load-balancer implementation whose pool
+ *                        is E2E_LB_RANGE, e.g. 198.19.100.224/28); e2e:kind sets both
  *   E2E_CLIENT_IMAGE     busybox-like image for the client pods (default: busybox:1.36.1)
  *   E2E_INGRESS_ADDR     host:port where the ingress controller listens (default: 127.0.0.1:80)
  *   E2E_ETCD_GET         command that prints the raw etcd value of a key given as its
@@ -31,13 +35,21 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { GATEWAY_ONLY, loadBalancerAddress, migrateToHttpRoute, nodePortReachesEveryNode } from './front-door';
 import { Harness } from './harness';
 import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-dev';
 const CLIENT_NS = 'refarch-e2e';
-const INGRESS_NS = process.env.E2E_INGRESS_NAMESPACE ?? 'ingress-nginx';
+const INGRESS_NS = process.env.E2E_INGRESS_NAMESPACE ?? 'traefik';
+const INGRESS_POD_LABELS = Object.fromEntries((process.env.E2E_INGRESS_POD_LABELS ?? 'app.kubernetes.io/name=traefik').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const SERVICE_TYPES = process.env.E2E_SERVICE_TYPES === '1';
+const LB_RANGE = process.env.E2E_LB_RANGE;
+/** --set arguments of the front door the environment is on; the HTTPRoute's after the migration step. */
+let frontDoorSets: string[] = [];
+/** The extra --set arguments of the manifest applied last, so a later step changes only what it means to. */
+let appliedSets: string[] = [];
 /** The client pod in the ingress controller's namespace: the only source the web pods admit. */
 const EDGE = 'refarch-e2e-edge';
 const HOST = 'refarch.localtest.me';
@@ -98,7 +110,7 @@ function cleanup(): void {
 function synth(outdir: string, extra: string[] = []): string {
   const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`, ...DATA_TIER_SETTINGS];
   if (settings.dbImage) args.push('--set', `dev.database.image=${settings.dbImage}`);
-  args.push(...extra); // later --set assignments win
+  args.push(...frontDoorSets, ...extra); // later --set assignments win
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: PASSWORD }, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
   return path.join(outdir, 'dev.k8s.yaml');
@@ -329,7 +341,7 @@ async function main(): Promise<void> {
     startClient('client', CLIENT_NS);
     startClient('listener', CLIENT_NS, { 'app.kubernetes.io/name': 'listener' }, true);
     // The web pods admit only the ingress controller's namespace: in-cluster requests to them come from there.
-    startClient(EDGE, INGRESS_NS);
+    startClient(EDGE, INGRESS_NS, INGRESS_POD_LABELS);
   }, { fatal: true });
 
   await step('the web Service\'s EndpointSlices list exactly the ready web pods; the Ingress routes the dev host to the app (200)', async () => {
@@ -343,6 +355,18 @@ async function main(): Promise<void> {
     const r = await ingressUntil('/readyz', 200, 90);
     return `${detail}; ingress /readyz -> 200 ${r.body.trim()}`;
   });
+
+  await step('the running environment switches from its Ingress to a Gateway API HTTPRoute (both, then the HTTPRoute alone) while a bounded request loop runs through the front door: zero failed requests', async () => {
+    const t0 = Date.now();
+    const detail = await migrateToHttpRoute({
+      namespace: NS, name: 'guestbook', host: HOST, frontDoor: settings.ingressAddr, workDir: work, log,
+      synth: (dir, extra) => synth(dir, extra), apply: (file) => { apply(file); },
+    });
+    // From here on the suite runs through the HTTPRoute.
+    frontDoorSets = GATEWAY_ONLY;
+    timings.ingressToHttpRouteSeconds = (Date.now() - t0) / 1000;
+    return detail;
+  }, { fatal: true });
 
   await step('config injection: every web pod holds the ConfigMap values and the Secret value, read from a mounted file; no pod has the password in its env', () => {
     const expected = {
@@ -435,7 +459,8 @@ async function main(): Promise<void> {
   await step('a ConfigMap change, re-synthesized and re-applied, rolls the web pods with zero failed requests', async () => {
     const oldHashes = new Set(readyWebPods().map((p) => p.hash));
     const title = CHANGED_TITLE;
-    const changed = synth(path.join(work, 'changed'), ['--set', `dev.web.title=${title}`]);
+    appliedSets = ['--set', `dev.web.title=${title}`];
+    const changed = synth(path.join(work, 'changed'), appliedSets);
     const loop = startRequestLoop(400);
     await sleep(2);
     apply(changed);
@@ -462,6 +487,7 @@ async function main(): Promise<void> {
       const extra = ['--set', `dev.web.title=${CHANGED_TITLE}`];
       if (settings.webImageNext) extra.push('--set', `dev.web.image=${settings.webImageNext}`);
       if (settings.dbImageNext) extra.push('--set', `dev.database.image=${settings.dbImageNext}`);
+      appliedSets = extra;
       const upgraded = synth(path.join(work, 'upgraded'), extra);
       const t0 = Date.now();
       apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
@@ -631,6 +657,21 @@ async function main(): Promise<void> {
     });
   }
 
+  if (SERVICE_TYPES) {
+    await step('NodePort: a request to every node\'s address at the node port reaches the app, also on a node without a web pod; the node port is this Service\'s alone', async () => {
+      // Only the Service's type (and the web port's policy, which NodePort opens to the nodes) changes.
+      apply(synth(path.join(work, 'nodeport'), [...appliedSets, '--set', 'dev.web.serviceType=NodePort']));
+      return nodePortReachesEveryNode({ namespace: NS, service: 'guestbook', selector: WEB_SELECTOR, host: HOST, otherNamespace: CLIENT_NS });
+    });
+    await step(`LoadBalancer: an external address from the load balancer's pool (${LB_RANGE ?? 'E2E_LB_RANGE unset'}) reaches the app; a second LoadBalancer Service gets another address`, async () => {
+      if (!LB_RANGE) throw new Error('E2E_SERVICE_TYPES=1 needs E2E_LB_RANGE, the load balancer\'s address pool (CIDR)');
+      apply(synth(path.join(work, 'loadbalancer'), [...appliedSets, '--set', 'dev.web.serviceType=LoadBalancer']));
+      return loadBalancerAddress({ namespace: NS, service: 'guestbook', host: HOST, inRange: (ip) => ipInCidr(ip, LB_RANGE), range: LB_RANGE, otherNamespace: CLIENT_NS });
+    });
+  } else {
+    log('(NodePort and LoadBalancer checks need E2E_SERVICE_TYPES=1 and a load-balancer implementation: skipped on this cluster)');
+  }
+
   if (settings.etcdGet) {
     await step('the database password is not stored in plain text in etcd', () => {
       const key = `/registry/secrets/${NS}/guestbook-db-credentials`;
@@ -645,6 +686,14 @@ async function main(): Promise<void> {
     log('(etcd encryption-at-rest check needs E2E_ETCD_GET: skipped on this cluster)');
   }
   finish();
+}
+
+/** Whether an IPv4 address is inside a CIDR. */
+function ipInCidr(ip: string, cidr: string): boolean {
+  const num = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const [net, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(num(ip) / size) === Math.floor(num(net) / size);
 }
 
 main().catch((err) => harness.crashed(err));

@@ -36,7 +36,10 @@ export interface PolicyPort {
 /** DNS: UDP and TCP 53. */
 export const DNS_PORTS: readonly PolicyPort[] = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
 
-/** The namespace kind's and minikube's ingress-nginx run in. */
+/**
+ * The namespace the retired ingress-nginx runs in (minikube's `ingress` addon).
+ * @deprecated the architecture no longer defaults to it: see FrontDoorController (front-door-controller.ts).
+ */
 export const DEFAULT_INGRESS_CONTROLLER_NAMESPACE = 'ingress-nginx';
 /** Namespace of the cluster DNS pods on kind, minikube and kubeadm clusters. */
 export const DEFAULT_DNS_NAMESPACE = 'kube-system';

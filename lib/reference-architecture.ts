@@ -1,6 +1,7 @@
 /**
  * The reference architecture as one Chart: a restricted Namespace, the guestbook web
- * tier behind a Service and an Ingress, its configuration as a ConfigMap and a Secret,
+ * tier behind a Service and a front door (an Ingress, a Gateway API HTTPRoute, or both:
+ * lib/front-door.ts), its configuration as a ConfigMap and a Secret,
  * PostgreSQL as a StatefulSet (or an external database behind an ExternalName
  * Service), NetworkPolicies and PodDisruptionBudgets.
  *
@@ -19,8 +20,10 @@ import { ExternalDatabase, validateExternalName } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, validateLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
+import { FrontDoor, GatewaySettings, IngressSettings, renderFrontDoor } from './front-door';
+import { FrontDoorSource } from './front-door-controller';
 import {
-  AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
+  AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import { DEFAULT_REPLICATION_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
@@ -30,7 +33,9 @@ import {
   ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOwnNamespace,
   validatePostgresIdentifier, validateProductionImage,
 } from './prop-checks';
-import { WebIngress, WebIngressProps } from './web-ingress';
+import { WebGateway } from './web-gateway';
+import { WebHttpRoute } from './web-http-route';
+import { WebIngress } from './web-ingress';
 import { DEFAULT_WEB_IMAGE, WebTier, WebTierProps } from './web-tier';
 
 /**
@@ -45,11 +50,7 @@ export interface WebSettings extends Pick<WebTierProps,
   readonly title?: string;
 }
 
-/** Settings of the Ingress: the {@link WebIngressProps} an environment may set. */
-export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'host' | 'path' | 'tlsSecretName'> {
-  /** Render the Ingress. @default true */
-  readonly enabled?: boolean;
-}
+export type { ExistingGatewaySettings, GatewaySettings, IngressSettings } from './front-door';
 
 /**
  * Settings of the database. In-cluster mode takes the {@link PostgresDatabaseProps}
@@ -111,12 +112,21 @@ export interface CredentialsSettings {
 /** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
 export interface NetworkPolicySettings {
   /**
-   * Namespace of the ingress controller: only its pods may open the web port. Only with
-   * `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic
-   * from the nodes, so the web port is then open to any source.
-   * @default 'ingress-nginx' (kind's and minikube's ingress-nginx, and the local cluster's Traefik)
+   * Namespace of the controller serving the Ingress: its pods may open the web port, in place
+   * of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a
+   * NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then
+   * open to any source.
+   * @default - the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)
    */
   readonly ingressControllerNamespace?: string;
+  /**
+   * Every source that may open the web port, in place of the front-door controllers' presets:
+   * `{ "namespace": ..., "podLabels": {...} }` for a proxy in the cluster, `{ "cidrs": [...] }`
+   * for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with
+   * `web.serviceType: 'ClusterIP'`.
+   * @default - the proxies of ingress.controller and gateway.controller, for the front doors enabled
+   */
+  readonly webFrom?: FrontDoorSource[];
   /** Namespace of the cluster DNS pods. @default 'kube-system' */
   readonly dnsNamespace?: string;
   /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
@@ -141,6 +151,8 @@ export interface ReferenceArchitectureProps {
   readonly web?: WebSettings;
   /** @default - defaults of IngressSettings */
   readonly ingress?: IngressSettings;
+  /** @default - defaults of GatewaySettings (no Gateway API front door) */
+  readonly gateway?: GatewaySettings;
   /** @default - defaults of DatabaseSettings */
   readonly database?: DatabaseSettings;
   /** @default - out-of-band Secret 'guestbook-db-credentials' */
@@ -162,6 +174,10 @@ export class ReferenceArchitecture extends Chart {
   public readonly web: WebTier;
   /** Undefined with `ingress.enabled: false`. */
   public readonly ingress?: WebIngress;
+  /** The Gateway of the environment's own; undefined without `gateway.enabled` or with `gateway.existingGateway`. */
+  public readonly gateway?: WebGateway;
+  /** The HTTPRoute (and its HTTPS redirect); undefined without `gateway.enabled`. */
+  public readonly httpRoute?: WebHttpRoute;
   /** A PostgresDatabase in-cluster, an ExternalDatabase with `database.mode: external`. */
   public readonly database: PostgresDatabase | ExternalDatabase;
   /** Undefined without `database.backup` (or with an external database). */
@@ -183,7 +199,6 @@ export class ReferenceArchitecture extends Chart {
     // Each setting key is named once, in its Settings interface; the rest of a section is
     // handed to its construct as props (same names, same meaning, same defaults).
     const { logLevel, title: webTitle, ...webTierSettings } = web;
-    const { enabled: ingressEnabledSetting, ...webIngressSettings } = ingress;
     const { mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, ...postgresSettings } = db;
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
@@ -204,7 +219,6 @@ export class ReferenceArchitecture extends Chart {
     const sslMode = sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable');
     const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? APP_NAME, 'database');
     const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? APP_NAME, 'role');
-    const ingressEnabled = ingressEnabledSetting ?? true;
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
     if (props.credentials?.password !== undefined) validatePassword(`${id}: credentials.password`, props.credentials.password);
 
@@ -266,16 +280,15 @@ export class ReferenceArchitecture extends Chart {
       declareExternalSecret(webTier.deployment, db.tls!.secretName);
     }
 
-    if (ingressEnabled) {
-      this.ingress = new WebIngress(this, 'Ingress', { ...webIngressSettings, namespace, name: APP_NAME, backend: webTier, labels: shared('web') });
-    } else {
-      const [key, value] = Object.entries(webIngressSettings).find(([, v]) => v !== undefined) ?? [];
-      if (key !== undefined) {
-        throw new ValidationError(`${id}: ingress.${key}`, value, 'Only applies with ingress.enabled true (it is false): enable the Ingress or remove the setting.');
-      }
-    }
+    const frontDoor: FrontDoor = renderFrontDoor(this, {
+      id, namespace, name: APP_NAME, labels: shared('web'), web: webTier, serviceType: web.serviceType ?? 'ClusterIP',
+      ingress, gateway: props.gateway ?? {}, webFrom: props.networkPolicies?.webFrom, ingressControllerNamespace: props.networkPolicies?.ingressControllerNamespace,
+    });
+    this.ingress = frontDoor.ingress;
+    this.gateway = frontDoor.gateway;
+    this.httpRoute = frontDoor.httpRoute;
 
-    const peers = networkPolicyPeers(id, props.networkPolicies ?? {}, web.serviceType ?? 'ClusterIP');
+    const peers = networkPolicyPeers(id, props.networkPolicies ?? {}, frontDoor.webFrom);
     // Where the web pods may open database connections: the database pods, or the external addresses.
     let databasePeer: PostgresDatabase | Peer;
     if (mode === 'in-cluster') {
@@ -322,17 +335,9 @@ export class ReferenceArchitecture extends Chart {
   }
 }
 
-/** Who may reach the web port and where DNS queries may go, from the settings. */
-function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: string) {
+/** Where DNS queries may go, from the settings; who may reach the web port comes from the front door. */
+function networkPolicyPeers(id: string, np: NetworkPolicySettings, webIngressFrom: Peer) {
   const field = (key: string) => `${id}: networkPolicies.${key}`;
-  // A NodePort or LoadBalancer Service's traffic comes from the nodes.
-  let webIngressFrom = Peer.anyAddress();
-  if (serviceType === 'ClusterIP') {
-    webIngressFrom = Peer.namespace(validateDnsLabel(field('ingressControllerNamespace'), np.ingressControllerNamespace ?? DEFAULT_INGRESS_CONTROLLER_NAMESPACE));
-  } else if (np.ingressControllerNamespace !== undefined) {
-    throw new ValidationError(field('ingressControllerNamespace'), np.ingressControllerNamespace,
-      `Only applies with web.serviceType "ClusterIP" (it is "${serviceType}", whose traffic comes from the nodes, so the web port is open to any source). Remove it or use ClusterIP.`);
-  }
   if (np.dnsToAnyAddress) {
     for (const key of ['dnsNamespace', 'dnsPodLabels'] as const) {
       if (np[key] !== undefined) throw new ValidationError(field(key), np[key], 'Conflicts with dnsToAnyAddress: true. Remove one of them.');

@@ -52,8 +52,11 @@ export interface WebIngressProps extends LabelledProps {
    */
   readonly backend?: IWebBackend;
   /**
-   * IngressClass that serves it. `nginx` is what kind's and minikube's ingress-nginx setups register.
-   * @default 'nginx'
+   * IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the
+   * controller this project defaults to and proves on its clusters (ingress-nginx, whose class
+   * is `nginx`, was retired in March 2026); kind's cloud-provider-kind registers
+   * `cloud-provider-kind`. See docs/front-door.md.
+   * @default 'traefik'
    */
   readonly className?: string;
   /**
@@ -104,7 +107,7 @@ export class WebIngress extends Construct {
     const serviceName = validateDnsLabel(f('backend.serviceName'), backend.serviceName);
     const portName = validateDnsLabel(f('backend.servicePortName'), backend.servicePortName, 15);
     this.backend = { namespace, serviceName, servicePortName: portName };
-    const className = validateDnsSubdomain(f('className'), props.className ?? 'nginx');
+    const className = validateDnsSubdomain(f('className'), props.className ?? 'traefik');
     this.host = validateHostname(f('host'), props.host ?? 'refarch.localtest.me');
     const pathType = validateOneOf(f('pathType'), props.pathType ?? 'Prefix', ['Prefix', 'Exact', 'ImplementationSpecific'] as const);
     const path = validateIngressPath(f('path'), props.path ?? '/', pathType);

@@ -16,6 +16,7 @@
  * string must parse as a Kubernetes quantity ("512MB" is refused), and `format: int32`
  * integers must fit in 32 bits. Descriptions and `x-kubernetes-*` extensions are dropped.
  */
+import { isIP } from 'net';
 import { isQuantity } from '../plugins/refarch-policy/src/k8s/quantity';
 import { GVK, INT_OR_STRING, OpenApiV2, QUANTITY } from './schemas';
 
@@ -58,7 +59,10 @@ function strictSchema(node: any): any {
       out[key] = strictSchema(value);
     }
   }
-  if (out.properties && !('additionalProperties' in out)) out.additionalProperties = false;
+  // A CRD schema may keep unknown fields on purpose; the server then stores them as given.
+  if (out.properties && !('additionalProperties' in out) && node['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
+  // A CRD field marked nullable accepts null even when required.
+  if (node.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   // An enum that does not list null would refuse the null a nullable type allows.
   if (Array.isArray(out.enum) && Array.isArray(out.type) && out.type.includes('null') && !out.enum.includes(null)) {
     out.enum = [...out.enum, null];
@@ -94,4 +98,7 @@ export const KUBERNETES_FORMATS = {
   'quantity': { type: 'string' as const, validate: (s: string) => isQuantity(s) },
   'byte': { type: 'string' as const, validate: (s: string) => BASE64_RE.test(s) },
   'date-time': { type: 'string' as const, validate: (s: string) => DATE_TIME_RE.test(s) },
+  // Used by CRDs (the Gateway API's addresses).
+  'ipv4': { type: 'string' as const, validate: (s: string) => isIP(s) === 4 },
+  'ipv6': { type: 'string' as const, validate: (s: string) => isIP(s) === 6 },
 };

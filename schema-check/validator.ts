@@ -14,6 +14,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import { documentValue } from '../scripts/review/manifests';
+import { withCrds } from './crds';
 import { readOpenApi, servedByDefault, serverVersion, SCHEMAS_DIR, supportedMinors } from './schemas';
 import { definitionsByGvk, KUBERNETES_FORMATS, strictDefinitions } from './strict-schema';
 
@@ -57,12 +58,17 @@ export class KubernetesSchemaValidator {
   private readonly byGvk: Map<string, string>;
   private readonly served: Set<string> | undefined;
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** Kinds of vendored CRDs this minor's API server refuses to install, with its reason. */
+  private readonly refusedCrdKinds: Map<string, string>;
 
   private constructor(public readonly minor: string, schemasDir: string) {
-    const doc = readOpenApi(minor, schemasDir);
+    // The vendored CRDs (Gateway API) join the server's own definitions, as they do in the
+    // /openapi/v2 of a server that has them installed (schema-check/crds.ts).
+    const { doc, served, refused } = withCrds(readOpenApi(minor, schemasDir), servedByDefault(minor, schemasDir), minor);
+    this.refusedCrdKinds = refused;
     this.serverVersion = serverVersion(minor, schemasDir).gitVersion;
     this.byGvk = definitionsByGvk(doc);
-    this.served = servedByDefault(minor, schemasDir);
+    this.served = served;
     this.ajv = new Ajv({
       allErrors: true,
       strict: true,
@@ -98,6 +104,10 @@ export class KubernetesSchemaValidator {
     if (missing.length) return missing;
     const definition = this.byGvk.get(`${apiVersion} ${kind}`);
     if (!definition) {
+      const refused = this.refusedCrdKinds.get(`${apiVersion} ${kind}`);
+      if (refused !== undefined) {
+        return [{ pointer: '', message: `a Kubernetes ${this.minor} API server refuses the CRD of ${kind} (schemas/gateway-api install-results.json): ${/undeclared reference to '[^']*'/.exec(refused)?.[0] ?? refused.slice(0, 120)}` }];
+      }
       return [{ pointer: '', message: `the API server does not serve kind ${kind} in apiVersion ${apiVersion}${this.alternatives(kind as string)}` }];
     }
     const problems: Array<{ pointer: string; message: string }> = [];

@@ -4,7 +4,8 @@
 # and, for dist/*.yaml and every schema-check/fixtures/*.yaml, compares
 #   npm run check:schema -- --k8s 1.<minor> FILE                  (offline, committed schema)
 #   kubectl apply --dry-run=server --validate=strict -f FILE  (the real server)
-# ok-*.yaml and dist/ must be accepted by both, bad-*.yaml refused by both.
+# ok-*.yaml and dist/ must be accepted by both, bad-*.yaml refused by both. The server gets
+# the vendored Gateway API CRDs first (schemas/gateway-api/install.sh), as the validator has them.
 # Exit 0 when they agree on every file.
 #
 #   schemas/crosscheck.sh            # 1.27 and the cluster's minor
@@ -12,6 +13,8 @@
 set -euo pipefail
 SCRIPT=crosscheck
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=gateway-api/install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/gateway-api/install.sh"
 KUBECTL=${KUBECTL:-$CACHE/kubernetes-$K8S_VERSION/bin/kubectl}
 [ -x "$KUBECTL" ] || die "$KUBECTL is missing: build it with cluster/build.sh k8s"
 
@@ -26,7 +29,10 @@ check() { # MINOR
   start_etcd
   start_apiserver "$BIN"
   local k=("$KUBECTL" --server="https://127.0.0.1:$API_PORT" --token="$TOKEN" --insecure-skip-tls-verify)
-  for ns in $(cat dist/*.k8s.yaml | sed -n 's/^  namespace: //p' | sort -u); do "${k[@]}" create namespace "$ns" >/dev/null; done
+  local installed
+  installed=$(install_vendored_crds "1.$minor" "${k[@]}") || die "installing the Gateway API CRDs into 1.$minor failed"
+  log "$installed"
+  for ns in $(cat dist/*.k8s.yaml schema-check/fixtures/*.yaml | sed -n 's/^  namespace: //p' | sort -u); do "${k[@]}" create namespace "$ns" >/dev/null; done
   printf '%-48s %-7s %-10s %-8s %s\n' FILE EXPECT VALIDATOR SERVER "SERVER SAYS (refusals)"
   for f in "${files[@]}"; do
     case $(basename "$f") in bad-*) expect=refuse ;; *) expect=accept ;; esac

@@ -61,6 +61,11 @@ else
 fi
 kubeconfig=$(bash cluster/apiserver-only.sh kubeconfig "$minor")
 k=("$KUBECTL" --kubeconfig "$kubeconfig")
+# The Gateway API kinds (gateway.* settings) are validated with the vendored CRDs.
+# shellcheck source=gateway-api/install.sh
+. schemas/gateway-api/install.sh
+installed=$(install_vendored_crds "1.$minor" "${k[@]}") || die "installing the Gateway API CRDs into 1.$minor failed"
+log "$installed"
 
 # Namespaced objects are refused in a namespace that does not exist, dry run or not.
 for ns in $(sed -n "s/^  namespace: ['\"]\{0,1\}\([^'\"]*\)['\"]\{0,1\}$/\1/p" "${files[@]}" | sort -u); do

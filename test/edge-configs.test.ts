@@ -61,6 +61,9 @@ const SETTING_PATHS = [
   'credentials', 'credentials.secretName', 'credentials.password', 'credentials.replicationPassword',
   'database.replicas', 'database.replicationUser', 'database.backup', 'database.backup.schedule', 'database.backup.timeZone',
   'networkPolicies', 'networkPolicies.dnsPodLabels',
+  'ingress.controller', 'gateway', 'gateway.enabled', 'gateway.controller', 'gateway.className', 'gateway.host', 'gateway.path', 'gateway.pathMatch',
+  'gateway.tlsSecretName', 'gateway.httpPort', 'gateway.httpsPort', 'gateway.requestTimeout', 'gateway.backendRequestTimeout', 'gateway.existingGateway',
+  'gateway.existingGateway.namespace', 'gateway.existingGateway.sectionName', 'networkPolicies.webFrom',
 ];
 
 test.each(SETTING_PATHS)('%s of any JSON type is refused with a ValidationError or synthesizes, never crashes', (setting) => {

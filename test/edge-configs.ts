@@ -152,8 +152,39 @@ const ingress = fc.oneof(
     tlsSecretName: edge(['guestbook-tls', 'tls.example'], ['TLS']),
   }, { requiredKeys: [] }), weight: 8 },
   { arbitrary: fc.constant({ enabled: false }), weight: 2 },
-  { arbitrary: fc.constantFrom({ enabled: false, host: 'a.example.com' }, { enabled: 'no' }), weight: 1 },
+  { arbitrary: fc.constantFrom({ enabled: false, host: 'a.example.com' }, { enabled: 'no' }, { controller: 'envoy-gateway' }, { controller: 'cloud-provider-kind' }), weight: 1 },
 );
+
+/** The Gateway API front door: a Gateway of its own, a shared one, or none. */
+const gateway = fc.oneof(
+  { arbitrary: fc.record({
+    enabled: fc.constant(true),
+    controller: edge(['traefik', 'envoy-gateway'], ['haproxy']),
+    className: edge(['traefik', 'eg', 'example.com-gw'], ['Traefik']),
+    host,
+    path: edge(['/', '/api'], ['api']),
+    pathMatch: edge(['PathPrefix', 'Exact'], ['Prefix']),
+    tlsSecretName: edge(['guestbook-tls', 'tls.example'], ['TLS']),
+    httpPort: edge([80, 8000, 65535], [0, 70000, 8.5]),
+    requestTimeout: edge(['30s', '1m30s', '500ms', '0s'], ['30', '1d', '1.5s']),
+    backendRequestTimeout: edge(['10s'], ['1h', '10 s']),
+  }, { requiredKeys: ['enabled'] }), weight: 4 },
+  { arbitrary: fc.record({
+    enabled: fc.constant(true),
+    controller: edge(['envoy-gateway', 'traefik'], ['nginx']),
+    host,
+    existingGateway: fc.record({
+      namespace: edge(['gateways', 'infra.gw'], ['Gateways', '']),
+      name: edge(['shared', 'edge'], ['Shared']),
+      sectionName: edge(['https', 'web-1'], ['HTTPS', '']),
+    }, { requiredKeys: ['namespace', 'name'] }),
+  }, { requiredKeys: ['enabled', 'existingGateway'] }), weight: 2 },
+  { arbitrary: fc.constant({ enabled: false }), weight: 4 },
+);
+
+/** Who may open the web port, in place of the front-door controllers' presets. */
+const webFrom = edge<unknown>([[{ namespace: 'traefik' }], [{ cidrs: ['172.18.0.0/16', 'fc00:f853:ccd:e793::/64'] }], [{ namespace: 'gw', podLabels: { app: 'envoy' } }, { namespace: 'ingress-nginx' }]],
+  [[], [{ namespace: 'x', cidrs: ['10.0.0.0/8'] }], [{ cidrs: [] }], [{ podLabels: { a: 'b' } }], [{ namespace: 'Traefik' }]]);
 
 /** Production with what it asks for: registry+digest images, no password. */
 const production = fc.record({
@@ -182,6 +213,7 @@ export const edgeConfig: fc.Arbitrary<ReferenceArchitectureProps> = fc.oneof(
     production: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
     web,
     ingress,
+    gateway,
     database,
     credentials: fc.record({
       secretName: edge(['guestbook-db-credentials', 'db.creds'], ['DB creds']),
@@ -191,6 +223,7 @@ export const edgeConfig: fc.Arbitrary<ReferenceArchitectureProps> = fc.oneof(
     networkPolicies: optional(fc.record({
       dnsPodLabels: edge([{ 'k8s-app': 'kube-dns' }, { 'example.com/role': 'dns' }, { 'a.b/C_d.e': 'x' }, { [`${'p'.repeat(249)}.com/k`]: 'v' }, { ['k'.repeat(63)]: 'v' }],
         [{ 'a..b/c': 'x' }, { '/x': 'y' }, { 'a/b/c': 'd' }, { [`${'p'.repeat(250)}.com/k`]: 'v' }, { ['k'.repeat(64)]: 'v' }, { '-a': 'b' }, { 'Example.com/a': 'b' }]),
+      webFrom: optional(webFrom),
     })),
   }, { requiredKeys: [] }), fc.nat(9)).map(([config, dice]) => withReplicationPassword(config as any, dice)), weight: 6 },
   { arbitrary: production, weight: 1 },

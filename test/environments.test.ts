@@ -19,11 +19,17 @@ describe('dev', () => {
     expect(all(manifests, 'HorizontalPodAutoscaler')).toHaveLength(0);
   });
 
-  test('serves refarch.localtest.me over plain HTTP through ingress class nginx', () => {
+  test('serves refarch.localtest.me over plain HTTP through an Ingress of class traefik, admitting Traefik\'s pods only', () => {
     const ingress = find(manifests, 'Ingress', 'guestbook');
-    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.ingressClassName).toBe('traefik');
     expect(ingress.spec.rules[0].host).toBe('refarch.localtest.me');
     expect(ingress.spec.tls).toBeUndefined();
+    expect(all(manifests, 'Gateway')).toHaveLength(0);
+    expect(all(manifests, 'HTTPRoute')).toHaveLength(0);
+    expect(find(manifests, 'NetworkPolicy', 'allow-web-ingress').spec.ingress[0].from).toEqual([{
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } },
+    }]);
   });
 
   test('renders the dev-only default password unless DB_PASSWORD is set', () => {
@@ -49,9 +55,21 @@ describe('prod', () => {
     expect(find(manifests, 'Deployment', 'guestbook').spec.replicas).toBeUndefined();
   });
 
-  test('terminates TLS with a named Secret', () => {
-    const ingress = find(manifests, 'Ingress', 'guestbook');
-    expect(ingress.spec.tls).toEqual([{ hosts: ['guestbook.example.com'], secretName: 'guestbook-tls' }]);
+  test('is served through the Gateway API: TLS terminated at the Gateway\'s HTTPS listener with a named Secret, plain HTTP redirected; no Ingress', () => {
+    expect(all(manifests, 'Ingress')).toHaveLength(0);
+    const gateway = find(manifests, 'Gateway', 'guestbook');
+    expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(gateway.spec.listeners.find((l: any) => l.name === 'https')).toMatchObject({
+      protocol: 'HTTPS', hostname: 'guestbook.example.com', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'guestbook-tls' }] },
+      allowedRoutes: { namespaces: { from: 'Same' } },
+    });
+    const route = find(manifests, 'HTTPRoute', 'guestbook');
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'guestbook', sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual(['guestbook.example.com']);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ kind: 'Service', name: 'guestbook', port: 80 }]);
+    const redirect = find(manifests, 'HTTPRoute', 'guestbook-https-redirect');
+    expect(redirect.spec.parentRefs[0].sectionName).toBe('http');
+    expect(redirect.spec.rules[0].filters).toEqual([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }]);
   });
 
   test('renders no Secret at all, only references the out-of-band ones (credentials and the database TLS Secret)', () => {

@@ -2,10 +2,12 @@
  * imports/k8s.ts is what `npm run import` makes from the committed schema, offline, and
  * the constructs use it (not cdk8s-plus-27's copy of the L1 classes).
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { generateK8sImports, generatorVersions } from '../scripts/import-k8s';
-import { IMPORT_MINOR, schemaSha256, serverVersion } from '../schema-check/schemas';
+import { GATEWAY_API_GROUP, gatewayApiImportHeader, generateGatewayApiImports, generateK8sImports, generatorVersions } from '../scripts/import-k8s';
+import { crdFiles, gatewayApiDir, gatewayApiVersion } from '../schema-check/crds';
+import { IMPORT_MINOR, schemaSha256, serverVersion, supportedMinors } from '../schema-check/schemas';
 
 const root = path.resolve(__dirname, '..');
 const committed = fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8');
@@ -46,4 +48,41 @@ test('lib/ and main.ts use the generated L1 classes, not cdk8s-plus-27', () => {
   expect(offenders).toEqual([]);
   const users = files.filter((f) => fs.readFileSync(path.join(root, f), 'utf8').includes("from '../imports/k8s'"));
   expect(users.length).toBeGreaterThan(5);
+});
+
+test('the committed imports/gateway.networking.k8s.io.ts is what `npm run import` generates from the vendored Gateway API CRDs, offline (run it and commit if this fails)', async () => {
+  const gatewayFile = fs.readFileSync(path.join(root, 'imports', `${GATEWAY_API_GROUP}.ts`), 'utf8');
+  const https = require('https');
+  const http = require('http');
+  const spies = [jest.spyOn(https, 'get'), jest.spyOn(https, 'request'), jest.spyOn(http, 'get'), jest.spyOn(http, 'request')]
+    .map((spy) => spy.mockImplementation(() => { throw new Error('network access during import'); }));
+  let fresh: string;
+  try {
+    fresh = await generateGatewayApiImports();
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  expect(gatewayFile.split('\n').slice(0, 6).join('\n')).toBe(gatewayApiImportHeader().trimEnd());
+  expect(gatewayFile === fresh).toBe(true);
+  // The v1 classes of the standard channel, which lib/ uses.
+  for (const kind of ['Gateway', 'GatewayClass', 'HttpRoute', 'GrpcRoute', 'ReferenceGrant', 'BackendTlsPolicy', 'ListenerSet']) {
+    expect(gatewayFile).toMatch(new RegExp(`^export class ${kind} extends ApiObject \\{`, 'm'));
+  }
+  expect(gatewayFile).toContain("apiVersion: 'gateway.networking.k8s.io/v1'");
+});
+
+test('the vendored Gateway API CRDs are the pinned version\'s, unchanged (SHA256SUMS), with the module\'s licence', () => {
+  const dir = gatewayApiDir();
+  expect(path.basename(dir)).toBe(gatewayApiVersion());
+  const sums = fs.readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
+  expect(sums.map(([, f]) => f).sort()).toEqual(['LICENSE', ...[...crdFiles().keys()]].sort());
+  for (const [sum, file] of sums) expect({ file, sum: createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex') }).toEqual({ file, sum });
+  expect(fs.readFileSync(path.join(dir, 'LICENSE'), 'utf8')).toContain('Apache License');
+  for (const text of crdFiles().values()) {
+    expect(text).toContain(`gateway.networking.k8s.io/bundle-version: ${gatewayApiVersion()}`);
+    expect(text).toContain('gateway.networking.k8s.io/channel: standard');
+  }
+  // Which CRDs each captured minor accepts is recorded for every supported minor.
+  expect(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'install-results.json'), 'utf8')))).toEqual(supportedMinors());
 });

@@ -172,6 +172,11 @@ describe('the settings\' types are checked once, by the schema, before any const
     [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: '10.0.0.0/8' } }, 'setting "env.database.externalCidrs" must be a JSON list of strings; got "10.0.0.0/8" (string).'],
     [{ database: { backup: { keeep: 3 } } }, 'unknown setting "env.database.backup.keeep". Did you mean "env.database.backup.keep"?'],
     [{ networkPolicies: { dnsToAnyAddress: 'yes' } }, 'setting "env.networkPolicies.dnsToAnyAddress" must be a boolean: true or false; got "yes" (string).'],
+    [{ gateway: 'on' }, 'config/environments.ts: env.gateway: setting "env.gateway" must be an object with keys'],
+    [{ gateway: { enabled: 'yes' } }, 'setting "env.gateway.enabled" must be a boolean: true or false; got "yes" (string).'],
+    [{ ingress: { controller: 'nginx' } }, 'setting "env.ingress.controller" must be one of "traefik", "envoy-gateway", "cloud-provider-kind", "ingress-nginx"; got "nginx" (string).'],
+    [{ gateway: { enabled: true, existingGateway: 'shared' } }, 'setting "env.gateway.existingGateway" must be an object with keys'],
+    [{ networkPolicies: { webFrom: 'traefik' } }, 'setting "env.networkPolicies.webFrom" must be a JSON list of'],
   ])('%j', (props, message) => {
     expect(ofEnv(props)).toContain(message);
   });

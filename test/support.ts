@@ -74,6 +74,9 @@ const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: Re
   ['prod (external database)', 'prod', (p) => ({ ...p, database: { mode: 'external', externalHost: 'db.example.com', name: 'guestbook', user: 'guestbook' } })],
   ['dev (3 replicas, TLS, backups)', 'dev', fullDataTier],
   ['dev (NodePort, no ingress)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'NodePort', nodePort: 30080 }, ingress: { enabled: false } })],
+  ['dev (LoadBalancer, no front door)', 'dev', (p) => ({ ...p, web: { ...p.web, serviceType: 'LoadBalancer' }, ingress: { enabled: false } })],
+  ['dev (Ingress and Gateway API at once, as during a migration)', 'dev', (p) => ({ ...p, gateway: { enabled: true } })],
+  ['dev (HTTPRoute on a shared Gateway)', 'dev', (p) => ({ ...p, ingress: { enabled: false }, gateway: { enabled: true, existingGateway: { namespace: 'gateways', name: 'shared', sectionName: 'https' } } })],
 ];
 
 /**

@@ -11,6 +11,7 @@ KIND_DIR=$CLUSTER_DIR/kind
 KIND_BIN=$REFARCH_CACHE/kind-$KIND_VERSION/bin
 KUBEADM_BIN=$REFARCH_CACHE/kubeadm-$K8S_VERSION/bin
 METRICS_SERVER_BIN=$REFARCH_CACHE/metrics-server-$METRICS_SERVER_VERSION/bin
+METALLB_BIN=$REFARCH_CACHE/metallb-$METALLB_VERSION/bin
 KIND_CLUSTER=${REFARCH_KIND_CLUSTER:-refarch}
 # The node image is assembled here (node-image.sh), never pulled or built by `kind build`.
 KIND_NODE_IMAGE=refarch.local/kind-node:$K8S_VERSION
@@ -19,11 +20,15 @@ KIND_NODE_BASE_IMAGE=refarch.local/kind-node-base:bookworm
 # Network plan, all inside 198.18.0.0/15 and apart from the single-node cluster's addresses:
 #   pods 198.18.0.0/16 (a /24 per node), Services 198.19.0.0/18 (kube-dns 198.19.0.10),
 #   docker0 198.19.128.0/24, docker's address pools 198.19.192.0/18,
-#   the kind network 198.19.100.0/24 on bridge rfa-kind0 (nodes 198.19.100.2-4).
+#   the kind network 198.19.100.0/24 on bridge rfa-kind0 (nodes 198.19.100.2-4): docker
+#   hands out only 198.19.100.0/25 of it (KIND_IP_RANGE); 198.19.100.224/28 (KIND_LB_RANGE)
+#   is MetalLB's pool for LoadBalancer Services, announced on that layer-2 segment by ARP.
 KIND_NETWORK=kind
 KIND_BRIDGE=rfa-kind0
 KIND_SUBNET=198.19.100.0/24
 KIND_GATEWAY=198.19.100.1
+KIND_IP_RANGE=198.19.100.0/25
+KIND_LB_RANGE=198.19.100.224/28
 KIND_POD_SUBNET=198.18.0.0/16
 KIND_SERVICE_SUBNET=198.19.0.0/18
 DOCKER_BRIDGE=docker0

@@ -16,8 +16,11 @@
 # - Guard rules (mangle, before everything) drop any packet that would be forwarded
 #   between the docker bridges and any other interface, and any packet with a
 #   198.18.0.0/15 address leaving through a non-cluster interface.
+# - The `kind` network hands out addresses from its lower half only (--ip-range): the
+#   upper part holds MetalLB's pool for LoadBalancer Services (KIND_LB_RANGE).
 # - `check` fails on a MASQUERADE/SNAT rule that is not confined to the range, on a
-#   dockerd listener on a non-loopback address, and on a default route via a bridge.
+#   dockerd listener on a non-loopback address, on a default route via a bridge, and
+#   (with the cluster up) on a LoadBalancer address outside KIND_LB_RANGE.
 set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-docker}
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -78,13 +81,21 @@ start_docker() {
     wait_until "dockerd socket" 60 docker_ info || { tail -20 "$LOG_DIR/dockerd.log"; die "dockerd did not start"; }
     info "dockerd $(docker_ version -f '{{.Server.Version}}') up (pid $(cat "$DOCKER_RUN/dockerd.pid")), runtime $(docker_ info -f '{{.DefaultRuntime}}')"
   fi
+  # A network of an earlier version (without the ip-range) is recreated while nothing uses it.
+  if docker_ network inspect "$KIND_NETWORK" >/dev/null 2>&1 &&
+    [ "$(docker_ network inspect "$KIND_NETWORK" -f '{{(index .IPAM.Config 0).IPRange}}')" != "$KIND_IP_RANGE" ]; then
+    [ "$(docker_ network inspect "$KIND_NETWORK" -f '{{len .Containers}}')" = 0 ] ||
+      die "network $KIND_NETWORK lacks --ip-range $KIND_IP_RANGE and has containers: delete the cluster first (cluster/kind/down.sh)"
+    docker_ network rm "$KIND_NETWORK" >/dev/null
+    info "network $KIND_NETWORK removed to recreate it with --ip-range $KIND_IP_RANGE"
+  fi
   if ! docker_ network inspect "$KIND_NETWORK" >/dev/null 2>&1; then
-    docker_ network create --driver bridge --subnet "$KIND_SUBNET" --gateway "$KIND_GATEWAY" \
+    docker_ network create --driver bridge --subnet "$KIND_SUBNET" --ip-range "$KIND_IP_RANGE" --gateway "$KIND_GATEWAY" \
       -o com.docker.network.bridge.name="$KIND_BRIDGE" \
       -o com.docker.network.bridge.enable_ip_masquerade=false \
       -o com.docker.network.bridge.host_binding_ipv4=127.0.0.1 \
       -o com.docker.network.driver.mtu=1500 "$KIND_NETWORK" >/dev/null
-    info "network $KIND_NETWORK created: $KIND_SUBNET on $KIND_BRIDGE, masquerade off"
+    info "network $KIND_NETWORK created: $KIND_SUBNET on $KIND_BRIDGE (containers from $KIND_IP_RANGE), masquerade off"
   fi
   [ "$(docker_ network inspect "$KIND_NETWORK" -f '{{index .Options "com.docker.network.bridge.enable_ip_masquerade"}}')" = false ] ||
     die "network $KIND_NETWORK exists with masquerade on; remove it (docker network rm $KIND_NETWORK)"
@@ -116,6 +127,26 @@ check_docker() {
   done < <(ss -H -ltnup 2>/dev/null)
   [ -z "$bad" ] || { printf '%s' "$bad"; die "docker listeners on non-loopback addresses"; }
   info "no NAT to the outside, bridges carry only 198.18.0.0/15 routes, docker listens only on 127.0.0.1"
+  # 4) with the cluster up: every LoadBalancer address is MetalLB's, from KIND_LB_RANGE (inside
+  #    the kind network, so it is announced on rfa-kind0 only), and the pool is that range
+  if [ -f "$KUBECONFIG_FILE" ] && kc get --raw /readyz >/dev/null 2>&1; then
+    local ip pools n=0
+    pools=$(kc get ipaddresspools.metallb.io -A -o jsonpath='{range .items[*]}{.spec.addresses[*]}{"\n"}{end}' 2>/dev/null || true)
+    [ -z "$pools" ] || [ "$pools" = "$KIND_LB_RANGE" ] || die "MetalLB pools $(echo "$pools" | tr '\n' ' ')differ from $KIND_LB_RANGE"
+    for ip in $(kc get services -A -o jsonpath='{range .items[*]}{.status.loadBalancer.ingress[*].ip}{" "}{end}'); do
+      ip_in_cidr "$ip" "$KIND_LB_RANGE" || die "LoadBalancer address $ip is outside $KIND_LB_RANGE"
+      n=$((n + 1))
+    done
+    info "LoadBalancer addresses: $n, all in $KIND_LB_RANGE${pools:+ (MetalLB pool $pools)}"
+  fi
+}
+
+# ip_in_cidr IP CIDR (IPv4)
+ip_in_cidr() {
+  local ip=$1 net=${2%/*} bits=${2#*/} a b c d x y
+  IFS=. read -r a b c d <<<"$ip"; x=$(((a << 24) + (b << 16) + (c << 8) + d))
+  IFS=. read -r a b c d <<<"$net"; y=$(((a << 24) + (b << 16) + (c << 8) + d))
+  [ $(((x ^ y) >> (32 - bits))) = 0 ]
 }
 
 stop_docker() {

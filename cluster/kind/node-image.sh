@@ -82,9 +82,11 @@ build_base() {
 add_bin() {
   local root=$1 f lib; shift
   for f; do
-    install -D -m 0755 "$(readlink -f "$f")" "$root$f"
+    # die, not a failed install: the image would be cached without the file
+    [ -e "$f" ] || die "add_bin: $f is missing on this machine (its Debian package is not installed?)"
+    install -D -m 0755 "$(readlink -f "$f")" "$root$f" || die "add_bin: copying $f failed"
     for lib in $(ldd "$f" 2>/dev/null | awk '/\// {print ($3 ~ /^\//) ? $3 : $1}'); do
-      [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+      [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib" || die "add_bin: copying $lib failed"
     done
   done
 }
@@ -127,6 +129,9 @@ b_proxy() { cp_k8s_bin "$1" kube-proxy; add_iptables "$1"; }
 b_etcd() { add_bin "$1" "$ETCD_BIN/etcd" "$ETCD_BIN/etcdctl"; mkdir -p "$1/usr/local/bin"; mv "$1$ETCD_BIN"/* "$1/usr/local/bin/"; rm -rf "${1:?}/var"; mkdir -p "$1/var/lib/etcd"; }
 b_kube_router() { add_bin "$1" "$KUBE_ROUTER_BIN/kube-router"; mkdir -p "$1/usr/local/bin"; mv "$1$KUBE_ROUTER_BIN/kube-router" "$1/usr/local/bin/"; rm -rf "${1:?}/var"; add_iptables "$1"; add_bin "$1" /usr/sbin/ip /usr/bin/nsenter; }
 b_metrics_server() { install -D -m 0755 "$METRICS_SERVER_BIN/metrics-server" "$1/metrics-server"; }
+# MetalLB's images hold just the binary at the path its release images use.
+b_metallb_controller() { install -D -m 0755 "$METALLB_BIN/controller" "$1/controller"; }
+b_metallb_speaker() { install -D -m 0755 "$METALLB_BIN/speaker" "$1/speaker"; }
 
 # The images kubeadm expects (`kubeadm config images list`), under its names, plus
 # the add-on images; prints "REF TAR" lines.
@@ -146,6 +151,8 @@ control_plane_images() {
   done
   echo "$KUBE_ROUTER_IMAGE $(IMAGE_ENTRY='["/usr/local/bin/kube-router"]' component_image kube-router "$KUBE_ROUTER_IMAGE" "$(sha256sum <"$KUBE_ROUTER_BIN/kube-router")" b_kube_router)"
   echo "$METRICS_SERVER_IMAGE $(IMAGE_USER=65532:65532 IMAGE_ENTRY='["/metrics-server"]' component_image metrics-server "$METRICS_SERVER_IMAGE" "$(sha256sum <"$METRICS_SERVER_BIN/metrics-server")" b_metrics_server)"
+  echo "$METALLB_CONTROLLER_IMAGE $(IMAGE_USER=65534:65534 IMAGE_ENTRY='["/controller"]' component_image metallb-controller "$METALLB_CONTROLLER_IMAGE" "$(sha256sum <"$METALLB_BIN/controller")" b_metallb_controller)"
+  echo "$METALLB_SPEAKER_IMAGE $(IMAGE_ENTRY='["/speaker"]' component_image metallb-speaker "$METALLB_SPEAKER_IMAGE" "$(sha256sum <"$METALLB_BIN/speaker")" b_metallb_speaker)"
 }
 
 # The node image: base + kind's files + Kubernetes binaries + preloaded images.

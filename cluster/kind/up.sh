@@ -2,8 +2,10 @@
 # Creates the multi-node kind cluster: one control plane and two workers (docs/kind-cluster.yaml)
 # made by the real `kind` CLI (v0.33.0, built from its Go module) from a node image assembled
 # here (node-image.sh), with kube-router (routing + NetworkPolicy), CoreDNS, local-path
-# (StorageClass standard), Traefik serving IngressClass nginx on 127.0.0.1:80/443 and
-# metrics-server. The app images are loaded with `kind load` like the README's walkthrough.
+# (StorageClass standard), the Gateway API CRDs, Traefik serving IngressClass and GatewayClass
+# traefik on 127.0.0.1:80/443, MetalLB (addresses for LoadBalancer Services, layer 2 on the
+# kind network) and metrics-server. The app images are loaded with `kind load` like the
+# README's walkthrough.
 # Idempotent: on a running cluster it only checks it. Env: REFARCH_KEEP_ON_FAILURE=1,
 # REFARCH_LOCK_WAIT (seconds to wait for the cluster lock, default 600).
 set -euo pipefail
@@ -54,8 +56,8 @@ take_lock() {
 }
 
 build() {
-  step "binaries (cluster/build.sh k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server; cached after the first run)"
-  T0=$T0 bash "$CLUSTER_DIR/build.sh" k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server | sed -u 's/^/    /'
+  step "binaries (cluster/build.sh k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server metallb; cached after the first run)"
+  T0=$T0 bash "$CLUSTER_DIR/build.sh" k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server metallb | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/build.sh failed"
 }
 
@@ -102,13 +104,40 @@ create_cluster() {
 }
 
 apply_addons() {
-  step "add-ons: CoreDNS (no upstream), Traefik (IngressClass nginx, ingress-nginx labels), metrics-server"
+  step "Gateway API CRDs $GATEWAY_API_VERSION (standard channel, from schemas/gateway-api/)"
+  install_gateway_api_crds kc
+  step "add-ons: CoreDNS (no upstream), Traefik (IngressClass and GatewayClass traefik), metrics-server"
   sed -e "s#@@DNS_SERVICE_IP@@#$(kind_dns_ip)#g" -e "s#@@CLUSTER_DOMAIN@@#$CLUSTER_DOMAIN#g" \
     -e "s#@@COREDNS_IMAGE@@#$COREDNS_IMAGE#g" -e "s#@@TRAEFIK_IMAGE@@#$TRAEFIK_IMAGE#g" \
     -e "s#@@METRICS_SERVER_IMAGE@@#$METRICS_SERVER_IMAGE#g" "$KIND_DIR/addons.yaml" >"$STATE/addons.yaml"
   kc_apply_retrying "$STATE/addons.yaml" "$STATE/addons-apply.log"
 }
 kind_dns_ip() { echo "${KIND_SERVICE_SUBNET%.*/*}.10"; }
+
+# MetalLB from its module (config/manifests/metallb-native.yaml of the version go/metallb
+# pins, as build.sh built it), with the images built here, then its pool (metallb.yaml).
+apply_metallb() {
+  step "MetalLB $METALLB_VERSION (layer 2): LoadBalancer addresses from $KIND_LB_RANGE on $KIND_BRIDGE"
+  local dir
+  dir=$(cd "$CLUSTER_DIR/go/metallb" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' go.universe.tf/metallb) ||
+    die "go.universe.tf/metallb is not in the module cache (cluster/build.sh metallb)"
+  sed -e "s#quay.io/metallb/controller:$METALLB_VERSION#$METALLB_CONTROLLER_IMAGE#" \
+    -e "s#quay.io/metallb/speaker:$METALLB_VERSION#$METALLB_SPEAKER_IMAGE#" "$dir/config/manifests/metallb-native.yaml" >"$STATE/metallb-native.yaml"
+  ! grep -n 'image: quay.io' "$STATE/metallb-native.yaml" || die "metallb-native.yaml names an image not built here"
+  kc_apply_retrying "$STATE/metallb-native.yaml" "$STATE/metallb-apply.log"
+}
+# The pool goes through MetalLB's admission webhook, which answers once the controller is
+# ready and its certificate is in place.
+metallb_pool() {
+  sed "s#@@KIND_LB_RANGE@@#$KIND_LB_RANGE#" "$KIND_DIR/metallb.yaml" >"$STATE/metallb.yaml"
+  local i ok=0
+  for i in $(seq 1 30); do
+    if kc apply --server-side --force-conflicts -f "$STATE/metallb.yaml" >"$STATE/metallb-pool.log" 2>&1; then ok=1; break; fi
+    sleep 2
+  done
+  [ "$ok" = 1 ] || { cat "$STATE/metallb-pool.log"; die "MetalLB's pool was not accepted within 60 s"; }
+  info "pool $KIND_LB_RANGE, layer-2 advertisement on the kind network"
+}
 
 # docker_load_oci TAR: loads one of cluster/images.sh's OCI tarballs into dockerd. The
 # tarball gets a docker-archive manifest.json beside its OCI index, so `docker load`
@@ -177,14 +206,15 @@ ingress_answers() {
   [ "$code" = 404 ]
 }
 top_works() { kc top nodes >/dev/null 2>&1; }
+gatewayclass_accepted() { [ "$(kc get gatewayclass traefik -o jsonpath='{.status.conditions[?(@.type=="Accepted")].status}')" = True ]; }
 
 wait_ready() {
-  step "waiting for 3 nodes Ready, kube-router, CoreDNS, local-path, ingress, metrics-server"
+  step "waiting for 3 nodes Ready, kube-router, CoreDNS, local-path, Traefik (Ingress and Gateway API), MetalLB, metrics-server"
   wait_until "3 nodes Ready" 240 node_ready_all || die "not every node is Ready"
   info "nodes: $(kc get nodes --no-headers | awk '{printf "%s(%s) ", $1, $2}')"
   kc -n kube-system rollout status daemonset/kube-router --timeout=180s >/dev/null || die "kube-router is not ready"
   local d
-  for d in kube-system/coredns local-path-storage/local-path-provisioner ingress-nginx/ingress-nginx-controller kube-system/metrics-server; do
+  for d in kube-system/coredns local-path-storage/local-path-provisioner traefik/traefik metallb-system/controller kube-system/metrics-server; do
     kc -n "${d%/*}" rollout status "deployment/${d#*/}" --timeout=180s >/dev/null || die "deployment $d is not ready"
     info "deployment $d ready"
   done
@@ -194,6 +224,11 @@ wait_ready() {
   info "default StorageClass: standard (rancher.io/local-path)"
   wait_until "ingress controller on 127.0.0.1:80" 90 ingress_answers || die "the ingress controller does not answer on 127.0.0.1:80"
   info "ingress controller answers on http://127.0.0.1:80 (and https://127.0.0.1:443)"
+  wait_until "GatewayClass traefik Accepted" 60 gatewayclass_accepted || die "Traefik did not accept the GatewayClass traefik"
+  info "GatewayClass traefik accepted by $(kc get gatewayclass traefik -o jsonpath='{.spec.controllerName}')"
+  kc -n metallb-system rollout status daemonset/speaker --timeout=180s >/dev/null || die "MetalLB's speaker is not ready"
+  metallb_pool
+  info "MetalLB speaker on every node"
   wait_until "kubectl top nodes (metrics-server)" 120 top_works || die "kubectl top nodes does not work"
   kc top nodes | sed -u 's/^/    /'
 }
@@ -207,12 +242,18 @@ label_check() {
 
 echo "[kind-up] multi-node kind cluster (Kubernetes $K8S_VERSION, kind $KIND_VERSION). First run: builds and the node image (minutes); later ~2 min."
 take_lock
+# What the node image and app images are assembled from on the host (the single-node
+# cluster's packages: debootstrap, ipset, busybox-static, gcc, ...); on a fresh machine
+# nothing else installs them before node-image.sh copies them.
+step "Debian packages for the node and app images"
+ensure_apt_packages
 build
 bash "$KIND_DIR/docker.sh" start | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "dockerd did not start"
 step "node image $KIND_NODE_IMAGE (cluster/kind/node-image.sh; cached by content)"
 T0=$T0 bash "$KIND_DIR/node-image.sh" | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "node-image.sh failed"
 create_cluster
 apply_addons
+apply_metallb
 load_images
 wait_ready
 label_check

@@ -54,8 +54,8 @@ export class PlusInteropChart extends Chart {
     this.web = new WebTier(this, 'Web', { namespace, name: 'guestbook', config, secretEnv: { DB_PASSWORD: 'password' } });
     const db = new PostgresDatabase(this, 'Database', { namespace, name: 'postgres', config });
     const policies = new NetworkPolicies(this, 'NetworkPolicies', { namespace });
-    // Only the ingress controller from outside; the worker is let in by the kplus policies below.
-    policies.allow(Peer.namespace('ingress-nginx'), this.web, this.web.ports.http, { name: 'web' });
+    // Only the front door's proxy (Traefik's namespace) from outside; the worker is let in by the kplus policies below.
+    policies.allow(Peer.namespace('traefik'), this.web, this.web.ports.http, { name: 'web' });
     policies.allow(this.web, db, db.ports.postgresql, { name: 'web-to-database' });
 
     // A kplus worker reading the architecture's ConfigMap and Secret by name.
@@ -118,7 +118,7 @@ export class PlusInteropChart extends Chart {
     // A kplus Ingress and HPA on the WebTier, through the adapters.
     const ingress = new kplus.Ingress(this, 'Ingress', {
       metadata: { name: 'guestbook', namespace, annotations: {} },
-      className: 'nginx',
+      className: 'traefik',
     });
     ingress.addHostRule(props.host ?? 'guestbook.example.com', '/', webTierBackend(this.web), kplus.HttpIngressPathType.PREFIX);
 

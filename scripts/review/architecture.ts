@@ -1,7 +1,7 @@
 /**
  * The architecture graphs of a set of synthesized objects, as Graphviz DOT, in two views:
- * - traffic: the request path (Ingress -> Service -> pods -> the database's Service ->
- *   its pods), storage (StatefulSet -> its claim templates), the connections
+ * - traffic: the request path (Ingress -> Service -> pods, Gateway -> HTTPRoute -> Service
+ *   -> pods, then the database's Service -> its pods), storage (StatefulSet -> its claim templates), the connections
  *   NetworkPolicies allow, and PDB/HPA/replicas written onto the workload they govern. A
  *   policy that applies to every pod of a namespace (DNS) is a line under the namespace's
  *   name, not an arrow from every workload.
@@ -18,10 +18,10 @@ type Obj = K8sObject & Record<string, any>;
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 /** Kinds drawn by their relations (as nodes, edges or rows); every other kind is listed in the namespace's "other objects" box so nothing is hidden. */
-const DRAWN_KINDS = new Set([...WORKLOAD_KINDS, 'Namespace', 'Service', 'Ingress', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceAccount']);
+const DRAWN_KINDS = new Set([...WORKLOAD_KINDS, 'Namespace', 'Service', 'Ingress', 'Gateway', 'HTTPRoute', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceAccount']);
 
 const COLORS: Record<string, string> = {
-  Ingress: '#d6eaf8', Service: '#d5f5e3', workload: '#fdebd0', ConfigMap: '#f2f3f4', Secret: '#fadbd8',
+  Ingress: '#d6eaf8', Gateway: '#d6eaf8', HTTPRoute: '#ebf5fb', Service: '#d5f5e3', workload: '#fdebd0', ConfigMap: '#f2f3f4', Secret: '#fadbd8',
   PersistentVolumeClaim: '#e8daef', ServiceAccount: '#fcf3cf', external: '#ffffff', other: '#ffffff',
 };
 const TRAFFIC = '#2c3e50';
@@ -244,6 +244,38 @@ export function architectureDot(objects: readonly K8sObject[], title: string, vi
         const id = s ? nodeId(s) : `Service/${i.metadata.namespace}/${svc.name}`;
         if (!s) addNode(id, i.metadata.namespace, htmlLabel(`Service ${svc.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
         addEdge(nodeId(i), id, 'traffic', `${p} → :${svc.port?.name ?? svc.port?.number}`);
+      }
+    }
+
+    // Gateways (listeners) -> HTTPRoutes (hostnames, rules) -> Services (path onto the edge).
+    for (const g of byKind('Gateway')) {
+      addNode(nodeId(g), g.metadata.namespace, htmlLabel(`Gateway ${g.metadata.name}`, [
+        ...(g.spec?.listeners ?? []).map((l: any) => `${l.name}: ${String(l.protocol).toLowerCase()}://${l.hostname ?? '*'}:${l.port}${l.tls?.certificateRefs ? ` (${l.tls.certificateRefs.map((c: any) => c.name).join(', ')})` : ''}`),
+        `class ${g.spec?.gatewayClassName}`,
+      ]), COLORS.Gateway);
+    }
+    for (const r of byKind('HTTPRoute')) {
+      const ns = r.metadata.namespace;
+      const redirects = (r.spec?.rules ?? []).flatMap((rule: any) => (rule.filters ?? []).filter((f: any) => f.type === 'RequestRedirect'));
+      addNode(nodeId(r), ns, htmlLabel(`HTTPRoute ${r.metadata.name}`, [
+        ...(r.spec?.hostnames ?? ['*']),
+        ...redirects.map((f: any) => `redirect to ${f.requestRedirect?.scheme ?? 'same scheme'}${f.requestRedirect?.statusCode ? ` (${f.requestRedirect.statusCode})` : ''}`),
+      ]), COLORS.HTTPRoute);
+      for (const p of r.spec?.parentRefs ?? []) {
+        const g = find('Gateway', p.namespace ?? ns, p.name);
+        const id = g ? nodeId(g) : `Gateway/${p.namespace ?? ns}/${p.name}`;
+        if (!g) addNode(id, p.namespace ?? ns, htmlLabel(`Gateway ${p.name}`, ['not in the manifests']), COLORS.Gateway, 'style="rounded,filled,dashed"');
+        addEdge(id, nodeId(r), 'traffic', p.sectionName ?? 'all listeners');
+      }
+      for (const rule of r.spec?.rules ?? []) {
+        for (const b of rule.backendRefs ?? []) {
+          if ((b.kind ?? 'Service') !== 'Service') continue;
+          const s = find('Service', b.namespace ?? ns, b.name);
+          const id = s ? nodeId(s) : `Service/${b.namespace ?? ns}/${b.name}`;
+          if (!s) addNode(id, b.namespace ?? ns, htmlLabel(`Service ${b.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
+          const path = rule.matches?.[0]?.path;
+          addEdge(nodeId(r), id, 'traffic', `${path ? `${path.value}${path.type === 'Exact' ? ' (exact)' : ''}` : '/'} → :${b.port}`);
+        }
       }
     }
 

@@ -61,12 +61,13 @@ describe('ReferenceArchitecture', () => {
     });
     const ns = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
     const dnsPorts = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
+    const traefik = { ...ns('traefik'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } };
     expect(peers(synth())).toEqual({
-      web: [{ from: [ns('ingress-nginx')], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      web: [{ from: [traefik], ports: [{ protocol: 'TCP', port: 8080 }] }],
       dns: [{ to: [{ ...ns('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: dnsPorts }],
     });
-    expect(peers(synth({ networkPolicies: { ingressControllerNamespace: 'traefik', dnsNamespace: 'dns', dnsPodLabels: { app: 'resolver' } } }))).toEqual({
-      web: [{ from: [ns('traefik')], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    expect(peers(synth({ networkPolicies: { ingressControllerNamespace: 'ingress', dnsNamespace: 'dns', dnsPodLabels: { app: 'resolver' } } }))).toEqual({
+      web: [{ from: [ns('ingress')], ports: [{ protocol: 'TCP', port: 8080 }] }],
       dns: [{ to: [{ ...ns('dns'), podSelector: { matchLabels: { app: 'resolver' } } }], ports: dnsPorts }],
     });
     expect(peers(synth({ networkPolicies: { dnsToAnyAddress: true } })).dns).toEqual([{ ports: dnsPorts }]);
@@ -109,8 +110,9 @@ describe('ReferenceArchitecture', () => {
     expect(find(synth({ database: { mode: 'external', externalHost: 'db.example.com' } }), 'ConfigMap').data.DB_SSLMODE).toBe('require');
   });
 
-  test('ingress can be turned off', () => {
-    expect(all(synth({ ingress: { enabled: false } }), 'Ingress')).toHaveLength(0);
+  test('ingress can be turned off (for the Gateway API, or with a NodePort or LoadBalancer Service)', () => {
+    expect(all(synth({ ingress: { enabled: false }, gateway: { enabled: true } }), 'Ingress')).toHaveLength(0);
+    expect(all(synth({ ingress: { enabled: false }, web: { serviceType: 'NodePort' } }), 'Ingress')).toHaveLength(0);
   });
 
   test.each([

@@ -3,10 +3,10 @@ import { WebTier } from '../../lib/web-tier';
 import { find, synthIn } from '../support';
 
 describe('WebIngress', () => {
-  test('defaults: class nginx, refarch.localtest.me, / Prefix to service web port http, no TLS', () => {
+  test('defaults: class traefik, refarch.localtest.me, / Prefix to service web port http, no TLS', () => {
     const ing = find(synthIn((c) => new WebIngress(c, 'ing')), 'Ingress', 'web');
     expect(ing.spec).toEqual({
-      ingressClassName: 'nginx',
+      ingressClassName: 'traefik',
       rules: [{ host: 'refarch.localtest.me', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } }],
     });
   });
@@ -19,11 +19,11 @@ describe('WebIngress', () => {
 
   test('class, host, path, a Service made elsewhere and TLS are applied', () => {
     const ing = find(synthIn((c) => new WebIngress(c, 'ing', {
-      name: 'shop', namespace: 'shop', className: 'traefik', host: 'shop.example.com', path: '/api', pathType: 'Exact',
+      name: 'shop', namespace: 'shop', className: 'cloud-provider-kind', host: 'shop.example.com', path: '/api', pathType: 'Exact',
       backend: WebBackend.fromServiceName('shop-web', 'web'), tlsSecretName: 'shop-tls',
     })), 'Ingress', 'shop');
     expect(ing.metadata.namespace).toBe('shop');
-    expect(ing.spec.ingressClassName).toBe('traefik');
+    expect(ing.spec.ingressClassName).toBe('cloud-provider-kind');
     expect(ing.spec.tls).toEqual([{ hosts: ['shop.example.com'], secretName: 'shop-tls' }]);
     expect(ing.spec.rules[0]).toEqual({ host: 'shop.example.com', http: { paths: [{ path: '/api', pathType: 'Exact', backend: { service: { name: 'shop-web', port: { name: 'web' } } } }] } });
   });

@@ -18,6 +18,9 @@
  * (served-apis.json) get a file: kubeconform then refuses an alpha apiVersion the way the
  * server would ("could not find schema").
  *
+ * The Gateway API kinds come from the CRDs vendored in schemas/gateway-api/ (see
+ * schema-check/crds.ts), for the minors whose API server accepts them.
+ *
  * Usage: node --import tsx tools/linters/kubeconform-schemas.ts --out DIR
  * Prints the folder holding the v1.NN.P-standalone-strict/ folders (generated if missing).
  */
@@ -26,6 +29,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { apiVersionOf, GVK, OpenApiV2, openApiPath, readOpenApi, SCHEMAS_DIR, servedByDefault, serverVersion, supportedMinors } from '../../schema-check/schemas';
+import { crdFiles, gatewayApiDir, withCrds } from '../../schema-check/crds';
 import { strictDefinitions } from '../../schema-check/strict-schema';
 import { writeFile } from '../../scripts/safe-write';
 
@@ -127,7 +131,11 @@ function inline(node: any, defs: Record<string, any>, stack: string[], local: Re
 /** Content key: the captured documents of every minor and the code that converts them. */
 export function contentKey(minors: string[], dir: string = SCHEMAS_DIR): string {
   const h = createHash('sha256');
-  for (const file of [__filename, require.resolve('../../schema-check/strict-schema')]) h.update(fs.readFileSync(file));
+  for (const file of [__filename, require.resolve('../../schema-check/strict-schema'), require.resolve('../../schema-check/crds')]) h.update(fs.readFileSync(file));
+  // The vendored CRDs (Gateway API) and which minors accept them.
+  for (const [name, text] of crdFiles()) h.update(`\0${name}\0`).update(text);
+  const results = path.join(gatewayApiDir(), 'install-results.json');
+  if (fs.existsSync(results)) h.update(fs.readFileSync(results));
   for (const minor of minors) {
     h.update(`\0${minor}\0`).update(fs.readFileSync(openApiPath(minor, dir)));
     h.update(fs.readFileSync(path.join(dir, `v${minor}`, 'version.json')));
@@ -152,7 +160,9 @@ export function ensureSchemas(out: string, dir: string = SCHEMAS_DIR): string {
       // kubeconform takes a full version (-kubernetes-version 1.27.16), hence the patch level.
       const folder = path.join(tmp, `${serverVersion(minor, dir).gitVersion}-standalone-strict`);
       fs.mkdirSync(folder);
-      for (const [file, schema] of standaloneSchemas(readOpenApi(minor, dir), servedByDefault(minor, dir))) {
+      // With the vendored CRDs this minor accepts, as a server with them installed serves them.
+      const { doc, served } = withCrds(readOpenApi(minor, dir), servedByDefault(minor, dir), minor);
+      for (const [file, schema] of standaloneSchemas(doc, served)) {
         writeFile(path.join(folder, file), JSON.stringify(schema));
       }
     }

@@ -38,7 +38,7 @@ const { matchesLabels } = require('./k8s/selector');
 
 /** Kinds without a namespace (reported with namespace ''). */
 const CLUSTER_SCOPED_KINDS = new Set(['Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'CSIDriver', 'APIService',
+  'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'GatewayClass', 'RuntimeClass', 'CSIDriver', 'APIService',
   'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 /** Kinds whose pods come from `spec.template`. */
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);

@@ -8,6 +8,8 @@ module.exports = {
   "container-probes": require("./rules/container-probes"),
   "container-resources": require("./rules/container-resources"),
   "hpa-target": require("./rules/hpa-target"),
+  "httproute-backend": require("./rules/httproute-backend"),
+  "httproute-parent": require("./rules/httproute-parent"),
   "image-tag": require("./rules/image-tag"),
   "ingress-backend": require("./rules/ingress-backend"),
   "network-policy": require("./rules/network-policy"),

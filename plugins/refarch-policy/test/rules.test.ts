@@ -65,6 +65,17 @@ function base(): Objects {
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db-headless', namespace: NS }, spec: { clusterIP: 'None', selector: dbLabels, ports: [{ name: 'postgresql', port: 5432, targetPort: 'postgresql' }] } },
     { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: NS }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: NS },
+      spec: { gatewayClassName: 'traefik', listeners: [{ name: 'http', protocol: 'HTTP', port: 8000, hostname: 'shop.example.com', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: NS },
+      spec: {
+        parentRefs: [{ name: 'web', sectionName: 'http' }], hostnames: ['shop.example.com'],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80 }] }],
+      },
+    },
   ];
 }
 
@@ -271,6 +282,50 @@ const CASES: Record<string, RuleCases> = {
       { what: 'a default backend with a missing port number', bad: (o) => { find(o, 'Ingress', 'web').spec.defaultBackend = { service: { name: 'web', port: { number: 8080 } } }; }, at: ['Ingress/web', 'spec.defaultBackend.service.port'] },
     ],
     good: [['a port number', (o) => { find(o, 'Ingress', 'web').spec.rules[0].http.paths[0].backend.service.port = { number: 80 }; }]],
+  },
+  'httproute-backend': {
+    bad: [
+      { what: 'a missing Service', bad: (o) => { find(o, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0].name = 'api'; }, at: ['HTTPRoute/web', 'spec.rules[0].backendRefs[0].name'] },
+      { what: 'a missing port number', bad: (o) => { find(o, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0].port = 8080; }, at: ['HTTPRoute/web', 'spec.rules[0].backendRefs[0].port'] },
+      { what: 'a Service of another namespace without a ReferenceGrant', bad: (o) => {
+        o.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'other' }, spec: { ports: [{ port: 80 }] } });
+        find(o, 'HTTPRoute', 'web').spec.rules[0].backendRefs[0] = { name: 'api', namespace: 'other', port: 80 };
+      }, at: ['HTTPRoute/web', 'spec.rules[0].backendRefs[0].namespace'] },
+    ],
+    good: [
+      ['a Service of another namespace with a ReferenceGrant', (o) => {
+        o.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'other' }, spec: { ports: [{ port: 80 }] } });
+        o.push({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'shop-routes', namespace: 'other' },
+          spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: NS }], to: [{ group: '', kind: 'Service' }] } });
+        find(o, 'HTTPRoute', 'web').spec.rules[0].backendRefs.push({ name: 'api', namespace: 'other', port: 80 });
+      }],
+      ['a redirect rule without backends', (o) => { find(o, 'HTTPRoute', 'web').spec.rules.push({ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https' } }] }); }],
+    ],
+  },
+  'httproute-parent': {
+    bad: [
+      { what: 'a missing Gateway in the route\'s namespace', bad: (o) => { find(o, 'HTTPRoute', 'web').spec.parentRefs[0].name = 'edge'; }, at: ['HTTPRoute/web', 'spec.parentRefs[0].name'] },
+      { what: 'a missing listener', bad: (o) => { find(o, 'HTTPRoute', 'web').spec.parentRefs[0].sectionName = 'https'; }, at: ['HTTPRoute/web', 'spec.parentRefs[0].sectionName'] },
+      { what: 'a Gateway of another namespace that admits its own routes only', bad: (o) => {
+        const gateway = find(o, 'Gateway', 'web');
+        gateway.metadata!.namespace = 'gateways';
+        find(o, 'HTTPRoute', 'web').spec.parentRefs[0].namespace = 'gateways';
+      }, at: ['HTTPRoute/web', 'spec.parentRefs[0].name'] },
+      { what: 'a hostname no listener serves', bad: (o) => { find(o, 'HTTPRoute', 'web').spec.hostnames = ['api.example.com']; }, at: ['HTTPRoute/web', 'spec.hostnames'] },
+    ],
+    good: [
+      ['a shared Gateway of another namespace (not in the manifests)', (o) => { Object.assign(find(o, 'HTTPRoute', 'web').spec.parentRefs[0], { name: 'shared', namespace: 'gateways' }); }],
+      ['a wildcard listener and no sectionName', (o) => {
+        find(o, 'Gateway', 'web').spec.listeners[0].hostname = '*.example.com';
+        delete find(o, 'HTTPRoute', 'web').spec.parentRefs[0].sectionName;
+      }],
+      ['a listener admitting every namespace', (o) => {
+        const gateway = find(o, 'Gateway', 'web');
+        gateway.metadata!.namespace = 'gateways';
+        gateway.spec.listeners[0].allowedRoutes.namespaces.from = 'All';
+        find(o, 'HTTPRoute', 'web').spec.parentRefs[0].namespace = 'gateways';
+      }],
+    ],
   },
   'statefulset-service': {
     bad: [

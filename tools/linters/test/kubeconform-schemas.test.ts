@@ -9,11 +9,13 @@ import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { withCrds } from '../../../schema-check/crds';
 import { readOpenApi, servedByDefault, supportedMinors } from '../../../schema-check/schemas';
 import { ensureSchemas, schemaFileName, standaloneSchemas } from '../kubeconform-schemas';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const schemas = standaloneSchemas(readOpenApi('1.27'), servedByDefault('1.27'));
+const with127 = withCrds(readOpenApi('1.27'), servedByDefault('1.27'), '1.27');
+const schemas = standaloneSchemas(with127.doc, with127.served);
 
 function docs(file: string): any[] {
   return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
