@@ -10,6 +10,7 @@
  */
 const INTEGRATION = [
   'test/synth.test.ts',
+  'test/entry-points.test.ts',
   'test/synth-fast.test.ts',
   'test/watch.test.ts',
   'test/copy-guide.test.ts',

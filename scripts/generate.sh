@@ -4,11 +4,15 @@
 # files stale name this command.
 #   imports/k8s.ts                      from schemas/ (npm run import)
 #   lib/time-zones.ts                   from Go's tz database (scripts/generate-time-zones.ts)
-#   config/settings.schema.json, the README settings table
+#   config/settings.schema.json, its validator config/settings-validator.js (Ajv standalone
+#   code) and the settings table of docs/configuration.md
 #                                       from lib/'s props types (npm run schema:settings)
+#   plugins/refarch-policy/src/rule-index.js
+#                                       from the files of src/rules/ (write-rule-index.js)
 #   dist/                               from config/ and lib/ (npm run synth)
-#   docs/architecture-<env>.svg         from dist/ (npm run diagram)
-#   the policy rules tables of README.md and plugins/refarch-policy/README.md
+#   docs/architecture-<env>.svg and -config.svg
+#                                       from dist/ (npm run diagram)
+#   the policy rules tables of docs/quality-gates.md and plugins/refarch-policy/README.md
 #                                       from the rule catalog (rules-table.js --write)
 #   docs/bad-input.md                   from test/bad-input-cases.ts, each case run through
 #                                       the real command (scripts/bad-input-table.ts)
@@ -23,13 +27,14 @@ unset DB_PASSWORD
 export CDK8S_CHECK_UPGRADE=false
 
 # What the steps may write, hashed before and after to list what they changed.
-derived=(imports/k8s.ts lib/time-zones.ts config/settings.schema.json README.md dist docs plugins/refarch-policy/README.md)
+derived=(imports/k8s.ts lib/time-zones.ts config/settings.schema.json config/settings-validator.js plugins/refarch-policy/src/rule-index.js README.md dist docs plugins/refarch-policy/README.md)
 sums() { find "${derived[@]}" -type f -exec sha256sum {} + | sort -k2; }
 before=$(sums)
 step() { printf '== %s\n' "$1"; shift; "$@"; }
 step "imports/k8s.ts (npm run import)" npm run --silent import
 step "lib/time-zones.ts (scripts/generate-time-zones.ts)" node --import tsx scripts/generate-time-zones.ts
-step "settings schema and README settings table (npm run schema:settings)" npm run --silent schema:settings
+step "settings schema, its validator and the settings table (npm run schema:settings)" npm run --silent schema:settings
+step "policy rule index (plugins/refarch-policy/write-rule-index.js)" node plugins/refarch-policy/write-rule-index.js
 step "dist/ (npm run synth)" npm run --silent synth
 step "diagrams (npm run diagram)" npm run --silent diagram
 step "policy rules tables (plugins/refarch-policy/rules-table.js --write)" node plugins/refarch-policy/rules-table.js --write

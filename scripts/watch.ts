@@ -82,15 +82,6 @@ export class Rebuilder {
       return { ok: false, ms: elapsed(), at: performance.now(), diff: '' };
     };
 
-    // When the policy plugin is not bundled (registry.js no longer lists its rules the way
-    // synth-fast.js expects), it is required from its folder: forget its old modules.
-    if (changed.some((f) => f.startsWith('plugins/'))) {
-      const plugin = path.join(this.root, 'plugins', 'refarch-policy') + path.sep;
-      // Node's own module cache, which the bundle's require() fills (not a test runner's registry).
-      const cache = (nodeModule() as unknown as { _cache: Record<string, unknown> })._cache;
-      for (const id of Object.keys(cache)) if (id.startsWith(plugin)) delete cache[id];
-    }
-
     let code: string;
     try {
       this.context ??= await esbuild.context(bundleOptions({ bundlePackages: false, root: this.root }));
@@ -112,6 +103,7 @@ export class Rebuilder {
       const filename = path.join(this.root, '.cache', 'synth', 'watch-bundle.js');
       const synth = evaluate(new vm.Script(wrap(code), { filename }), filename, this.root);
       status = synth.runCli(this.args, {
+        project: this.root,
         env: this.io.env,
         cwd: this.io.cwd,
         stdout: (t: string) => { stdout += t; },

@@ -31,7 +31,7 @@ export interface BadInputCase {
 /** The first line of `npm run synth` with `args` (in-process, as the command runs it), without "synth failed: ". */
 function synth(args: string[], env: NodeJS.ProcessEnv = {}): string {
   let out = '';
-  const status = runCli(args, { env, cwd: root, stdout: (t) => { out += t; }, stderr: (t) => { out += t; } });
+  const status = runCli(args, { project: root, env, cwd: root, stdout: (t) => { out += t; }, stderr: (t) => { out += t; } });
   const first = out.split('\n').find((l) => l.startsWith('synth failed: ') || l.startsWith('synth: ')) ?? (status === 0 ? 'accepted' : out.split('\n')[0]);
   return first.replace(/^synth failed: /, '');
 }
@@ -42,7 +42,7 @@ const dev = (...sets: string[]) => synth(['--env', 'dev', '--stdout', ...sets.fl
 /** A synth output folder as an earlier synth left it. */
 function output(tmp: string): string {
   const out = path.join(tmp, 'out');
-  expectStatus(runCli(['--out', out], { env: {}, cwd: root, stdout: () => undefined, stderr: () => undefined }), 0);
+  expectStatus(runCli(['--out', out], { project: root, env: {}, cwd: root, stdout: () => undefined, stderr: () => undefined }), 0);
   return out;
 }
 

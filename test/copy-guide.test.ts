@@ -1,5 +1,5 @@
 /**
- * The README's "Copy a construct" table lists, for each construct file, the other
+ * The copy guide's table (docs/constructs.md) lists, for each construct file, the other
  * lib/ files it needs. This keeps that list true: it must equal the file's transitive
  * relative imports, so a user who copies exactly those files gets code that compiles.
  */
@@ -27,8 +27,8 @@ function closure(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Copy a construct into your project'));
+/** The copy guide: docs/constructs.md (the README links it). */
+const section = fs.readFileSync(path.join(root, 'docs', 'constructs.md'), 'utf8');
 const rows = [...section.matchAll(/^\| `(\w+)`[^|]*\| `([a-z-]+\.ts)` \| ([^|]+) \|$/gm)]
   .map(([, construct, file, also]) => ({ construct, file, also: [...also.matchAll(/`([a-z-]+\.ts)`/g)].map((m) => m[1]).sort() }));
 
@@ -56,7 +56,7 @@ test('constructs import nothing outside lib/ but imports/ (k8s, the Gateway API)
 /*
  * The guide, followed literally in throwaway projects. Offline: `npm install` becomes a
  * symlink to this checkout's node_modules, and REFARCH points at this checkout; every
- * other line of the README's sh block runs as written, in `sh`.
+ * other line of the guide's sh block runs as written, in `sh`.
  */
 const shBlock = /```sh\n([\s\S]*?)```/.exec(section)![1];
 const chartBlock = /```ts\n([\s\S]*?)```/.exec(section)![1];
@@ -120,7 +120,7 @@ function minimalProject(dir: string): void {
   fs.writeFileSync(path.join(dir, 'main.ts'), "import { App } from 'cdk8s';\n\nconst app = new App();\napp.synth();\n");
 }
 
-/** Runs the README's commands in `dir`, adds shop.ts and the two main.ts lines. */
+/** Runs the guide's commands in `dir`, adds shop.ts and the two main.ts lines. */
 function followGuide(dir: string): void {
   const run = spawnSync('sh', ['-e', '-c', guideScript()], { cwd: dir, encoding: 'utf8' });
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });

@@ -79,6 +79,15 @@ const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: Re
   ['dev (HTTPRoute on a shared Gateway)', 'dev', (p) => ({ ...p, ingress: { enabled: false }, gateway: { enabled: true, existingGateway: { namespace: 'gateways', name: 'shared', sectionName: 'https' } } })],
 ];
 
+/**
+ * Each variant of {@link VARIANTS} as an environment of its own (`variant-1`, ...), in a
+ * namespace of its own (one app refuses two objects of one name), for code that takes definitions.
+ */
+export function variantEnvironments(): Record<string, ReferenceArchitectureProps> {
+  const committed = committedEnvironments();
+  return Object.fromEntries(VARIANTS.map(([, env, change], i) => [`variant-${i + 1}`, { ...change(committed[env]), namespace: `refarch-variant-${i + 1}` }]));
+}
+
 /** Every committed environment, then every variant of {@link VARIANTS}, synthesized. */
 export function allVariants(): Array<[string, Manifest[]]> {
   return [

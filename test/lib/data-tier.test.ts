@@ -268,7 +268,6 @@ describe('environments', () => {
     ['TLS without the Secret name', (p) => ({ ...p, database: { ...p.database, tls: {} } }), /dev\/Database: tls\.secretName: undefined\. Required with tls/],
     ['a backup schedule that is not cron', (p) => ({ ...p, database: { ...p.database, backup: { schedule: 'nightly' } } }), /dev\/Backup: schedule: "nightly"\. Must be a cron schedule/],
     ['a retention of 0', (p) => ({ ...p, database: { ...p.database, backup: { keep: 0 } } }), /dev\/Backup: keep: 0\. Must be an integer from 1 to 1000/],
-    ['a misspelled backup setting', (p) => ({ ...p, database: { ...p.database, backup: { keeep: 3 } } }), /dev: database\.backup\.keeep: 3\. Unknown setting\. database\.backup takes: enabled, schedule/],
     ['replicas as a string', (p) => ({ ...p, database: { ...p.database, replicas: '2' } }), /dev: database.replicas: "2"\. Must be an integer from 1 to 10/],
     ['an unknown TLS setting', (p) => ({ ...p, database: { ...p.database, tls: { secretName: 'x', caKey: 'ca' } } }), /dev\/Database: tls\.caKey: "ca"\. Unknown setting: tls takes only secretName/],
     ['backup settings with backups off', (p) => ({ ...p, database: { ...p.database, backup: { enabled: false, keep: 3 } } }), /dev: database\.backup\.enabled: false\. Conflicts with/],

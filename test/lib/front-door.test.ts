@@ -188,10 +188,8 @@ describe('the reference architecture\'s front door', () => {
     [{ ingress: { controller: 'cloud-provider-kind' } }, /env: ingress\.controller: "cloud-provider-kind"\. Needs the address range of kind's docker network/],
     [{ ingress: { controller: 'haproxy' } }, /env: ingress\.controller: "haproxy"\. Must be one of: "traefik"/],
     [{ gateway: { host: 'a.example.com' } }, /env: gateway\.host: "a\.example\.com"\. Only applies with gateway\.enabled true \(it is false\)/],
-    [{ gateway: { enabled: 'yes' } }, /env: gateway\.enabled: "yes"\. Must be true or false/],
     [{ gateway: { enabled: true, tlsSecretName: 't', existingGateway: { namespace: 'g', name: 'g' } } }, /env: gateway\.tlsSecretName: "t"\. Conflicts with gateway\.existingGateway/],
     [{ gateway: { enabled: true, requestTimeout: '30s' } }, /env\/HttpRoute: requestTimeout: "30s"\. Needs a controller that implements HTTPRouteRequestTimeout: Traefik does not/],
-    [{ gateway: 'on' }, /env: gateway: "on"\. Must be an object of gateway settings/],
   ])('refuses %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
