@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { backupScripts, databaseScripts } from '../lib/postgres-scripts';
+import { backupScripts, patroniScripts } from '../lib/postgres-scripts';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, 'bench', 'rendered');
@@ -21,7 +21,7 @@ export const ENVS = ['dev', 'prod'] as const;
  * under the name of the ConfigMap that carries them.
  */
 export function writeScriptFiles(): string[] {
-  const sets = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
+  const sets = { 'postgres-scripts': patroniScripts(), 'postgres-backup-scripts': backupScripts() };
   const written: string[] = [];
   for (const base of [path.join('bench', 'helm', 'refarch', 'files'), path.join('bench', 'kustomize', 'components', 'data-tier')]) {
     for (const [configMap, files] of Object.entries(sets)) {

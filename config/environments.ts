@@ -4,11 +4,12 @@
  * dev:  kind or minikube on a laptop. Small requests, 2 web replicas, renders a dev-only Secret.
  * prod: a real cluster. 3-10 web replicas under an HPA, TLS, larger storage, and a
  *       Secret that must already exist: no secret value is ever rendered for prod.
- *       PostgreSQL: a primary and a streaming standby, TLS from the Secret postgres-tls,
+ *       PostgreSQL: three Patroni-managed members (a leader, two streaming replicas, one
+ *       of them synchronous) with automatic failover, TLS from the Secret postgres-tls,
  *       nightly pg_dump backups.
  *
- * dev keeps one plain-text PostgreSQL pod (no TLS, no standby, no backups) so it starts
- * fast on a laptop; the e2e suite turns all three on with --set.
+ * dev keeps one plain-text PostgreSQL pod of the official image (no TLS, no Patroni, no
+ * backups) so it starts fast on a laptop; the e2e suite turns them on with --set.
  *
  * `npm run synth` checks these against config/settings.schema.json (generated from
  * ReferenceArchitectureProps) before any construct runs, so a misspelled key fails there.
@@ -36,7 +37,7 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
       },
       ingress: { className: 'nginx', host: 'refarch.localtest.me' },
       database: {
-        image: 'postgres:16.4-bookworm',
+        image: 'postgres:17.11-trixie',
         storage: '1Gi',
       },
       credentials: {
@@ -64,12 +65,19 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
       },
       ingress: { className: 'nginx', host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
       database: {
-        // The official image's multi-arch index digest for this tag, as recorded in public
-        // repositories (not pulled here: no registry access). Check it with
-        // `docker buildx imagetools inspect postgres:16.4-bookworm` before relying on it.
-        image: 'docker.io/library/postgres:16.4-bookworm@sha256:e62fbf9d3e2b49816a32c400ed2dba83e3b361e6833e624024309c35d334b412',
+        // PLACEHOLDER: registry.example.com does not exist and the digest is not of a real
+        // image. Build images/postgres-patroni/Dockerfile (FROM the official
+        // postgres:17.11-trixie, pinned there by digest), push it to your registry and put
+        // its name and digest here (docs/data-tier.md, "The Patroni image").
+        image: 'registry.example.com/refarch/postgres-patroni:17.11-4.1.5@sha256:0000000000000000000000000000000000000000000000000000000000000000',
         storage: '20Gi',
-        replicas: 2,
+        // Three members: with one node lost, a leader and a synchronous replica remain.
+        replicas: 3,
+        synchronousReplication: 'on',
+        // PLACEHOLDER: your API server's own addresses (not the Service IP), which
+        // Patroni's egress policy allows: `kubectl get endpointslices -n default
+        // -l kubernetes.io/service-name=kubernetes`. 192.0.2.0/24 is a documentation range.
+        kubernetesApi: { cidrs: ['192.0.2.10/32'], port: 6443 },
         // kubectl -n refarch-prod create secret generic postgres-tls --type=kubernetes.io/tls
         //   --from-file=tls.crt --from-file=tls.key --from-file=ca.crt   (README: TLS to the database)
         tls: { secretName: 'postgres-tls' },
@@ -81,7 +89,7 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
         },
       },
       // Created out of band: kubectl -n refarch-prod create secret generic guestbook-db-credentials
-      //   --from-literal=password=... --from-literal=replication-password=...
+      //   --from-literal=password=... --from-literal=replication-password=... --from-literal=superuser-password=...
       credentials: { secretName: 'guestbook-db-credentials' },
     },
   };

@@ -72,7 +72,7 @@ export interface IPostgresBackupSource extends IPodGroup {
   readonly passwordKey?: string;
   /**
    * Image of the server: pg_dump must be at least its major version.
-   * @default 'postgres:16.4-bookworm'
+   * @default 'postgres:17.11-trixie'
    */
   readonly image?: string;
   /**
@@ -103,7 +103,7 @@ export interface PostgresBackupProps extends WorkloadProps {
   readonly name?: string;
   /**
    * Image with pg_dump and pg_restore; pg_dump must be at least the server's major version.
-   * @default - the database's image, else 'postgres:16.4-bookworm' (DEFAULT_POSTGRES_IMAGE)
+   * @default - the database's image, else 'postgres:17.11-trixie' (DEFAULT_POSTGRES_IMAGE)
    */
   readonly image?: string;
   /**

@@ -292,7 +292,7 @@ export function validateProductionImage(field: string, value: string): string {
   const hasDigest = /@sha256:[0-9a-f]{64}$/.test(value);
   if (!hasRegistry || !hasDigest) {
     throw new ValidationError(field, value,
-      `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:16.4-bookworm@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);
+      `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:17.11-trixie@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);
   }
   return value;
 }

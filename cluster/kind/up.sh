@@ -132,12 +132,12 @@ docker_load_oci() {
 
 load_images() {
   step "app images: cluster/images.sh --build-only, then kind load (image-archive and docker-image)"
-  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" --build-only busybox postgresql guestbook | sed -u 's/^/    /'
+  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" --build-only busybox postgresql postgresql-patroni guestbook | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/images.sh failed"
   local img=$REFARCH_CACHE/images tar ref ver
   ver=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" | head -1)
   # `kind load image-archive` keeps the OCI manifest digests, so manifests may pin them (prod)
-  for tar in "$img"/postgresql-*.oci.tar "$img"/guestbook-*.oci.tar "$img"/busybox-*.oci.tar; do
+  for tar in "$img"/postgresql-*.oci.tar "$img"/guestbook-*.oci.tar "$img"/busybox-*.oci.tar; do # postgresql-* includes postgresql-patroni-*
     ref=$(docker_load_oci "$tar")
     kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
     # The digest reference (repository@sha256:...), which a manifest pinned by digest asks
@@ -150,7 +150,7 @@ load_images() {
   # extra references: the client image name of the e2e suite, and second tags for its
   # upgrade step (as cluster/images.sh makes them for the single-node cluster)
   local gtar ptar web_next db_next
-  gtar=$(ls "$img"/guestbook-*.oci.tar | head -1); ptar=$(ls "$img"/postgresql-*.oci.tar | head -1)
+  gtar=$(ls "$img"/guestbook-*.oci.tar | head -1); ptar=$(ls "$img"/postgresql-[0-9a-f]*.oci.tar | head -1)
   web_next=$GUESTBOOK_IMAGE_REPO:sha-$(basename "$gtar" .oci.tar | cut -d- -f2)
   db_next=$(bash -c '. "$1/images.sh"; postgres_next_image "$2"' _ "$CLUSTER_DIR" "$ptar")
   for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do

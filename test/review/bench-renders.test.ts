@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compareFiles, normalize } from '../../bench/compare';
-import { backupScripts, databaseScripts } from '../../lib/postgres-scripts';
+import { backupScripts, patroniScripts } from '../../lib/postgres-scripts';
 import { parseManifests } from '../../scripts/review/manifests';
 import { diffManifests, formatText } from '../../scripts/review/semantic-diff';
 
@@ -47,7 +47,7 @@ test('the scripts digest of workloads and CronJob pods is ignored as a value, no
 });
 
 test('the scripts the chart and the Kustomize component ship are the ones lib/postgres-scripts.ts makes (npm run bench:render writes them)', () => {
-  const sets: Record<string, Record<string, string>> = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
+  const sets: Record<string, Record<string, string>> = { 'postgres-scripts': patroniScripts(), 'postgres-backup-scripts': backupScripts() };
   for (const base of ['bench/helm/refarch/files', 'bench/kustomize/components/data-tier']) {
     for (const [configMap, files] of Object.entries(sets)) {
       const dir = path.join(root, base, configMap);
