@@ -332,7 +332,8 @@ img_postgresql_patroni() {
       '{"5432/tcp":{},"8008/tcp":{}}' SIGINT '["postgres"]'
     rm -rf "$root"
   fi
-  import_image "$POSTGRES_PATRONI_IMAGE" "$tar"
+  # A second tag, as for the plain image (the e2e suite's upgrade step with the data tier).
+  import_image "$POSTGRES_PATRONI_IMAGE" "$tar" "${POSTGRES_PATRONI_IMAGE%:*}:$(postgres_next_image "$tar" | sed 's/.*://')"
 }
 
 # postgres_next_image TAR: the PostgreSQL image's second reference, e.g. refarch.local/postgresql:17.12-0_deb13u1

@@ -17,6 +17,7 @@ export KUBECONFIG=$KUBECONFIG_FILE
 export PATH=$K8S_BIN:$PATH
 export E2E_WEB_IMAGE=$GUESTBOOK_IMAGE_REPO:$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' app/Dockerfile | head -1)
 export E2E_DB_IMAGE=$POSTGRES_IMAGE
+export E2E_DB_PATRONI_IMAGE=$POSTGRES_PATRONI_IMAGE
 export E2E_CLIENT_IMAGE=$NETCHECK_IMAGE
 # other_tag REF PATTERN: another reference of the image REF (same digest) whose tag
 # matches PATTERN; cluster/images.sh tags each image twice for the upgrade check.
@@ -25,7 +26,8 @@ other_tag() {
     awk -v ref="$1" -v pat="$2" 'NR > 1 {d[$1] = $3} END {for (r in d) if (r != ref && d[r] == d[ref] && r ~ pat) {print r; exit}}'
 }
 E2E_WEB_IMAGE_NEXT=$(other_tag "$E2E_WEB_IMAGE" ":sha-[0-9a-f]+$")
-E2E_DB_IMAGE_NEXT=$(other_tag "$E2E_DB_IMAGE" ":[0-9]")
+# (the suite's data tier runs the Patroni image: the upgrade goes to its second tag)
+E2E_DB_IMAGE_NEXT=$(other_tag "$E2E_DB_PATRONI_IMAGE" ":[0-9]")
 export E2E_WEB_IMAGE_NEXT E2E_DB_IMAGE_NEXT
 export E2E_INGRESS_ADDR=127.0.0.1:80
 export E2E_ETCD_GET="bash cluster/etcdctl.sh get --print-value-only"

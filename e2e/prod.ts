@@ -20,6 +20,10 @@
  *                        node name as its argument (the kind cluster's e2e/kind-node.sh sets it).
  *                        Unset: the node-loss step is skipped.
  *   E2E_NODE_HEAL        command that starts them again (argument: the node name)
+ *   E2E_NODE_PARTITION   command that cuts a node off the cluster network, its processes running (argument: the node)
+ *   E2E_NODE_RECONNECT   command that connects it again (argument: the node)
+ *   E2E_NODE_PROBE_WRITES command that writes from inside a node to a pod's PostgreSQL (arguments: node, pod,
+ *                        seconds, tag; see e2e/kind-node.sh probe-writes). The three unset: the partition step is skipped.
  *   E2E_HPA_TIMEOUT      seconds the load may run before the HPA must have scaled (default 240)
  *   E2E_KEEP             1 to leave the namespace in place afterwards
  */
@@ -29,7 +33,8 @@ import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
+import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
+import { databaseSteps } from './prod-database';
 import { browseGuestbook } from './browser';
 import { Harness } from './harness';
 
@@ -45,6 +50,9 @@ const settings = {
   https: process.env.E2E_INGRESS_HTTPS ?? '127.0.0.1:443',
   nodeLoss: process.env.E2E_NODE_LOSS,
   nodeHeal: process.env.E2E_NODE_HEAL,
+  nodePartition: process.env.E2E_NODE_PARTITION,
+  nodeReconnect: process.env.E2E_NODE_RECONNECT,
+  nodeProbeWrites: process.env.E2E_NODE_PROBE_WRITES,
   hpaTimeout: Number(process.env.E2E_HPA_TIMEOUT ?? 240),
 };
 
@@ -65,10 +73,20 @@ function diagnose(): void {
   console.log('---- end of diagnostics ----');
 }
 
+/** The control plane's NoSchedule taint, lifted while the stage runs (see main). */
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
+let untainted: string[] = [];
+
 function cleanup(): void {
   log('cleanup: uncordoning the nodes, deleting the namespace');
   for (const n of getJson(['get', 'nodes']).items) kubectlRaw(['uncordon', n.metadata.name]);
+  for (const n of untainted) kubectlRaw(['taint', 'node', n, CONTROL_PLANE_TAINT, '--overwrite']);
   kubectlRaw(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutSeconds: 200 });
+}
+
+/** Runs a command line in sh with `node` as $0 and `args` after it. */
+function runOn(command: string, node: string, ...args: string[]): string {
+  return run('sh', ['-c', `${command} "$0" "$@"`, node, ...args]);
 }
 
 function run(cmd: string, args: string[], input?: string): string {
@@ -170,6 +188,18 @@ function webPods(): any[] {
 }
 const isReady = (p: any) => (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 
+/** Workers: nodes without the control-plane role (which runs the ingress controller here). */
+function workerNodes(): string[] {
+  return schedulableWorkers().filter((n) => !('node-role.kubernetes.io/control-plane' in (getJson(['get', 'node', n]).metadata.labels ?? {})));
+}
+
+/** The node of the database leader: the pod Patroni's Endpoints name. */
+function leaderNode(): string {
+  const leader = getJson(['-n', NS, 'get', 'endpoints', 'postgres']).metadata.annotations?.leader;
+  if (!leader) throw new Error('the client Service postgres names no leader');
+  return getJson(['-n', NS, 'get', 'pod', leader]).spec.nodeName;
+}
+
 function schedulableWorkers(): string[] {
   return getJson(['get', 'nodes']).items
     .filter((n: any) => !(n.spec.taints ?? []).some((t: any) => t.effect === 'NoSchedule') && !n.spec.unschedulable)
@@ -183,7 +213,9 @@ function schedulableWorkers(): string[] {
  */
 function synthProd(): string {
   const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'prod', '--stdout',
-    '--set', `prod.web.image=${settings.webImage}`, '--set', `prod.database.image=${settings.dbImage}`];
+    '--set', `prod.web.image=${settings.webImage}`, '--set', `prod.database.image=${settings.dbImage}`,
+    // This cluster's API server, as docs/data-tier.md tells a user to find it.
+    '--set', `prod.database.kubernetesApi=${JSON.stringify(kubernetesApi())}`];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 || !r.stdout.includes('kind: Deployment')) throw new Error(`synth failed: ${r.stderr}${r.error ?? ''}`);
   const file = path.join(OUT, 'prod.k8s.yaml');
@@ -206,6 +238,22 @@ async function main(): Promise<void> {
     if (workers.length < 2 || zones.size < 2) throw new Error(`schedulable nodes ${workers.join(', ')} in zones ${[...zones].join(', ')}`);
     kubectl(['top', 'nodes']);
     return `${workers.join(', ')} in ${[...zones].join(', ')}; kubectl top works`;
+  }, { fatal: true });
+
+  await step('three schedulable nodes in three zones for the three database members (kind\'s control plane admits pods for this stage)', () => {
+    // kind runs one control plane and two workers; prod's three database members want three
+    // nodes (a leader and a synchronous replica must survive the loss of any one). The
+    // control plane's NoSchedule taint is lifted while the stage runs (restored in cleanup),
+    // as kind's own single-node clusters run pods there; it is never the node lost or cut off.
+    for (const n of getJson(['get', 'nodes']).items) {
+      if ((n.spec.taints ?? []).some((t: any) => `${t.key}:${t.effect}` === CONTROL_PLANE_TAINT)) {
+        kubectl(['taint', 'node', n.metadata.name, `${CONTROL_PLANE_TAINT}-`]);
+        untainted.push(n.metadata.name);
+      }
+    }
+    const nodes = schedulableWorkers();
+    if (nodes.length < 3) throw new Error(`schedulable nodes: ${nodes.join(', ')}`);
+    return `schedulable: ${nodes.join(', ')}${untainted.length ? ` (lifted ${CONTROL_PLANE_TAINT} on ${untainted.join(', ')})` : ''}`;
   }, { fatal: true });
 
   await step('the Secrets are created out of band exactly as the README says (namespace, database passwords, Ingress TLS, database TLS)', () => {
@@ -326,10 +374,10 @@ async function main(): Promise<void> {
     return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests; CPU up to ${peak} % of requests, target ${target} %)`;
   });
 
-  await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Ingress', async () => {
-    const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
-    const candidates = schedulableWorkers().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
-    if (candidates.length === 0) throw new Error(`no node with web pods besides the database node ${dbNode}`);
+  await step('kubectl drain of a worker with web pods (not the database leader\'s node): PDBs honoured, zero failed requests through the Ingress', async () => {
+    const dbNode = leaderNode();
+    const candidates = workerNodes().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
+    if (candidates.length === 0) throw new Error(`no worker with web pods besides the database leader's node ${dbNode}`);
     const node = candidates[0];
     const loop = requestLoop(ca, 1200, 100);
     await sleep(2);
@@ -349,10 +397,10 @@ async function main(): Promise<void> {
   });
 
   if (settings.nodeLoss && settings.nodeHeal) {
-    await step('node loss: kubelet, container runtime and pods of a worker stopped while requests run; the web tier keeps serving', async () => {
-      const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
-      const node = schedulableWorkers().find((n) => n !== dbNode);
-      if (!node) throw new Error('no worker without the database pod');
+    await step('node loss: kubelet, container runtime and pods of a worker (not the database leader\'s) stopped while requests run; the web tier keeps serving', async () => {
+      const dbNode = leaderNode();
+      const node = workerNodes().find((n) => n !== dbNode);
+      if (!node) throw new Error('no worker without the database leader');
       // Make sure the node carries web pods (after the drain it may not): restart the rollout.
       if (!webPods().some((p) => p.spec.nodeName === node)) {
         kubectl(['-n', NS, 'rollout', 'restart', 'deployment/guestbook']);
@@ -362,7 +410,7 @@ async function main(): Promise<void> {
       const loop = requestLoop(ca, 2400, 100);
       await sleep(2);
       const t0 = Date.now();
-      run('sh', ['-c', `${settings.nodeLoss} "$0"`, node]);
+      runOn(settings.nodeLoss!, node);
       log(`   ${node} lost (web pods there: ${lost.join(', ') || 'none'})`);
       let notReadyAt = 0;
       let replacedAt = 0;
@@ -385,7 +433,7 @@ async function main(): Promise<void> {
       timings.nodeLossReplacedSeconds = (replacedAt - t0) / 1000;
       timings.nodeLossFailedRequests = res.failed;
       // The node comes back: kubelet and runtime start, the node is Ready again.
-      run('sh', ['-c', `${settings.nodeHeal} "$0"`, node]);
+      runOn(settings.nodeHeal!, node);
       await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
       if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Ingress failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
       return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
@@ -394,6 +442,14 @@ async function main(): Promise<void> {
   } else {
     log('(node loss needs E2E_NODE_LOSS and E2E_NODE_HEAL: skipped)');
   }
+
+  await databaseSteps({
+    ns: NS, harness,
+    request: (method, urlPath, body) => request('https', method, urlPath, { ca, body }),
+    nodeLoss: settings.nodeLoss, nodeHeal: settings.nodeHeal,
+    nodePartition: settings.nodePartition, nodeReconnect: settings.nodeReconnect, nodeProbeWrites: settings.nodeProbeWrites,
+    run: runOn,
+  });
 
   const chromium = process.env.E2E_CHROMIUM ?? 'chromium';
   if (spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0) {

@@ -7,9 +7,11 @@
  *
  * Settings (environment variables):
  *   E2E_WEB_IMAGE        web image to synthesize with        (default: refarch-guestbook:0.1.0)
- *   E2E_DB_IMAGE         database image                      (default: the dev environment's)
+ *   E2E_DB_IMAGE         database image of the single instance (default: the dev environment's)
+ *   E2E_DB_PATRONI_IMAGE database image with Patroni, for the data tier (required unless E2E_DATA_TIER=0)
  *   E2E_WEB_IMAGE_NEXT   another tag of a locally present web image, for the upgrade check
- *   E2E_DB_IMAGE_NEXT    another tag of a locally present database image (both unset: check skipped)
+ *   E2E_DB_IMAGE_NEXT    another tag of a locally present database image (both unset: check skipped); with
+ *                        the data tier, another tag of the Patroni image
  *   E2E_INGRESS_NAMESPACE namespace of the ingress controller (default: ingress-nginx); the
  *                        suite runs its "edge" client pod there, the only namespace the
  *                        web pods admit
@@ -19,8 +21,9 @@
  *                        argument; enables the etcd encryption check (the local cluster sets it)
  *   E2E_READY_TIMEOUT    seconds allowed for apply-to-all-Ready (default: 300)
  *   E2E_DATA_TIER        0 to apply plain dev (one database pod, no TLS, no backups) and skip
- *                        the data-tier checks; by default dev is synthesized with 2 database
- *                        replicas, TLS (CA and certificate made here with openssl) and backups
+ *                        the data-tier checks; by default plain dev runs first, then dev is
+ *                        re-synthesized with 2 Patroni members (the single instance upgraded in
+ *                        place), TLS (CA and certificate made here with openssl) and backups
  *   E2E_KEEP             1 to leave the namespaces in place afterwards
  *   E2E_REPORT           file to write the measured timings to, as JSON
  */
@@ -32,7 +35,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { Harness } from './harness';
-import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
+import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-dev';
@@ -45,18 +48,21 @@ const WEB_SELECTOR = 'app.kubernetes.io/name=guestbook,app.kubernetes.io/instanc
 const CHANGED_TITLE = 'Guestbook (e2e config change)';
 const PASSWORD = process.env.E2E_DB_PASSWORD ?? 'e2e-only-password-7f3a';
 const REPLICATION_PASSWORD = 'e2e-only-replication-password-5c1d';
+const SUPERUSER_PASSWORD = 'e2e-only-superuser-password-9b2e';
 const DATA_TIER = process.env.E2E_DATA_TIER !== '0';
 const TLS_SECRET = 'postgres-tls';
-// The e2e's dev: streaming replication, TLS and backups on (the --set values are JSON).
+// The e2e's dev: Patroni with two members, TLS and backups on (the --set values are JSON).
 const DATA_TIER_SETTINGS = DATA_TIER ? [
   '--set', 'dev.database.replicas=2',
   '--set', `dev.credentials.replicationPassword=${REPLICATION_PASSWORD}`,
+  '--set', `dev.credentials.superuserPassword=${SUPERUSER_PASSWORD}`,
   '--set', `dev.database.tls={"secretName":"${TLS_SECRET}"}`,
   '--set', 'dev.database.backup={"keep":2}',
 ] : [];
 const settings = {
   webImage: process.env.E2E_WEB_IMAGE ?? 'refarch-guestbook:0.1.0',
   dbImage: process.env.E2E_DB_IMAGE,
+  dbPatroniImage: process.env.E2E_DB_PATRONI_IMAGE,
   webImageNext: process.env.E2E_WEB_IMAGE_NEXT || undefined,
   dbImageNext: process.env.E2E_DB_IMAGE_NEXT || undefined,
   clientImage: process.env.E2E_CLIENT_IMAGE ?? 'busybox:1.36.1',
@@ -94,10 +100,15 @@ function cleanup(): void {
   kubectlRaw(['delete', 'namespace', NS, CLIENT_NS, '--ignore-not-found', '--wait=true', '--timeout=120s'], { timeoutSeconds: 150 });
 }
 
-/** Synthesizes dev with the suite's image overrides; returns the manifest path. */
-function synth(outdir: string, extra: string[] = []): string {
-  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`, ...DATA_TIER_SETTINGS];
-  if (settings.dbImage) args.push('--set', `dev.database.image=${settings.dbImage}`);
+/** Synthesizes dev with the suite's image overrides (`plain`: without the data tier); returns the manifest path. */
+function synth(outdir: string, extra: string[] = [], plain = false): string {
+  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`];
+  if (DATA_TIER && !plain) {
+    if (!settings.dbPatroniImage) throw new Error('E2E_DB_PATRONI_IMAGE must name the Patroni image (or E2E_DATA_TIER=0)');
+    args.push(...DATA_TIER_SETTINGS, '--set', `dev.database.image=${settings.dbPatroniImage}`, '--set', `dev.database.kubernetesApi=${JSON.stringify(kubernetesApi())}`);
+  } else if (settings.dbImage) {
+    args.push('--set', `dev.database.image=${settings.dbImage}`);
+  }
   args.push(...extra); // later --set assignments win
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: PASSWORD }, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
@@ -290,6 +301,24 @@ async function main(): Promise<void> {
   const manifest = synth(path.join(work, 'dist'));
   const objects = parseAllDocuments(fs.readFileSync(manifest, 'utf8')).map((d) => d.toJS());
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
+  let upgradedEntry = '';
+
+  if (DATA_TIER) {
+    await step('first, dev as committed: a single instance of the official image contract, which takes an entry (to be upgraded in place next)', async () => {
+      const plain = synth(path.join(work, 'plain'), [], true);
+      const t0 = Date.now();
+      apply(plain);
+      waitRollout('statefulset', 'postgres', settings.readyTimeout);
+      waitRollout('deployment', 'guestbook', settings.readyTimeout);
+      upgradedEntry = `single-instance-${Date.now()}`;
+      const post = await retry('an entry accepted by the single instance', 90, 2, async () => {
+        const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: upgradedEntry }));
+        return r.status === 201 ? r : undefined;
+      });
+      timings.singleInstanceReadySeconds = (Date.now() - t0) / 1000;
+      return `postgres-0 (${getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image}) Ready; entry ${JSON.parse(post.body).id} stored`;
+    }, { fatal: true });
+  }
 
   await step('dist/ applies with strict server-side validation and no warnings; the namespace enforces restricted', () => {
     const t0 = Date.now();
@@ -308,7 +337,6 @@ async function main(): Promise<void> {
   await step(`the web Deployment and database StatefulSet roll out to Ready within ${settings.readyTimeout}s; PVCs are Bound; every pod was admitted`, () => {
     const t0 = Date.now();
     waitRollout('statefulset', 'postgres', settings.readyTimeout);
-    if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', Math.max(30, Math.round(settings.readyTimeout - (Date.now() - t0) / 1000)));
     const remaining = Math.max(30, settings.readyTimeout - (Date.now() - t0) / 1000);
     waitRollout('deployment', 'guestbook', Math.round(remaining));
     timings.applyToAllReadySeconds = (Date.now() - t0) / 1000 + (timings.applySeconds ?? 0);
@@ -370,10 +398,10 @@ async function main(): Promise<void> {
         if (secretEnv.length > 0 || (c.envFrom ?? []).some((e: any) => e.secretRef)) throw new Error(`${pod.metadata.name}: Secret in env: ${JSON.stringify(secretEnv)}`);
         const secretOf = new Map((pod.spec.volumes ?? []).filter((v: any) => v.secret).map((v: any) => [v.name, v.secret.secretName]));
         const mounts = (c.volumeMounts ?? []).filter((m: any) => secretOf.has(m.name));
-        // One mount of the credentials Secret; with the data tier also the replication password
-        // (database pods) and the TLS Secret or its CA: every one read-only.
+        // One mount of the credentials Secret (each pod only the keys it reads); with the data
+        // tier also the TLS Secret or its CA: every one read-only.
         const credentialMounts = mounts.filter((m: any) => secretOf.get(m.name) === 'guestbook-db-credentials');
-        const wantCredentialMounts = DATA_TIER && pod.metadata.name === 'postgres-0' ? 2 : 1;
+        const wantCredentialMounts = 1;
         if (credentialMounts.length !== wantCredentialMounts || mounts.some((m: any) => !m.readOnly)) {
           throw new Error(`${pod.metadata.name}: expected ${wantCredentialMounts} read-only mount(s) of the credentials Secret and only read-only Secret mounts, got ${JSON.stringify(mounts)}`);
         }
@@ -403,6 +431,15 @@ async function main(): Promise<void> {
   });
 
   if (DATA_TIER) {
+    await step('data tier: the single instance was upgraded in place: its entry is there, served by the Patroni leader, and the new member cloned it', async () => {
+      const list = await ingressUntil('/api/entries', 200, 90);
+      if (!list.body.includes(upgradedEntry)) throw new Error(`the single instance's entry ${upgradedEntry} is missing: ${list.body.slice(0, 300)}`);
+      const roles = getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=database']).items
+        .map((p: any) => `${p.metadata.name}=${p.metadata.labels['refarch.example.com/role']}`).sort();
+      if (roles.length !== 2 || !roles.some((r: string) => r.endsWith('=primary')) || !roles.some((r: string) => r.endsWith('=replica'))) throw new Error(`roles: ${roles}`);
+      return `entry ${upgradedEntry} served; ${roles.join(', ')}`;
+    });
+
     await step('data tier: after the primary was recreated, the standby resumes streaming (replication lag back to 0)', async () => {
       const t0 = Date.now();
       const cron = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'postgres-backup');
@@ -465,8 +502,7 @@ async function main(): Promise<void> {
       const upgraded = synth(path.join(work, 'upgraded'), extra);
       const t0 = Date.now();
       apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
-      waitRollout('statefulset', 'postgres', 300);
-      if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', 300); // ready = streaming again
+      waitRollout('statefulset', 'postgres', 300); // ready = leader, or a replica streaming again
       waitRollout('deployment', 'guestbook', 300);
       timings.upgradeSeconds = (Date.now() - t0) / 1000;
       const dbImage = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image;
@@ -562,8 +598,10 @@ async function main(): Promise<void> {
       return `${app.length} app + ${replication.length} replication connection(s), all ${app[0].split(':')[3]}; plain text refused`;
     });
 
-    await step('data tier: deleting the standby pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
+    await step('data tier: deleting the replica\'s pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
       const t0 = Date.now();
+      const replica = getJson(['-n', NS, 'get', 'pods', '-l', 'refarch.example.com/role=replica']).items[0]?.metadata.name;
+      if (!replica) throw new Error('no pod is labelled refarch.example.com/role=replica');
       const marker = `standby-delete-${Date.now()}`;
       const count = 60;
       let failed = 0;
@@ -578,11 +616,11 @@ async function main(): Promise<void> {
         }
       })();
       await sleep(1);
-      kubectl(['-n', NS, 'delete', 'pod', 'postgres-replica-0', '--wait=false']);
+      kubectl(['-n', NS, 'delete', 'pod', replica, '--wait=false']);
       await writes;
       if (failed !== 0) throw new Error(`${failed} of ${count} writes failed: ${failures.slice(0, 5).join('; ')}`);
-      await retry('postgres-replica-0 to be Ready again', 120, 1, () => {
-        const p = getJson(['-n', NS, 'get', 'pod', 'postgres-replica-0']);
+      await retry(`${replica} to be Ready again`, 120, 1, () => {
+        const p = getJson(['-n', NS, 'get', 'pod', replica]);
         return !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
       });
       const onStandby = await retry('every write to reach the recreated standby', 30, 1, () => {
@@ -590,7 +628,7 @@ async function main(): Promise<void> {
         return n === String(count) ? n : undefined;
       });
       timings.standbyDeleteSeconds = (Date.now() - t0) / 1000;
-      return `${count} writes, 0 failed; the recreated standby has all ${onStandby}`;
+      return `${count} writes, 0 failed while ${replica} was deleted; the recreated replica has all ${onStandby}`;
     });
 
     await step('data tier: backup now (Job from the CronJob), drop the table, restore with scripts/restore-database.sh: the entries are back', async () => {
@@ -602,7 +640,7 @@ async function main(): Promise<void> {
       }
       // The backup reads from the standby through postgres-read: wait until the standby
       // recreated by the previous step is Ready (an endpoint of the Service) and has the entries.
-      waitRollout('statefulset', 'postgres-replica', 120);
+      waitRollout('statefulset', 'postgres', 120);
       await retry('the entries on the standby', 10, 0.5, () => (psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`) === '3' ? true : undefined));
       const job = `e2e-backup-${Date.now()}`;
       kubectl(['-n', NS, 'create', 'job', job, '--from=cronjob/postgres-backup']);

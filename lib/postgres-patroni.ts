@@ -95,7 +95,10 @@ export interface PatroniMembersProps {
   readonly timing: Required<FailoverTiming>;
   readonly synchronous: SynchronousReplication;
   readonly kubernetesApi: { readonly cidrs: string[]; readonly port: number };
-  /** TLS directory in the pods, when TLS is on. */
+  /**
+   * TLS directory in the pods, when TLS is on.
+   * @default - no TLS
+   */
   readonly tlsDir?: string;
 }
 

@@ -30,8 +30,15 @@ export interface PostgresPodOptions {
   /** Whether the container also listens on Patroni's REST API port (container port `patroni`). */
   readonly patroniPort: boolean;
   readonly resources: k8s.ResourceRequirements;
-  /** Container command; undefined runs the image's entrypoint. */
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
   readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's command (`postgres`)
+   */
   readonly args?: string[];
   readonly env: k8s.EnvVar[];
   readonly startupProbe: k8s.Probe;
@@ -41,8 +48,15 @@ export interface PostgresPodOptions {
   readonly volumeMounts: k8s.VolumeMount[];
   /** Volumes beyond the emptyDirs (the data volume comes from the claim template). */
   readonly volumes: k8s.Volume[];
-  /** Scheduling: spread the members over nodes. @default - none (one pod) */
+  /**
+   * Scheduling: spread the members over nodes.
+   * @default - none (one pod)
+   */
   readonly affinity?: k8s.Affinity;
+  /**
+   * Scheduling: spread the members over nodes.
+   * @default - none (one pod)
+   */
   readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
 }
 

@@ -44,10 +44,10 @@ test.each(rows.map((r) => [r.construct, r]))('%s: "Also copy" equals its transit
 });
 
 test('constructs import nothing outside lib/ but imports/k8s, cdk8s and constructs', () => {
-  for (const file of fs.readdirSync(libDir)) {
+  for (const file of fs.readdirSync(libDir).filter((f) => f.endsWith('.ts'))) {
     const source = fs.readFileSync(path.join(libDir, file), 'utf8');
     for (const [, spec] of source.matchAll(/from '([^']+)'/g)) {
-      expect({ file, spec, ok: spec.startsWith('./') || ['../imports/k8s', 'cdk8s', 'constructs', 'crypto', 'net'].includes(spec) }).toEqual({ file, spec, ok: true });
+      expect({ file, spec, ok: spec.startsWith('./') || ['../imports/k8s', 'cdk8s', 'constructs', 'crypto', 'net', 'fs', 'path'].includes(spec) }).toEqual({ file, spec, ok: true });
     }
   }
 });
@@ -215,6 +215,9 @@ function typesNode14Stub(dir: string): string {
     '/// <reference lib="es2018" />',
     "declare module 'crypto' { export function createHash(algorithm: string): { update(data: string): any; digest(encoding: 'hex'): string }; }",
     "declare module 'net' { export function isIP(input: string): number; }",
+    "declare module 'fs' { export function readFileSync(path: string, encoding: 'utf8'): string; }",
+    "declare module 'path' { export function join(...parts: string[]): string; }",
+    'declare const __dirname: string;',
     'declare class Buffer { static from(data: string, encoding: string): { toString(encoding: string): string } }',
   ].join('\n'));
   return stub;

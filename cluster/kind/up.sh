@@ -149,17 +149,19 @@ load_images() {
   done
   # extra references: the client image name of the e2e suite, and second tags for its
   # upgrade step (as cluster/images.sh makes them for the single-node cluster)
-  local gtar ptar web_next db_next
+  local gtar ptar web_next db_next patroni_next
   gtar=$(ls "$img"/guestbook-*.oci.tar | head -1); ptar=$(ls "$img"/postgresql-[0-9a-f]*.oci.tar | head -1)
   web_next=$GUESTBOOK_IMAGE_REPO:sha-$(basename "$gtar" .oci.tar | cut -d- -f2)
   db_next=$(bash -c '. "$1/images.sh"; postgres_next_image "$2"' _ "$CLUSTER_DIR" "$ptar")
+  patroni_next=${POSTGRES_PATRONI_IMAGE%:*}:${db_next##*:}
   for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
     docker_ exec "$n" ctr -n k8s.io images tag --force "$BUSYBOX_IMAGE" "$NETCHECK_IMAGE" >/dev/null
     docker_ exec "$n" ctr -n k8s.io images tag --force "$GUESTBOOK_IMAGE_REPO:$ver" "$web_next" >/dev/null
     docker_ exec "$n" ctr -n k8s.io images tag --force "$POSTGRES_IMAGE" "$db_next" >/dev/null
+    docker_ exec "$n" ctr -n k8s.io images tag --force "$POSTGRES_PATRONI_IMAGE" "$patroni_next" >/dev/null
   done
-  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\n' "$web_next" "$db_next" >"$STATE/upgrade-images.env"
-  info "second tags for the upgrade check: $web_next, $db_next"
+  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\nE2E_DB_PATRONI_IMAGE_NEXT=%s\n' "$web_next" "$db_next" "$patroni_next" >"$STATE/upgrade-images.env"
+  info "second tags for the upgrade check: $web_next, $db_next, $patroni_next"
   # The README's kind walkthrough, for real: a docker image name, `kind load docker-image`.
   docker_ tag "$GUESTBOOK_IMAGE_REPO:$ver" "refarch-guestbook:$ver"
   kind_ load docker-image "refarch-guestbook:$ver" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'

@@ -36,7 +36,9 @@ mount -t tmpfs -o mode=0777,size=16m tmpfs "$root/run/postgresql"
 mount --bind "$data" "$root/var/lib/postgresql/data"
 for m in "${mounts[@]}"; do
   IFS=: read -r src dst mode <<<"$m"
-  mkdir -p "$root$dst"
+  # /var/run is an absolute symlink to /run in the image: never follow it out of the root.
+  case $dst in /var/run/*) dst=/run/${dst#/var/run/} ;; esac
+  if [ -d "$src" ]; then mkdir -p "$root$dst"; else mkdir -p "$(dirname "$root$dst")"; touch "$root$dst"; fi
   mount --bind "$src" "$root$dst"
   [ "$mode" = rw ] || mount -o remount,bind,ro "$root$dst"
 done

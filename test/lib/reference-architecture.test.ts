@@ -191,7 +191,7 @@ describe('ReferenceArchitecture', () => {
       [{ ...pinned, web: { image: `registry.example.com/guestbook@sha256:${'a'.repeat(63)}` } }, /env: web\.image: .*\(missing: digest\)/],
       [{ ...pinned, web: {} }, /env: web\.image: "refarch-guestbook:0\.1\.0"\. Must name its registry host/],
       [{ ...pinned, database: { image: 'postgres:16.4-bookworm' } }, /env: database\.image: "postgres:16\.4-bookworm"\. .*\(missing: registry host and digest\)/],
-      [{ ...pinned, database: {} }, /env: database\.image: "postgres:16\.4-bookworm"\. Must name its registry host/],
+      [{ ...pinned, database: {} }, /env: database\.image: "postgres:17\.11-trixie"\. Must name its registry host/],
       [{ ...pinned, web: { image: 5 } }, /env: web\.image: 5\. Must be an image reference pinned/],
     ])('refuses %j', (props, message) => {
       expect(() => synth(props)).toThrow(message);
