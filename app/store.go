@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,8 +150,9 @@ func (s *PGStore) noteErr(err error) error {
 }
 
 // primaryGone: the error says the server cannot take this work now (it is
-// read-only, shutting down, starting, unreachable or too slow), not that the
-// request was wrong.
+// read-only, shutting down, starting, unreachable, gone mid-query or too slow),
+// not that the request was wrong. The server reports a wrong request as a
+// PgError; any other error is the connection's.
 func primaryGone(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -164,14 +164,9 @@ func primaryGone(err error) bool {
 		}
 		return false
 	}
-	var netErr net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) ||
-		errors.Is(err, net.ErrClosed) || isConnectError(err)
-}
-
-func isConnectError(err error) bool {
-	var ce *pgconn.ConnectError
-	return errors.As(err, &ce)
+	var scanErr pgx.ScanArgError
+	// The client went away, or the answer did not fit: nothing about the server.
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, pgx.ErrNoRows) && !errors.As(err, &scanErr)
 }
 
 func (s *PGStore) primaryDown() bool { return s.now().UnixNano() < s.primaryDownUntil.Load() }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -109,9 +111,11 @@ func TestPrimaryGoneTellsAvailabilityFromBadRequests(t *testing.T) {
 		{&pgconn.PgError{Code: "08006"}, true},
 		{refused, true},
 		{context.DeadlineExceeded, true},
+		{fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF), true}, // the server died mid-query
 		{uniqueBroken, false},
 		{&pgconn.PgError{Code: "42601"}, false},
-		{errors.New("something else"), false},
+		{context.Canceled, false},
+		{pgx.ErrNoRows, false},
 	} {
 		if got := primaryGone(c.err); got != c.want {
 			t.Errorf("primaryGone(%v) = %v, want %v", c.err, got, c.want)

@@ -129,6 +129,7 @@ interface Disruption { outageSeconds: number; acked: number; lost: number; faile
  * acknowledged write on the leader.
  */
 async function underLoad(ctx: DatabaseStepsContext, tag: string, disrupt: () => Promise<void>, recovered: () => Promise<void>): Promise<Disruption> {
+  await failoverReady(ctx.ns);
   const writes = loop(ctx, 'write', tag, 2000, 250);
   const reads = loop(ctx, 'read', tag, 4000, 100);
   try {
@@ -199,6 +200,35 @@ async function workers(): Promise<string[]> {
   return (await kcJson(['get', 'nodes'])).items.filter((n: any) => !('node-role.kubernetes.io/control-plane' in (n.metadata.labels ?? {}))).map((n: any) => n.metadata.name);
 }
 
+/**
+ * The member Patroni would promote: with synchronous replication only a synchronous
+ * standby may take over (it has every acknowledged write), else any streaming replica.
+ */
+async function promotable(ns: string, leader: string): Promise<string[]> {
+  const members: any[] = JSON.parse(await kc(['-n', ns, 'exec', leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'list', '-f', 'json']));
+  const sync = members.filter((m) => m.Role === 'Sync Standby' && m.State === 'streaming').map((m) => m.Member);
+  return sync.length > 0 ? sync : members.filter((m) => m.Role === 'Replica' && m.State === 'streaming').map((m) => m.Member);
+}
+
+/**
+ * Waits until the members could fail over: a leader, every member ready, and with
+ * synchronous replication a synchronous standby assigned. Right after a failover or a
+ * switchover the new leader names its synchronous standby only on its next loop: until
+ * then no replica may take over (it might miss a write the leader acknowledged alone),
+ * so a second loss in that window waits for the lost leader to return.
+ */
+async function failoverReady(ns: string): Promise<string> {
+  return until('a leader, every member ready and, with synchronous replication, a synchronous standby', 180, 1, async () => {
+    const c = await cluster(ns);
+    if (!c.leader || !c.members.every((m) => m.ready)) return undefined;
+    const config = await kc(['-n', ns, 'exec', c.leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'show-config']);
+    if (!/^synchronous_mode: true$/m.test(config)) return 'asynchronous';
+    const sync: string[] = await promotable(ns, c.leader).catch(() => []);
+    const members: string = await kc(['-n', ns, 'exec', c.leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'list', '-f', 'json']);
+    return JSON.parse(members).some((m: any) => m.Role === 'Sync Standby' && sync.includes(m.Member)) ? `synchronous standby ${sync.join(', ')}` : undefined;
+  });
+}
+
 /** Patroni's switchover through its CLI in the leader's pod (the REST API answers it). */
 async function switchover(ns: string, leader: string, candidate: string): Promise<void> {
   await kc(['-n', ns, 'exec', leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'switchover', '--leader', leader, '--candidate', candidate, '--force'], 90);
@@ -210,8 +240,9 @@ async function leaderOnWorker(ctx: DatabaseStepsContext): Promise<Member> {
   const c = await cluster(ctx.ns);
   const leader = c.members.find((m) => m.pod === c.leader)!;
   if (w.includes(leader.node)) return leader;
-  const candidate = c.members.find((m) => m.role === 'replica' && m.ready && w.includes(m.node));
-  if (!candidate) throw new Error(`no ready replica on a worker (${w.join(', ')}) to move the leadership to`);
+  const allowed = await promotable(ctx.ns, leader.pod);
+  const candidate = c.members.find((m) => allowed.includes(m.pod) && w.includes(m.node));
+  if (!candidate) throw new Error(`no promotable replica (${allowed.join(', ')}) on a worker (${w.join(', ')}) to move the leadership to`);
   ctx.harness.log(`   moving the leadership from ${leader.pod} (${leader.node}) to ${candidate.pod} (${candidate.node}) first`);
   await switchover(ctx.ns, leader.pod, candidate.pod);
   await newLeader(ctx.ns, leader.pod);
@@ -243,8 +274,8 @@ export async function databaseSteps(ctx: DatabaseStepsContext): Promise<void> {
   await step('planned switchover (patronictl switchover in the leader\'s pod): outage and lost writes', async () => {
     const c = await cluster(ns);
     const old = c.members.find((m) => m.pod === c.leader)!;
-    const w = await workers();
-    const candidate = c.members.find((m) => m.role === 'replica' && m.ready && w.includes(m.node)) ?? c.members.find((m) => m.role === 'replica' && m.ready)!;
+    const allowed = await promotable(ns, old.pod);
+    const candidate = c.members.find((m) => allowed.includes(m.pod))!;
     const d = await underLoad(ctx, 'switchover', async () => {
       await switchover(ns, old.pod, candidate.pod);
       await newLeader(ns, old.pod);
@@ -326,6 +357,8 @@ export async function databaseSteps(ctx: DatabaseStepsContext): Promise<void> {
       const firstError = lines.find(([what]) => what === 'error');
       t.partitionIsolatedAcks = acks.length;
       t.partitionIsolatedLeaderStoppedSeconds = firstError ? Number((Number(firstError[2]) - partitionAt / 1000).toFixed(1)) : -1;
+      const counts = ['ack', 'hang', 'error'].map((k) => `${lines.filter((l) => l[0] === k).length} ${k}`).join(', ');
+      harness.log(`   the isolated ${old.pod}, written to from its own node: ${counts}; first error ${t.partitionIsolatedLeaderStoppedSeconds} s after the cut`);
       const verdict = judge(ctx, 'partition', d);
       if (acks.length > 0) throw new Error(`the isolated leader acknowledged ${acks.length} writes after it was cut off: ${acks.map((a) => a[1]).join(', ')}`);
       const rejoin = await rejoined(ns, old.pod, 600);
@@ -333,7 +366,6 @@ export async function databaseSteps(ctx: DatabaseStepsContext): Promise<void> {
       t.partitionHealthySeconds = Number(((Date.now() - reconnectAt) / 1000).toFixed(1));
       const diverged = (await psql(ns, leader, `SELECT count(*) FROM entries WHERE message LIKE '${tag}-%'`)).trim();
       if (diverged !== '0') throw new Error(`${diverged} writes the isolated leader never acknowledged are on the new leader`);
-      const counts = ['ack', 'hang', 'error'].map((k) => `${lines.filter((l) => l[0] === k).length} ${k}`).join(', ');
       return `${old.node} cut off; ${leader} leads; the isolated ${old.pod}: ${counts} (stopped accepting after ${t.partitionIsolatedLeaderStoppedSeconds} s), none of its writes on the new leader; ${verdict}; `
         + `network and ${old.pod} (rejoined, zero lag in ${rejoin.toFixed(0)} s) healthy ${t.partitionHealthySeconds} s after reconnecting`;
     });

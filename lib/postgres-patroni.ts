@@ -283,7 +283,10 @@ function patroniConfig(p: PatroniMembersProps): object {
       listen: `*:${p.port}`,
       data_dir: PGDATA,
       pgpass: '/tmp/pgpass',
+      // Patroni's own connections to its server, plain and replication (it asks a replica
+      // for its timeline that way), over the socket: no TLS, no host name to verify.
       use_unix_socket: true,
+      use_unix_socket_repl: true,
       authentication: { superuser: { ...tls }, replication: { ...tls } },
       parameters: {
         unix_socket_directories: '/var/run/postgresql',
@@ -294,6 +297,7 @@ function patroniConfig(p: PatroniMembersProps): object {
       pg_hba: [
         // Inside the pod only (Patroni itself, kubectl exec): as the official image does.
         'local all all trust',
+        'local replication all trust',
         ...(p.tlsDir === undefined ? [] : ['hostnossl all all all reject', 'hostnossl replication all all reject']),
         `host replication ${p.replicationUser} all scram-sha-256`,
         'host all all all scram-sha-256',

@@ -23,4 +23,16 @@ export PATRONI_POSTGRESQL_CONNECT_ADDRESS=$PATRONI_NAME.$REFARCH_MEMBER_DOMAIN:$
 export PATRONI_RESTAPI_CONNECT_ADDRESS=$PATRONI_KUBERNETES_POD_IP:8008
 
 refarch_adopt_database
-exec patroni /opt/refarch/patroni.yml
+
+# The image's STOPSIGNAL is SIGINT (PostgreSQL's fast shutdown), which Patroni does not
+# treat as a request to shut down gracefully; on SIGTERM it stops PostgreSQL and releases
+# the leader lock, so another member takes over at once instead of after the lock's ttl.
+# So Patroni runs as a child, and both signals reach it as SIGTERM.
+patroni /opt/refarch/patroni.yml &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null || true' INT TERM
+rc=0
+while kill -0 "$pid" 2>/dev/null; do
+  wait "$pid" && rc=0 || rc=$?
+done
+exit "$rc"

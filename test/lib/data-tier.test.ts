@@ -106,7 +106,8 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
     expect(config.kubernetes).toMatchObject({ use_endpoints: true, role_label: ROLE_LABEL, leader_label_value: 'primary', follower_label_value: 'replica', ports: [{ name: 'postgresql', port: 5432 }] });
     expect(config.bootstrap.dcs).toMatchObject({ ttl: 30, loop_wait: 10, retry_timeout: 10, synchronous_mode: true, synchronous_mode_strict: true, failsafe_mode: false });
     expect(config.postgresql.authentication.replication).toEqual({ sslmode: 'verify-full', sslrootcert: '/etc/postgresql-tls/ca.crt' });
-    expect(config.postgresql.pg_hba.slice(1, 3)).toEqual(['hostnossl all all all reject', 'hostnossl replication all all reject']);
+    expect(config.postgresql.pg_hba.slice(0, 4)).toEqual(['local all all trust', 'local replication all trust', 'hostnossl all all all reject', 'hostnossl replication all all reject']);
+    expect(config.postgresql).toMatchObject({ use_unix_socket: true, use_unix_socket_repl: true });
     expect(config.postgresql.parameters).toMatchObject({ ssl: 'on', ssl_cert_file: '/etc/postgresql-tls/tls.crt' });
     expect(Object.keys(find(m, 'ConfigMap', 'postgres-scripts').data).sort()).toEqual(['lib.sh', 'patroni.sh', 'patroni.yml', 'post-bootstrap.sh']);
     const defaults = JSON.parse(find(ha(), 'ConfigMap', 'postgres-scripts').data['patroni.yml']).bootstrap.dcs;
