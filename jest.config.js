@@ -14,6 +14,8 @@ const INTEGRATION = [
   'test/watch.test.ts',
   'test/copy-guide.test.ts',
   'test/restore-script.test.ts',
+  'test/upstream-oracle.test.ts',
+  'test/bad-input.test.ts',
   'test/schema-check.test.ts',
   'test/kind-cluster.test.ts',
   'test/review/diagram.test.ts',

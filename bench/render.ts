@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { backupScripts, patroniScripts } from '../lib/postgres-scripts';
+import { replaceFiles } from '../scripts/safe-write';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, 'bench', 'rendered');
@@ -22,18 +23,17 @@ export const ENVS = ['dev', 'prod'] as const;
  */
 export function writeScriptFiles(): string[] {
   const sets = { 'postgres-scripts': patroniScripts(), 'postgres-backup-scripts': backupScripts() };
-  const written: string[] = [];
+  const writes: Array<{ path: string; data: string; display: string }> = [];
   for (const base of [path.join('bench', 'helm', 'refarch', 'files'), path.join('bench', 'kustomize', 'components', 'data-tier')]) {
     for (const [configMap, files] of Object.entries(sets)) {
-      const dir = path.join(ROOT, base, configMap);
-      fs.mkdirSync(dir, { recursive: true });
       for (const [name, text] of Object.entries(files)) {
-        fs.writeFileSync(path.join(dir, name), text);
-        written.push(path.join(base, configMap, name));
+        const display = path.join(base, configMap, name);
+        writes.push({ path: path.join(ROOT, display), data: text, display });
       }
     }
   }
-  return written;
+  replaceFiles(writes, { createFolders: true });
+  return writes.map((w) => w.display);
 }
 
 /** Path of each tool's binary, building it on first use. */
@@ -80,8 +80,7 @@ function main(): number {
     process.stdout.write(`bench/rendered: ${rendered.size} renders up to date\n`);
     return 0;
   }
-  fs.mkdirSync(RENDERED, { recursive: true });
-  for (const [f, text] of rendered) fs.writeFileSync(path.join(RENDERED, f), text);
+  replaceFiles([...rendered].map(([f, text]) => ({ path: path.join(RENDERED, f), data: text, display: `bench/rendered/${f}` })), { createFolders: true });
   process.stdout.write(`wrote ${[...rendered.keys()].map((f) => `bench/rendered/${f}`).join(', ')}\n`);
   return 0;
 }

@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFile } from '../scripts/safe-write';
 import { RENDERED, renderAll, renderCommands, tools } from './render';
 import type { WatchFigures } from './watch';
 
@@ -252,8 +253,7 @@ ${table(scaling.map((s) => s.row), false)}
 Linear fit of the medians: ${f(intercept)} s + ${(slope * 1000).toFixed(2)} ms per added copy (largest deviation from the line: ${f(maxResidual)} s).
 Target: N = 1000 ≤ 6 s and ≤ 400 MiB.
 `;
-  fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), md);
+  writeFile(path.join(ROOT, 'docs', 'benchmarks.md'), md, { display: 'docs/benchmarks.md', createFolders: true });
   console.log(`\n${md}`);
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -230,6 +230,15 @@ type Origin = (settingPath: string) => { label: string; set?: SetArgument };
  */
 export function checkEnvironments(envs: Readonly<Record<string, ReferenceArchitectureProps>>, sets: readonly SetArgument[] = []): void {
   const problems: string[] = [];
+  for (const env of Object.keys(envs)) {
+    // The name becomes a file name (<env>.k8s.yaml), a construct id and the prefix of --set.
+    if (env.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(env)) {
+      problems.push(`config/environments.ts: environment ${JSON.stringify(env.length > 80 ? `${env.slice(0, 80)}...` : env)}${env.length > 80 ? ` (${env.length} characters)` : ''}: `
+        + 'an environment name must be a DNS-1123 label: 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit (e.g. "dev" or "prod-eu"), '
+        + 'because it names the output file <name>.k8s.yaml and is the prefix of --set <name>.<setting>.');
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
   for (const [env, props] of Object.entries(envs)) {
     const validate = validator();
     if (validate(props)) continue;

@@ -14,6 +14,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFile } from '../scripts/safe-write';
 
 export interface BrowseOptions {
   readonly chromium: string;
@@ -110,9 +111,8 @@ export async function browseGuestbook(o: BrowseOptions): Promise<{ screenshot: s
     const text = async () => (await send('Runtime.evaluate', { expression: 'document.body ? document.body.innerText : ""', returnByValue: true }, sessionId)).result.value as string;
     const shot = async (file: string) => {
       const { data } = await send('Page.captureScreenshot', { format: 'png' }, sessionId);
-      fs.mkdirSync(o.outDir, { recursive: true });
       const f = path.join(o.outDir, file);
-      fs.writeFileSync(f, Buffer.from(data, 'base64'));
+      writeFile(f, Buffer.from(data, 'base64'), { createFolders: true });
       return f;
     };
 

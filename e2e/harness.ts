@@ -4,7 +4,7 @@
  * step, and a summary ending in the plain line `<label>: N passed, M failed`, which
  * .ci/run and e2e/kind.sh count.
  */
-import * as fs from 'fs';
+import { writeFile } from '../scripts/safe-write';
 
 /** What a suite plugs into the harness. */
 export interface HarnessOptions {
@@ -78,7 +78,7 @@ export class Harness {
     console.log('\nSummary');
     for (const r of this.results) console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.step}`);
     console.log(`Timings (s): ${JSON.stringify(this.timings)}`);
-    if (this.options.reportFile) fs.writeFileSync(this.options.reportFile, JSON.stringify({ timings: this.timings, results: this.results }, null, 2));
+    if (this.options.reportFile) writeFile(this.options.reportFile, JSON.stringify({ timings: this.timings, results: this.results }, null, 2));
     console.log(`${this.options.label}: ${this.results.length - failed.length} passed, ${failed.length} failed${this.options.closingSuffix ?? ''}`);
     process.exit(failed.length === 0 ? 0 : 1);
   }

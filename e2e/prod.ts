@@ -33,6 +33,7 @@ import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFile } from '../scripts/safe-write';
 import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 import { databaseSteps } from './prod-database';
 import { browseGuestbook } from './browser';
@@ -219,7 +220,7 @@ function synthProd(): string {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 || !r.stdout.includes('kind: Deployment')) throw new Error(`synth failed: ${r.stderr}${r.error ?? ''}`);
   const file = path.join(OUT, 'prod.k8s.yaml');
-  fs.writeFileSync(file, r.stdout);
+  writeFile(file, r.stdout);
   return file;
 }
 

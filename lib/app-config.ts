@@ -6,7 +6,9 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
+import { validateLabels } from './labels';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
+import { objectSizeProblem, utf8Bytes } from './object-size';
 import { checkUniqueObjects } from './unique-objects';
 
 /**
@@ -130,6 +132,14 @@ export class AppConfig extends Construct {
       if (typeof value !== 'string') {
         throw new ValidationError(fieldOf(this, `settings.${key}`), value, 'Must be a string (ConfigMap values are strings; quote numbers, e.g. "5432").');
       }
+      if (LONE_SURROGATE.test(value)) {
+        throw new ValidationError(fieldOf(this, `settings.${key}`), value, 'Must be valid Unicode text: a lone UTF-16 surrogate (e.g. "\\ud800" in JSON) cannot be written as UTF-8 and would become U+FFFD, a different value.');
+      }
+      const unreadable = NOT_READ_BACK.exec(value);
+      if (unreadable !== null) {
+        const code = `U+${unreadable[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        throw new ValidationError(fieldOf(this, `settings.${key}`), value, `Must be text that kubectl reads back unchanged from the YAML: no DEL or C1 control characters (U+007F-U+009F), no U+2028 or U+2029 (line breaks to kubectl's YAML reader), no U+FFFE or U+FFFF. Here ${code} at position ${unreadable.index + 1}.`);
+      }
     }
     this.settings = sortedCopy(settings);
     this.rendersSecret = props.secretStringData !== undefined;
@@ -138,8 +148,8 @@ export class AppConfig extends Construct {
       if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
         throw new ValidationError(fieldOf(this, 'secretStringData key'), key, 'Must consist of letters, digits, \'-\', \'_\' or \'.\'.');
       }
-      if (typeof value !== 'string' || value.length === 0) {
-        throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string.');
+      if (typeof value !== 'string' || value.length === 0 || LONE_SURROGATE.test(value)) {
+        throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string of valid Unicode text (no lone UTF-16 surrogate).');
       }
     }
     this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [DEFAULT_PASSWORD_KEY]);
@@ -147,7 +157,7 @@ export class AppConfig extends Construct {
     this.hash = configHash(this.settings, secretData);
 
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-      metadata: { name: this.configMapName, namespace: this.namespace, labels: props.labels },
+      metadata: { name: this.configMapName, namespace: this.namespace, labels: validateLabels(fieldOf(this, 'labels'), props.labels) },
       data: { ...this.settings },
     });
     if (this.rendersSecret) {
@@ -157,6 +167,16 @@ export class AppConfig extends Construct {
         data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),
       });
     }
+    // Last, on the objects as they are written: what the API server and kubectl apply count.
+    const tooBig = (field: string, object: { toJson(): any }, data: Readonly<Record<string, string>>) => {
+      const values = Object.entries(data).map(([k, v]): [string, number] => [k, utf8Bytes(v)]);
+      const problem = objectSizeProblem(object.toJson(), values);
+      if (problem !== undefined) {
+        throw new ValidationError(fieldOf(this, field), `<${values.reduce((n, [, b]) => n + b, 0)} bytes in ${values.length} values>`, `Must fit in one ${field === 'settings' ? 'ConfigMap' : 'Secret'}: ${problem}.`);
+      }
+    };
+    tooBig('settings', this.configMap, this.settings);
+    if (this.secret) tooBig('secretStringData', this.secret, secretData);
   }
 
   /**
@@ -246,6 +266,15 @@ export class AppConfig extends Construct {
     return value;
   }
 }
+
+/** A UTF-16 surrogate without its pair (with the u flag, a proper pair is one code point and does not match). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * Characters that do not survive the trip through the YAML cdk8s writes and kubectl reads
+ * (sigs.k8s.io/yaml, YAML 1.1): written raw, they are refused as control characters or read
+ * as line breaks. Found by test/upstream-oracle.test.ts over every code point.
+ */
+const NOT_READ_BACK = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
 
 function sortedCopy(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));

@@ -7,7 +7,8 @@
 import { isIP } from 'net';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
-import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validatePort } from './prop-checks';
+import { validateLabels } from './labels';
+import { DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validatePort } from './prop-checks';
 import { DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
 
@@ -42,17 +43,13 @@ export class ExternalDatabase extends Construct {
     super(scope, id);
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
-    if (isIP(props?.host ?? '')) {
-      throw new ValidationError(f('host'), props.host,
-        'Must be a DNS name: an ExternalName Service cannot point at an IP address. Give the server a DNS name, or use a selector-less Service with an EndpointSlice.');
-    }
-    this.host = validateDnsSubdomain(f('host'), props?.host);
+    this.host = validateExternalName(f('host'), props?.host);
     const namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
     this.port = validatePort(f('port'), props.port ?? DEFAULT_POSTGRES_PORT);
 
     this.service = new k8s.KubeService(this, 'Resource', {
-      metadata: { name: this.serviceName, namespace, labels: props.labels },
+      metadata: { name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) },
       spec: {
         type: 'ExternalName',
         externalName: this.host,
@@ -60,4 +57,23 @@ export class ExternalDatabase extends Construct {
       },
     });
   }
+}
+
+/**
+ * The host of an ExternalName Service as the API server checks it (ValidateService in
+ * k8s.io/kubernetes/pkg/apis/core/validation): one trailing dot is allowed (a fully
+ * qualified name, `db.example.com.`), the rest must be a DNS-1123 subdomain of at most
+ * 253 characters. An IP address is refused too: it is not a name a CNAME can point to.
+ */
+export function validateExternalName(field: string, value: string): string {
+  const bare = typeof value === 'string' && value.endsWith('.') ? value.slice(0, -1) : value;
+  if (typeof bare === 'string' && isIP(bare) !== 0) {
+    throw new ValidationError(field, value,
+      'Must be a DNS name: an ExternalName Service cannot point at an IP address. Give the server a DNS name, or use a selector-less Service with an EndpointSlice.');
+  }
+  if (typeof bare !== 'string' || bare.length === 0 || bare.length > 253 || !DNS1123_SUBDOMAIN.test(bare)) {
+    throw new ValidationError(field, value,
+      `Must be a DNS name for an ExternalName Service: at most 253 lowercase letters, digits, '-' or '.' (plus one optional trailing '.'), each dot-separated part starting and ending with a letter or digit (e.g. "db.example.com" or "db.example.com.")${typeof bare === 'string' && bare.length > 253 ? `; it has ${bare.length} characters` : ''}.`);
+  }
+  return value;
 }

@@ -4,6 +4,7 @@
 import { Chart } from 'cdk8s';
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
+import { validateLabels } from './labels';
 import { fieldOf, validateOneOf, validateOwnNamespace } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
@@ -53,7 +54,7 @@ export class RestrictedNamespace extends Construct {
       metadata: {
         name: this.name,
         labels: {
-          ...props.labels,
+          ...validateLabels(fieldOf(this, 'labels'), props.labels),
           'pod-security.kubernetes.io/enforce': enforce,
           'pod-security.kubernetes.io/enforce-version': version,
           'pod-security.kubernetes.io/audit': 'restricted',

@@ -8,6 +8,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
+import { validateLabels } from './labels';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateCidr, validateDnsLabel, validatePort } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
 
@@ -60,7 +61,7 @@ export class Peer {
   /** Every pod of another namespace (or those with `podLabels`), by its immutable `kubernetes.io/metadata.name` label. */
   public static namespace(namespace: string, podLabels?: Record<string, string>): Peer {
     validateDnsLabel('Peer.namespace: namespace', namespace);
-    return new Peer([namespacePeer(namespace, podLabels)]);
+    return new Peer([namespacePeer(namespace, validateLabels('Peer.namespace: podLabels', podLabels))]);
   }
 
   /** The cluster DNS pods; named `dns` in policy names. */
@@ -68,6 +69,7 @@ export class Peer {
     if (podLabels === null || typeof podLabels !== 'object' || Object.keys(podLabels).length === 0) {
       throw new ValidationError('Peer.clusterDns: podLabels', podLabels, 'Must hold at least one label of the DNS pods, e.g. { "k8s-app": "kube-dns" }: an empty selector would send DNS to every pod of the namespace.');
     }
+    validateLabels('Peer.clusterDns: podLabels', podLabels);
     return new Peer([namespacePeer(validateDnsLabel('Peer.clusterDns: namespace', namespace), podLabels)], 'dns');
   }
 
@@ -167,7 +169,7 @@ export class NetworkPolicies extends Construct {
     const f = (prop: string) => fieldOf(this, prop);
     checkUniqueObjects(this);
     this.namespace = namespaceFor(this, f('namespace'), props.namespace);
-    this.labels = props.labels;
+    this.labels = validateLabels(fieldOf(this, 'labels'), props.labels);
     const defaultDeny = props.defaultDeny ?? true;
     if (typeof defaultDeny !== 'boolean') throw new ValidationError(f('defaultDeny'), defaultDeny, 'Must be true or false.');
     const dnsTo = props.dnsTo ?? Peer.clusterDns();

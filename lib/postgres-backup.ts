@@ -32,6 +32,7 @@ import {
   ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validatePort, validatePositiveQuantity,
 } from './prop-checks';
 import { ResourceRequirements, renderResources } from './resources';
+import { validateTimeZone } from './time-zone';
 import { checkUniqueObjects } from './unique-objects';
 
 /**
@@ -112,12 +113,13 @@ export interface PostgresBackupProps extends WorkloadProps {
    */
   readonly identity?: Partial<AppIdentity>;
   /**
-   * When backups run: a 5-field cron expression, in `timeZone`.
+   * When backups run: a cron schedule as the CronJob controller reads it (5 fields, or
+   * a descriptor such as `@daily` or `@every 12h`), in `timeZone`.
    * @default '0 3 * * *' (03:00 every day)
    */
   readonly schedule?: string;
   /**
-   * Time zone of `schedule` (an IANA name).
+   * Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.
    * @default 'Etc/UTC'
    */
   readonly timeZone?: string;
@@ -154,8 +156,6 @@ export const DEFAULT_BACKUP_RESOURCES: ResourceRequirements = {
   memoryRequest: '64Mi', memoryLimit: '256Mi',
   ephemeralStorageRequest: '64Mi', ephemeralStorageLimit: '256Mi',
 };
-
-const TIME_ZONE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
 
 /** A backup CronJob, its volume, and a suspended restore CronJob. */
 export class PostgresBackup extends Construct {
@@ -217,10 +217,7 @@ export class PostgresBackup extends Construct {
     const primaryHost = validateDnsLabel(f('database.serviceName'), database.serviceName);
     const port = validatePort(f('database.ports.postgresql.port'), database.ports?.postgresql?.port);
     const schedule = validateCronSchedule(f('schedule'), props.schedule ?? '0 3 * * *');
-    const timeZone = props.timeZone ?? 'Etc/UTC';
-    if (typeof timeZone !== 'string' || !TIME_ZONE.test(timeZone)) {
-      throw new ValidationError(f('timeZone'), timeZone, 'Must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin".');
-    }
+    const timeZone = validateTimeZone(f('timeZone'), props.timeZone ?? 'Etc/UTC');
     const keep = validateInteger(f('keep'), props.keep ?? 7, 1, 1000);
     const storage = validatePositiveQuantity(f('storage'), props.storage ?? '1Gi');
     if (props.storageClassName !== undefined) validateDnsSubdomain(f('storageClassName'), props.storageClassName);

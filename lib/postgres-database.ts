@@ -36,6 +36,7 @@ import {
   validatePort, validatePositiveQuantity, validatePostgresIdentifier,
 } from './prop-checks';
 import { renderResources } from './resources';
+import { validateDistinctRoles } from './postgres-roles';
 import { checkUniqueObjects } from './unique-objects';
 
 export * from './postgres-database-props';
@@ -289,15 +290,12 @@ export class PostgresDatabase extends Construct {
         'Must be an image with Patroni when replicas is above 1 (the official image has none): build images/postgres-patroni/Dockerfile, push it and set image (docs/data-tier.md).');
     }
     const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? DEFAULT_REPLICATION_USER, 'role');
-    const roles = [[POSTGRES_SUPERUSER, 'Patroni\'s superuser'], [replicationUser, 'the replication role (replicationUser)'], [appUser, `the application's role (config setting ${this.userKey})`]];
-    for (let i = 0; i < roles.length; i++) {
-      for (let j = i + 1; j < roles.length; j++) {
-        if (roles[i][0] === roles[j][0]) {
-          throw new ValidationError(f(j === 1 ? 'replicationUser' : `config setting ${this.userKey}`), roles[j][0],
-            `Must differ from ${roles[i][1]} "${roles[i][0]}": with replicas above 1, Patroni's superuser "${POSTGRES_SUPERUSER}", the replication role and the application's role are three separate roles.`);
-        }
-      }
-    }
+    // Patroni's superuser, the replication role and the application's role: three roles.
+    validateDistinctRoles([
+      { field: 'POSTGRES_SUPERUSER (postgres-image.ts)', purpose: 'Patroni\'s superuser', name: POSTGRES_SUPERUSER },
+      { field: f('replicationUser'), purpose: 'the replication user', name: replicationUser },
+      { field: f(`config setting ${this.userKey}`), purpose: 'the app\'s user', name: appUser },
+    ]);
     const synchronous: SynchronousReplication = validateOneOf(f('synchronousReplication'), props.synchronousReplication ?? 'off', ['off', 'on', 'strict'] as const);
     const given: FailoverTiming = props.failover ?? {};
     if (typeof given !== 'object' || given === null) throw new ValidationError(f('failover'), given, 'Must be an object, e.g. { "ttlSeconds": 20 }.');

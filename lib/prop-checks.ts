@@ -12,6 +12,7 @@
 import { isIP } from 'net';
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ImageReference, parseImageReference, registryOf } from './image-reference';
 
 /** An invalid construct prop or configuration value. */
 export class ValidationError extends Error {
@@ -30,12 +31,14 @@ export class ValidationError extends Error {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  // Characters a terminal or a log would not show as themselves, escaped as in JSON.
+  return text.replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Props every construct of this folder shares: where its objects go. */
@@ -65,13 +68,10 @@ export function fieldOf(scope: Construct, prop: string): string {
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A DNS-1123 subdomain (IsDNS1123Subdomain's pattern; the length limit of 253 is checked apart). */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // resource.Quantity: a signed decimal number with an optional binary, decimal or exponent suffix.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-// Docker image reference (distribution/reference), split into name, optional tag and digest.
-const IMAGE_NAME = /^(?:(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*|\[[a-fA-F0-9:]+\])(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
-const IMAGE_DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -88,7 +88,7 @@ export function validateDnsLabel(field: string, value: string, maxLength = 63): 
 export function validateDnsSubdomain(field: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
     throw new ValidationError(field, value,
-      'Must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, \'-\' or \'.\', each dot-separated part starting and ending with a letter or digit (e.g. "db.example.com").');
+      `Must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, '-' or '.', each dot-separated part starting and ending with a letter or digit (e.g. "db.example.com")${typeof value === 'string' && value.length > 253 ? `; it has ${value.length} characters` : ''}.`);
   }
   return value;
 }
@@ -101,9 +101,13 @@ export function validateHostname(field: string, value: string): string {
     throw new ValidationError(field, value,
       'Must be a hostname, not an IP address (IPv4 or IPv6, with or without "*."): an Ingress rule matches the HTTP Host header by name. Use a DNS name that resolves to the address, e.g. "app.example.com".');
   }
-  if (typeof bare !== 'string' || bare.length === 0 || bare.length > 253 || !DNS1123_SUBDOMAIN.test(bare) || !bare.includes('.')) {
+  // IsDNS1123Subdomain / IsWildcardDNS1123Subdomain: 253 characters, the "*." included.
+  if (typeof value === 'string' && value.length > 253) {
+    throw new ValidationError(field, value, `Must be a hostname of at most 253 characters (the API server's limit for a DNS name, a leading "*." included); it has ${value.length}.`);
+  }
+  if (typeof bare !== 'string' || bare.length === 0 || !DNS1123_SUBDOMAIN.test(bare) || !bare.includes('.')) {
     throw new ValidationError(field, value,
-      'Must be a fully qualified lowercase hostname such as "refarch.localtest.me" (a leading "*." wildcard is allowed; no scheme, port or path).');
+      'Must be a fully qualified lowercase hostname of at most 253 characters such as "refarch.localtest.me" (a leading "*." wildcard is allowed; no scheme, port or path).');
   }
   return value;
 }
@@ -154,35 +158,17 @@ export function validatePositiveQuantity(field: string, value: string): string {
 }
 
 /**
- * An image reference pinned to a version: `name:tag` or `name@sha256:...`.
- * A missing tag and `latest` are refused, because they make a rollout depend on
- * whatever the registry serves that day.
+ * An image reference pinned to a version: `name:tag` or `name@sha256:...`, in the grammar
+ * the kubelet reads (lib/image-reference.ts). A missing tag and `latest` are refused,
+ * because they make a rollout depend on whatever the registry serves that day.
  */
 export function validateImage(field: string, value: string): string {
-  const pinned = 'Must be an image reference pinned to a tag or digest, such as "postgres:16.4-bookworm" or "registry.example.com/team/app@sha256:<64 hex>" (no ":latest", no missing tag).';
-  if (typeof value !== 'string' || value.length === 0 || value.length > 255 || /\s/.test(value)) {
-    throw new ValidationError(field, value, pinned);
-  }
-  let rest = value;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const ok = IMAGE_NAME.test(rest)
-    && (tag === undefined || IMAGE_TAG.test(tag))
-    && (digest === undefined || IMAGE_DIGEST.test(digest))
-    && (tag !== undefined || digest !== undefined)
-    && (tag !== 'latest' || digest !== undefined);
-  if (!ok) throw new ValidationError(field, value, pinned);
+  const pinned = 'Must be an image reference pinned to a tag or digest, such as "postgres:16.4-bookworm" or "registry.example.com/team/app@sha256:<64 lowercase hex>" (no ":latest", no missing tag; tags: up to 128 letters, digits, "_", "." or "-").';
+  if (typeof value !== 'string') throw new ValidationError(field, value, pinned);
+  const ref = parseImageReference(value);
+  if (typeof ref === 'string') throw new ValidationError(field, value, `${pinned} Here ${ref}, which the kubelet refuses (InvalidImageName).`);
+  if (ref.tag === undefined && ref.digest === undefined) throw new ValidationError(field, value, `${pinned} Here it has neither.`);
+  if (ref.tag === 'latest' && ref.digest === undefined) throw new ValidationError(field, value, `${pinned} Here the tag is "latest", which moves.`);
   return value;
 }
 
@@ -224,17 +210,36 @@ const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A PostgreSQL database or role name in the plain form every client spells the same way
- * (no quoting, no case folding). Role names starting with `pg_` are reserved by
- * PostgreSQL (`CREATE ROLE pg_x` fails), so `role` refuses them; `postgres` is allowed
- * (the image's own superuser name).
+ * (no case folding). A `role` must also not be a name PostgreSQL reserves
+ * (lib/postgres-roles.ts: `pg_...`, `public`, `none`, `current_user`, ...); `postgres` is
+ * allowed (the image's own superuser name).
  */
 export function validatePostgresIdentifier(field: string, value: string, kind: 'database' | 'role'): string {
   const what = 'Must be a plain PostgreSQL identifier: 1-63 lowercase letters, digits or \'_\', starting with a letter or \'_\' (e.g. "guestbook")';
   if (typeof value !== 'string' || !PG_IDENTIFIER.test(value)) throw new ValidationError(field, value, `${what}.`);
-  if (kind === 'role' && value.startsWith('pg_')) {
-    throw new ValidationError(field, value, `${what}; role names starting with "pg_" are reserved by PostgreSQL.`);
-  }
+  const reserved = kind === 'role' ? reservedRoleProblem(value) : undefined;
+  if (reserved !== undefined) throw new ValidationError(field, value, `${what}, not a reserved name: ${reserved}.`);
   return value;
+}
+
+/**
+ * Role names PostgreSQL refuses or reads as something else (besides the `pg_` prefix),
+ * as checked on PostgreSQL 15 by test/data-scripts/roles.sh:
+ * - names starting with `pg_`: CreateRole() in src/backend/commands/user.c (IsReservedName);
+ * - `public` and `none`, quoted or not: the RoleSpec rule of src/backend/parser/gram.y;
+ * - `current_user`, `session_user`, `current_role` unquoted: RoleId in gram.y ("cannot be
+ *   used as a role name here"); quoted they would be created, but every unquoted use
+ *   (`ALTER ROLE current_user ...`) would then mean the session's role. Refused too.
+ */
+export const RESERVED_ROLE_NAMES: readonly string[] = ['public', 'none', 'current_user', 'session_user', 'current_role'];
+
+/** Why PostgreSQL refuses (or misreads) `name` as a role name, or undefined. */
+export function reservedRoleProblem(name: string): string | undefined {
+  if (name.startsWith('pg_')) return 'role names starting with "pg_" are reserved by PostgreSQL';
+  if (RESERVED_ROLE_NAMES.includes(name)) {
+    return `"${name}" is reserved by PostgreSQL (${RESERVED_ROLE_NAMES.map((n) => `"${n}"`).join(', ')} are: CREATE ROLE refuses them, or reads them as another role)`;
+  }
+  return undefined;
 }
 
 /** A CIDR such as `10.20.0.0/16` or `2001:db8::/32`: a real address and a prefix length that fits it. */
@@ -285,11 +290,10 @@ export function namespaceFor(scope: Construct, field: string, given: string | un
  * and nothing depends on a node's default registry.
  */
 export function validateProductionImage(field: string, value: string): string {
-  if (typeof value !== 'string') validateImage(field, value);
-  const slash = value.indexOf('/');
-  const first = slash > 0 ? value.slice(0, slash) : '';
-  const hasRegistry = first.includes('.') || first.includes(':') || first === 'localhost';
-  const hasDigest = /@sha256:[0-9a-f]{64}$/.test(value);
+  validateImage(field, value);
+  const ref = parseImageReference(value) as ImageReference;
+  const hasRegistry = registryOf(ref.name) !== undefined;
+  const hasDigest = ref.digest !== undefined;
   if (!hasRegistry || !hasDigest) {
     throw new ValidationError(field, value,
       `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:17.11-trixie@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);

@@ -7,13 +7,12 @@
  * This file only wires the constructs of this folder together; each of them validates
  * its own props.
  */
-import { isIP } from 'net';
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
-import { ExternalDatabase } from './external-database';
+import { ExternalDatabase, validateExternalName } from './external-database';
 import { declareExternalSecret } from './external-secrets';
-import { recommendedLabels, versionFromImage } from './labels';
+import { recommendedLabels, validateLabels, versionFromImage } from './labels';
 import { RestrictedNamespace } from './namespace';
 import {
   AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, DEFAULT_INGRESS_CONTROLLER_NAMESPACE, NetworkPolicies, Peer,
@@ -23,9 +22,10 @@ import {
   DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps,
 } from './postgres-database';
 import { KubernetesApiAccess } from './postgres-patroni';
+import { validatePassword } from './passwords';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
-  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateLabelValue, validateOneOf, validateOwnNamespace,
+  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf, validateOwnNamespace,
   validatePostgresIdentifier, validateProductionImage,
 } from './prop-checks';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -233,14 +233,12 @@ export class ReferenceArchitecture extends Chart {
       throw new ValidationError(`${id}: ingress.enabled`, ingressEnabledSetting, 'Must be true or false.');
     }
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
-    const password = props.credentials?.password;
-    if (password !== undefined && (typeof password !== 'string' || password.length === 0)) {
-      throw new ValidationError(`${id}: credentials.password`, typeof password === 'string' ? password : typeof password, 'Must be a non-empty string, or unset to create the Secret out of band.');
-    }
+    if (props.credentials?.password !== undefined) validatePassword(`${id}: credentials.password`, props.credentials.password);
 
     const webImage = web.image ?? DEFAULT_WEB_IMAGE;
-    // WebTier checks the image; a non-string would break versionFromImage before it gets there.
-    if (typeof webImage !== 'string') validateImage(`${id}: web.image`, webImage);
+    // Checked here, before the labels derived from them, so an error names the setting as written.
+    validateImage(`${id}: web.image`, webImage);
+    if (mode === 'in-cluster' && db.image !== undefined) validateImage(`${id}: database.image`, db.image);
     checkProduction(id, props, webImage, mode);
     const title = webTitle ?? 'Guestbook';
     if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
@@ -387,12 +385,7 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, serviceType: 
   if (dnsPodLabels === null || typeof dnsPodLabels !== 'object' || Array.isArray(dnsPodLabels) || Object.keys(dnsPodLabels).length === 0) {
     throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must be an object with at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
   }
-  for (const [key, value] of Object.entries(dnsPodLabels)) {
-    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
-      throw new ValidationError(field('dnsPodLabels key'), key, 'Must be a label key such as "k8s-app" or "example.com/role".');
-    }
-    validateLabelValue(field(`dnsPodLabels.${key}`), value);
-  }
+  validateLabels(field('dnsPodLabels'), dnsPodLabels);
   const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? DEFAULT_DNS_NAMESPACE);
   return { webIngressFrom, dnsTo: Peer.clusterDns(dnsNamespace, dnsPodLabels) };
 }
@@ -435,11 +428,7 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   }
   if (mode === 'external') {
     // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
-    if (typeof externalHost === 'string' && isIP(externalHost) !== 0) {
-      throw new ValidationError(`${id}: database.externalHost`, externalHost,
-        'Must be a DNS name: the database is reached through an ExternalName Service, which cannot point at an IP address.');
-    }
-    validateDnsSubdomain(`${id}: database.externalHost`, externalHost!);
+    validateExternalName(`${id}: database.externalHost`, externalHost!);
     if (externalCidrs !== undefined) {
       if (!Array.isArray(externalCidrs)) {
         throw new ValidationError(`${id}: database.externalCidrs`, externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
@@ -469,6 +458,7 @@ function renderedSecretData(id: string, credentials: CredentialsSettings | undef
     if (value === undefined || value === '') {
       throw new ValidationError(`${id}: credentials.${setting}`, value, `Required with credentials.password and database.replicas above 1: ${why}.`);
     }
+    validatePassword(`${id}: credentials.${setting}`, value);
     data[key] = value;
   }
   return data;

@@ -3,6 +3,7 @@
  */
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
+import { validateLabels } from './labels';
 import {
   LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf,
 } from './prop-checks';
@@ -61,7 +62,9 @@ export interface WebIngressProps extends LabelledProps {
    */
   readonly host?: string;
   /**
-   * Path the rule matches.
+   * Path the rule matches: absolute; with pathType Prefix or Exact also without `//`,
+   * `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API
+   * server's rules).
    * @default '/'
    */
   readonly path?: string;
@@ -103,12 +106,12 @@ export class WebIngress extends Construct {
     this.backend = { namespace, serviceName, servicePortName: portName };
     const className = validateDnsSubdomain(f('className'), props.className ?? 'nginx');
     this.host = validateHostname(f('host'), props.host ?? 'refarch.localtest.me');
-    const path = validateHttpPath(f('path'), props.path ?? '/');
     const pathType = validateOneOf(f('pathType'), props.pathType ?? 'Prefix', ['Prefix', 'Exact', 'ImplementationSpecific'] as const);
+    const path = validateIngressPath(f('path'), props.path ?? '/', pathType);
     if (props.tlsSecretName !== undefined) validateDnsSubdomain(f('tlsSecretName'), props.tlsSecretName);
 
     this.ingress = new k8s.KubeIngress(this, 'Resource', {
-      metadata: { name, namespace, labels: props.labels },
+      metadata: { name, namespace, labels: validateLabels(f('labels'), props.labels) },
       spec: {
         ingressClassName: className,
         tls: props.tlsSecretName ? [{ hosts: [this.host], secretName: props.tlsSecretName }] : undefined,
@@ -125,4 +128,24 @@ export class WebIngress extends Construct {
       },
     });
   }
+}
+
+// validateIngressPath in k8s.io/kubernetes/pkg/apis/networking/validation: for Exact and
+// Prefix paths, these sequences anywhere and these endings are refused.
+const INVALID_PATH_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
+const INVALID_PATH_SUFFIXES = ['/..', '/.'];
+
+/**
+ * An Ingress rule path the API server accepts for `pathType` (validateIngressPath), on
+ * top of this folder's rule for HTTP paths (absolute, no white space).
+ */
+export function validateIngressPath(field: string, value: string, pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific'): string {
+  validateHttpPath(field, value);
+  if (pathType === 'ImplementationSpecific') return value;
+  const sequence = INVALID_PATH_SEQUENCES.find((s) => value.includes(s));
+  const suffix = INVALID_PATH_SUFFIXES.find((s) => value.endsWith(s));
+  if (sequence !== undefined || suffix !== undefined) {
+    throw new ValidationError(field, value, `Must be a normalized path for pathType ${pathType}, as the API server requires: no "//", "/./", "/../" or encoded "/" ("%2f"), and not ending in "/." or "/.." (here it ${sequence !== undefined ? `contains "${sequence}"` : `ends in "${suffix}"`}). E.g. "/api/v1".`);
+  }
+  return value;
 }

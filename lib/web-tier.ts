@@ -31,7 +31,8 @@ export interface WebAutoscaling {
   /** Most replicas the HPA may create. */
   readonly maxReplicas: number;
   /**
-   * Average CPU utilization, as a percentage of the CPU request, the HPA aims for.
+   * Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any
+   * whole number from 1 (above 100 when pods may burst past their request up to the limit).
    * @default 70
    */
   readonly targetCpuUtilization?: number;
@@ -330,7 +331,9 @@ export class WebTier extends Construct {
       if (a.maxReplicas < a.minReplicas) {
         throw new ValidationError(f('autoscaling.maxReplicas'), a.maxReplicas, `Must be at least autoscaling.minReplicas (${a.minReplicas}).`);
       }
-      const target = validateInteger(f('autoscaling.targetCpuUtilization'), a.targetCpuUtilization ?? 70, 1, 100);
+      // The API server takes any int32 >= 1 (validateMetricTarget): above 100 means "scale out
+      // only once pods use more than they requested", normal for bursty CPU with a higher limit.
+      const target = validateInteger(f('autoscaling.targetCpuUtilization'), a.targetCpuUtilization ?? 70, 1, 2147483647);
       this.horizontalPodAutoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'HorizontalPodAutoscaler', {
         metadata: { name: this.name, namespace: this.namespace, labels },
         spec: {

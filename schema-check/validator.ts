@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { documentValue } from '../scripts/review/manifests';
 import { readOpenApi, servedByDefault, serverVersion, SCHEMAS_DIR, supportedMinors } from './schemas';
 import { definitionsByGvk, KUBERNETES_FORMATS, strictDefinitions } from './strict-schema';
 
@@ -223,7 +224,13 @@ function checkYaml(file: string, text: string, options: ValidateOptions): { issu
       }
       return;
     }
-    const obj = doc.toJS({ maxAliasCount: 100 });
+    let obj;
+    try {
+      obj = documentValue(doc, `${file}: document ${index + 1}`);
+    } catch (err) {
+      issues.push({ file, document: index, line: undefined, path: '', message: `YAML error: ${(err as Error).message.replace(`${file}: document ${index + 1}: `, '')}`, k8s: [...minors] });
+      return;
+    }
     if (obj === null || obj === undefined) return; // empty document
     objects++;
     const meta = obj && typeof obj === 'object' && !Array.isArray(obj) ? obj : {};

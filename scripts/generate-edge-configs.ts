@@ -12,8 +12,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import * as fc from 'fast-check';
-import { stringify } from 'yaml';
 import { edgeConfig, synthEdge } from '../test/edge-configs';
+import { writeFile } from './safe-write';
+import { manifestYaml } from './synth/yaml';
 
 /** Defaults shared with test/edge-configs.test.ts, so the dry run sees what the test saw. */
 export const EDGE_RUNS = 400;
@@ -34,9 +35,11 @@ export function generate(outdir: string, runs = EDGE_RUNS, seed = EDGE_SEED): { 
         return;
       }
       accepted++;
-      const header = `# edge configuration ${i} (seed ${seed}): ${JSON.stringify(props)}\n`;
-      const body = outcome.manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n');
-      fs.writeFileSync(path.join(staging, `${String(i).padStart(4, '0')}.k8s.yaml`), header + body);
+      // U+2028/2029 and U+0085 end a line in kubectl's YAML reader: escaped, the comment stays one line.
+      const header = `# edge configuration ${i} (seed ${seed}): ${JSON.stringify(props).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+      // Written as npm run synth writes dist/ (scripts/synth/yaml.ts), so the dry run reads what a user would apply.
+      const body = manifestYaml(...outcome.manifests);
+      writeFile(path.join(staging, `${String(i).padStart(4, '0')}.k8s.yaml`), header + body);
     });
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.renameSync(staging, outdir);

@@ -29,6 +29,7 @@ import {
   GroupVersionKind, GVK, IMPORT_MINOR, INT_OR_STRING, normalizeMinor, OpenApiV2, openApiPath,
   QUANTITY, readOpenApi, schemaSha256, serverVersion,
 } from '../schema-check/schemas';
+import { writeFile } from './safe-write';
 
 const root = path.resolve(__dirname, '..');
 const cliDir = path.dirname(require.resolve('cdk8s-cli/package.json'));
@@ -133,9 +134,8 @@ async function main(): Promise<void> {
   const outdir = path.resolve(values.out ?? path.join(root, 'imports'));
   const start = Date.now();
   const code = await generateK8sImports(minor);
-  fs.mkdirSync(outdir, { recursive: true });
   const file = path.join(outdir, 'k8s.ts');
-  fs.writeFileSync(file, code);
+  writeFile(file, code, { createFolders: true });
   const v = serverVersion(minor);
   console.log(`wrote ${path.relative(process.cwd(), file)} (${(code.length / 1e6).toFixed(1)} MB) from ${path.relative(process.cwd(), openApiPath(minor))} `
     + `(kube-apiserver ${v.gitVersion}) in ${((Date.now() - start) / 1000).toFixed(1)}s`);

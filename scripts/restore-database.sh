@@ -13,14 +13,26 @@ set -euo pipefail
 kubectl() { command "${KUBECTL:-kubectl}" "$@"; }
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+refuse() { echo "restore-database: $*" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 ns=$1 dump=${2:-}
 backup=${BACKUP_NAME:-postgres-backup}
 timeout=${RESTORE_TIMEOUT:-900}
-case $dump in
-  */* | .* | *[!A-Za-z0-9._-]*) echo "restore-database: the dump name must be a file name from the list (no path), got: $dump" >&2; exit 2 ;;
-esac
-case $timeout in '' | *[!0-9]*) echo "restore-database: RESTORE_TIMEOUT must be a number of seconds, got: $timeout" >&2; exit 2 ;; esac
+# Every argument and setting is checked before the first kubectl call: an empty or odd one
+# would otherwise reach kubectl as `-n ''` (the current context's namespace) or as an option.
+is_label() { [ ${#1} -le "$2" ] && [[ $1 =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]]; }
+is_label "$ns" 63 || refuse "the namespace must be a Kubernetes namespace name (1-63 lowercase letters, digits or '-', starting and ending with a letter or digit), got: '$ns'"
+if [ $# -eq 2 ]; then
+  # What backup.sh writes: <database>-<UTC time>.dump. Never a path, never starting with '-' or '.'.
+  [ -n "$dump" ] || refuse "the dump name is empty: give a name from the list, or leave it out to list the dumps"
+  [ ${#dump} -le 255 ] && [[ $dump =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.dump$ ]] ||
+    refuse "the dump name must be a file name from the list (letters, digits, '.', '_' or '-', ending in .dump; no path), got: '$dump'"
+fi
+# The Job is named <BACKUP_NAME>-restore-<14 digits>: a Job name is at most 63 characters.
+is_label "$backup" 40 || refuse "BACKUP_NAME must be the backup's name (1-40 lowercase letters, digits or '-', starting and ending with a letter or digit), got: '$backup'"
+[[ $timeout =~ ^[0-9]{1,5}$ ]] && [ "$((10#$timeout))" -ge 1 ] && [ "$((10#$timeout))" -le 86400 ] ||
+  refuse "RESTORE_TIMEOUT must be a number of seconds from 1 to 86400, got: '$timeout'"
+timeout=$((10#$timeout))
 
 kubectl -n "$ns" get cronjob "$backup-restore" >/dev/null ||
   { echo "restore-database: no CronJob $backup-restore in namespace $ns (are backups enabled?)" >&2; exit 1; }

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createGenerator } from 'ts-json-schema-generator';
+import { replaceFiles } from './safe-write';
 import { SettingsSchema } from '../config/schema-node';
 import { SETTINGS_TABLE_END, SETTINGS_TABLE_START, settingsTable } from '../config/settings-table';
 
@@ -58,8 +59,11 @@ export function readmeWithSettingsTable(readme: string, schema: SettingsSchema):
 
 if (require.main === module) {
   const text = generateSettingsSchema();
-  fs.writeFileSync(SCHEMA_FILE, text);
   const readme = fs.readFileSync(README_FILE, 'utf8');
-  fs.writeFileSync(README_FILE, readmeWithSettingsTable(readme, JSON.parse(text)));
+  // Both or neither: a schema without its README table (or the reverse) would fail the tests.
+  replaceFiles([
+    { path: SCHEMA_FILE, data: text, display: path.relative(root, SCHEMA_FILE) },
+    { path: README_FILE, data: readmeWithSettingsTable(readme, JSON.parse(text)), display: 'README.md' },
+  ]);
   console.log(`wrote ${path.relative(root, SCHEMA_FILE)} and the settings table in README.md`);
 }

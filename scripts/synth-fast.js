@@ -227,15 +227,9 @@ function writeManifest(key, hashed) {
   writeAtomic(MANIFEST, JSON.stringify({ key, recordedAt, inputs }));
 }
 
-/** @param {string} file @param {string | Buffer} data */
+/** The project's one safe writer (scripts/safe-write.js): atomic, never through a symlink. @param {string} file @param {string | Buffer} data */
 function writeAtomic(file, data) {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  require('./safe-write').writeFile(file, data, { createFolders: true });
 }
 
 /**

@@ -3,7 +3,7 @@
  * save, then prints what changed in the manifests.
  *
  * On a change under lib/, config/, imports/, plugins/refarch-policy/, scripts/synth/ or in
- * main.ts, an esbuild context rebuilds the bundle of scripts/synth.ts incrementally (only
+ * scripts/safe-write.js or main.ts, an esbuild context rebuilds the bundle of scripts/synth.ts incrementally (only
  * the changed files are parsed again; the bundle options are npm run synth's, from
  * scripts/synth-fast.js), the new bundle is evaluated in this process (packages stay
  * loaded), and its runCli() runs with the given options: the same settings schema,
@@ -27,7 +27,7 @@ const PROJECT = path.resolve(__dirname, '..');
 // CommonJS's function wrapper (exports, require, module, __filename, __dirname) around the bundle.
 const wrap = (code: string) => (nodeModule() as unknown as { wrap(code: string): string }).wrap(code);
 /** What a save there can change in the output: the sources the synth is built from. */
-export const WATCHED = ['lib', 'config', 'imports', 'plugins/refarch-policy', 'scripts/synth', 'main.ts', 'scripts/synth.ts'];
+export const WATCHED = ['lib', 'config', 'imports', 'plugins/refarch-policy', 'scripts/synth', 'scripts/safe-write.js', 'main.ts', 'scripts/synth.ts'];
 const SOURCE_FILE = /\.(ts|js|json)$/;
 
 /** Where the watch loop reads and writes; tests pass their own. */

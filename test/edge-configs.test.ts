@@ -58,7 +58,9 @@ const SETTING_PATHS = [
   'ingress.host', 'ingress.path', 'ingress.tlsSecretName', 'database', 'database.mode', 'database.name', 'database.user', 'database.port',
   'database.sslMode', 'database.image', 'database.storage', 'database.storageClassName', 'database.accessMode', 'database.retainOnDelete',
   'database.retainOnScaleDown', 'database.resources', 'database.resources.memoryLimit', 'database.externalHost', 'database.externalCidrs',
-  'credentials', 'credentials.secretName', 'credentials.password',
+  'credentials', 'credentials.secretName', 'credentials.password', 'credentials.replicationPassword',
+  'database.replicas', 'database.replicationUser', 'database.backup', 'database.backup.schedule', 'database.backup.timeZone',
+  'networkPolicies', 'networkPolicies.dnsPodLabels',
 ];
 
 test.each(SETTING_PATHS)('%s of any JSON type is refused with a ValidationError or synthesizes, never crashes', (setting) => {

@@ -85,6 +85,30 @@ test.each([['../etc/passwd'], ['.hidden'], ['a b.dump'], ['x;rm.dump']])('refuse
   expect(r.calls).toEqual([]);
 });
 
+// Each refused before the first kubectl call: an empty namespace would reach kubectl as
+// `-n ''` (the current context's namespace), a leading '-' as an option.
+test.each<[string[], NodeJS.ProcessEnv, string]>([
+  [[''], {}, "the namespace must be a Kubernetes namespace name (1-63 lowercase letters, digits or '-', starting and ending with a letter or digit), got: ''"],
+  [['', 'x.dump'], {}, "the namespace must be a Kubernetes namespace name"],
+  [['-n'], {}, "got: '-n'"],
+  [['Refarch-Prod'], {}, "got: 'Refarch-Prod'"],
+  [['a'.repeat(64)], {}, `got: '${'a'.repeat(64)}'`],
+  [['ns', ''], {}, 'the dump name is empty: give a name from the list, or leave it out to list the dumps'],
+  [['ns', '-f.dump'], {}, "the dump name must be a file name from the list (letters, digits, '.', '_' or '-', ending in .dump; no path), got: '-f.dump'"],
+  [['ns', 'notes.txt'], {}, "got: 'notes.txt'"],
+  [['ns'], { BACKUP_NAME: 'Backup' }, "BACKUP_NAME must be the backup's name (1-40 lowercase letters, digits or '-', starting and ending with a letter or digit), got: 'Backup'"],
+  [['ns'], { BACKUP_NAME: 'b'.repeat(41) }, 'BACKUP_NAME must be'],
+  [['ns'], { RESTORE_TIMEOUT: '0' }, "RESTORE_TIMEOUT must be a number of seconds from 1 to 86400, got: '0'"],
+  [['ns'], { RESTORE_TIMEOUT: '18446744073709551716' }, 'RESTORE_TIMEOUT must be a number of seconds from 1 to 86400'],
+  [['ns'], { RESTORE_TIMEOUT: '1e3' }, "got: '1e3'"],
+])('refuses %j (%j) before calling kubectl', (args, env, message) => {
+  const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, ...env } });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^restore-database: /);
+  expect(r.stderr).toContain(message);
+  expect(fs.existsSync(path.join(dir, 'calls'))).toBe(false);
+});
+
 test('usage on no arguments or too many', () => {
   expect(run([]).status).toBe(2);
   expect(run(['a', 'b', 'c']).out).toContain('scripts/restore-database.sh <namespace>');

@@ -179,6 +179,15 @@ describe('npm run check:schema', () => {
     }
   };
 
+  test('a YAML alias bomb is one problem naming the file and document, found in bounded time', () => {
+    const bomb = path.join(tmp, 'bomb.yaml');
+    const level = (name: string, of: string) => `${name}: &${name} [${Array(9).fill(`*${of}`).join(', ')}]\n`;
+    fs.writeFileSync(bomb, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na: &a [x, x, x, x, x, x, x, x, x]\n${level('b', 'a')}${level('c', 'b')}${level('d', 'c')}${level('e', 'd')}${level('f', 'e')}`);
+    const r = runInProcess([bomb]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${bomb}: document 1: YAML error: its YAML aliases (*name) expand to more than 100 times the nodes they name, as in an alias bomb`);
+  });
+
   test('exits 0 on dist/ (the default) with a summary', () => {
     const ok = runInProcess([]);
     expect(ok.stderr).toBe('');

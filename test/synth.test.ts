@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { render, runCli } from '../scripts/synth';
+import { processStartTime } from '../scripts/synth/lock';
 import { LOCK_FILE, MANIFEST_FILE } from '../scripts/synth/output';
 
 const root = path.resolve(__dirname, '..');
@@ -123,6 +124,61 @@ describe('the output folder', () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  test('a lock whose pid now belongs to another process (a later start time) is taken over; our own live lock is not', () => {
+    const before = snapshot(out);
+    const started = processStartTime(process.pid)!;
+    const lock = (owner: object) => fs.writeFileSync(path.join(out, LOCK_FILE), `${JSON.stringify({ host: os.hostname(), ...owner })}\n`);
+    lock({ pid: process.pid, started: String(Number(started) - 1) });
+    const taken = cli(['--out', out]);
+    expect(taken.status).toBe(0);
+    expect(taken.stderr).toBe(`synth: took over ${out}/${LOCK_FILE}: pid ${process.pid} is now another process (started after the lock was written): the synth that wrote it is gone.\n`);
+    expect(snapshot(out)).toEqual(before);
+    lock({ pid: process.pid, started });
+    expect(cli(['--out', out]).stderr).toContain(`another synth (pid ${process.pid}) is writing into ${out}`);
+    lock({ pid: process.pid, started, host: 'elsewhere' });
+    expect(cli(['--out', out]).stderr).toContain(`is held by a synth on host elsewhere (pid ${process.pid}), which this host (${os.hostname()}) cannot check`);
+  });
+
+  test('a lock that is a folder is refused, naming what to do; a dangling symlink lock is removed (never its target)', () => {
+    fs.mkdirSync(path.join(out, LOCK_FILE));
+    expect(cli(['--out', out]).stderr).toContain(`${out}/${LOCK_FILE} is a folder, not a lock a synth writes; remove it (rmdir ${out}/${LOCK_FILE}) and run again.`);
+    fs.rmdirSync(path.join(out, LOCK_FILE));
+    const target = path.join(tmp, 'precious');
+    fs.writeFileSync(target, 'keep');
+    fs.symlinkSync(target, path.join(out, LOCK_FILE));
+    const r = cli(['--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`it was a symlink (to ${target}), not a lock a synth writes`);
+    expect(fs.readFileSync(target, 'utf8')).toBe('keep');
+    expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(false);
+  });
+
+  test('a symlinked output file is replaced by a 0644 file; the file it pointed to keeps its bytes and mode', () => {
+    const target = path.join(tmp, 'elsewhere.yaml');
+    fs.writeFileSync(target, 'not dist', { mode: 0o600 });
+    fs.rmSync(path.join(out, 'dev.k8s.yaml'));
+    fs.symlinkSync(target, path.join(out, 'dev.k8s.yaml'));
+    expect(cli(['--out', out, '--env', 'dev']).status).toBe(0);
+    expect(fs.lstatSync(path.join(out, 'dev.k8s.yaml')).isFile()).toBe(true);
+    expect(fs.statSync(path.join(out, 'dev.k8s.yaml')).mode & 0o777).toBe(0o644);
+    expect([fs.readFileSync(target, 'utf8'), fs.statSync(target).mode & 0o777]).toEqual(['not dist', 0o600]);
+  });
+
+  test('a listed file that is now a folder: refused before anything is replaced, naming it; the same with a file to remove', () => {
+    const before = snapshot(out);
+    fs.rmSync(path.join(out, 'prod.k8s.yaml'));
+    fs.mkdirSync(path.join(out, 'prod.k8s.yaml'));
+    const r = cli(['--out', out, '--set', 'dev.web.title=Changed']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`synth failed: refusing to write ${out}/prod.k8s.yaml: it is a folder, not a file. Move it away.\nNothing was written; the previous output is unchanged.\n`);
+    expect({ ...snapshot(out), 'prod.k8s.yaml': before['prod.k8s.yaml'] }).toEqual(before);
+    fs.rmdirSync(path.join(out, 'prod.k8s.yaml'));
+    fs.writeFileSync(path.join(out, MANIFEST_FILE), JSON.stringify({ files: ['dev.k8s.yaml', 'prod.k8s.yaml', 'gone.k8s.yaml'] }));
+    fs.mkdirSync(path.join(out, 'gone.k8s.yaml'));
+    expect(cli(['--out', out]).stderr).toContain(`refusing to remove ${out}/gone.k8s.yaml: it is a folder, not a file. Move it away.`);
+    expect(fs.readFileSync(path.join(out, 'dev.k8s.yaml'), 'utf8')).toBe(before['dev.k8s.yaml'].slice(4));
+  });
+
   test('a run killed between two renames leaves every file complete, and the next run cleans up', async () => {
     const before = snapshot(out);
     // What `npm run synth` runs (the cached bundle of scripts/synth.ts: the same runCli).
@@ -138,7 +194,10 @@ describe('the output folder', () => {
     expect(dev).toContain('APP_TITLE: New'); // renamed before the kill, complete
     expect(dev).toBe(render({ env: {}, sets: ['dev.web.title=New'], only: ['dev'] }).files.get('dev.k8s.yaml'));
     expect(`644 ${fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')}`).toBe(before['prod.k8s.yaml']); // old, complete
-    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // prod's, not yet renamed
+    // prod's new version, not yet renamed, and the old manifest, dev and prod, kept (hard
+    // links) to be put back if a rename failed: all named as a run's temporary files.
+    const temps = fs.readdirSync(out).filter((f) => f.endsWith('.tmp')).map((f) => f.replace(/-[0-9a-f]{12}\.tmp$/, '')).sort();
+    expect(temps).toEqual([`.${MANIFEST_FILE}.refarch-synth`, '.dev.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth']);
     expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(true); // the killed run's, taken over below
     expect(cli(['--out', out]).status).toBe(0);
     expect(snapshot(out)).toEqual(before);
@@ -159,7 +218,7 @@ describe('bad settings: exit 1, the message, the output folder byte for byte and
     ['dev.web.replicas=0', 'Invalid dev/Web: replicas: 0. Must be an integer from 1 to 1000.'],
     // The count itself, not the replication password that more than one replica would need.
     ['dev.database.replicas=11', 'Invalid dev: database.replicas: 11. Must be an integer from 1 to 10.'],
-    ['dev.web.image=nginx', 'Invalid dev/Web: image: "nginx". Must be an image reference pinned to a tag or digest'],
+    ['dev.web.image=nginx', 'Invalid dev: web.image: "nginx". Must be an image reference pinned to a tag or digest'],
     ['prod.web.replicas=3', 'Invalid prod/Web: replicas: 3. Conflicts with autoscaling'],
   ])('--set %s', (set, message) => {
     const out = synthOutput();
@@ -241,7 +300,9 @@ describe('refused outputs: exit 1, a message, nothing touched', () => {
 
   test.each([
     ['not json', 'is not valid JSON'],
-    [JSON.stringify({ files: ['../../etc/passwd'] }), 'must hold {"files": [<name>.k8s.yaml, ...]}'],
+    [JSON.stringify({ files: ['../../etc/passwd'] }), `lists "../../etc/passwd" (files[0]): a path, but a manifest lists only files in its own folder; refusing to trust it.`],
+    [JSON.stringify({ files: ['dev.k8s.yaml', '../x.k8s.yaml'] }), `lists "../x.k8s.yaml" (files[1]): a path`],
+    [JSON.stringify({ files: 'dev.k8s.yaml' }), 'must hold {"files": [<environment>.k8s.yaml, ...]}'],
   ])('a manifest that cannot be trusted: %s', (text, message) => {
     const out = path.join(tmp, 'out');
     fs.mkdirSync(out);

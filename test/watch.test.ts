@@ -35,7 +35,7 @@ async function rebuild(changed: string[]) {
 }
 
 beforeAll(() => {
-  for (const p of ['main.ts', 'package.json', 'lib', 'config', 'imports', 'dist', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/src']) {
+  for (const p of ['main.ts', 'package.json', 'lib', 'config', 'imports', 'dist', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'scripts/safe-write.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/src']) {
     fs.cpSync(path.join(root, p), path.join(proj, p), { recursive: true });
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(proj, 'node_modules'));

@@ -16,12 +16,18 @@ if (mode === undefined) {
   console.log(rulesTable());
 } else if (mode === '--write') {
   const defaults = [path.join(__dirname, 'README.md'), path.join(__dirname, '..', '..', 'README.md')].filter((f) => fs.existsSync(f));
-  for (const file of named.length > 0 ? named : defaults) {
+  const files = (named.length > 0 ? named : defaults).map((file) => {
     const before = fs.readFileSync(file, 'utf8');
-    const after = withRulesTable(before, file);
-    if (after !== before) fs.writeFileSync(file, after);
-    console.log(`${after === before ? 'unchanged' : 'rewrote'} ${path.relative(process.cwd(), file) || file}`);
+    return { file, before, after: withRulesTable(before, file) };
+  });
+  const changed = files.filter((f) => f.after !== f.before);
+  // The repository's one safe writer (all or nothing, never through a symlink). A copy of
+  // this plugin elsewhere prints the tables (no argument) instead of --write.
+  if (changed.length > 0) {
+    const { replaceFiles } = require('../../scripts/safe-write');
+    replaceFiles(changed.map((f) => ({ path: f.file, data: f.after, display: path.relative(process.cwd(), f.file) || f.file })));
   }
+  for (const f of files) console.log(`${f.after === f.before ? 'unchanged' : 'rewrote'} ${path.relative(process.cwd(), f.file) || f.file}`);
 } else {
   console.error('usage: node rules-table.js [--write [README.md ...]]');
   process.exitCode = 2;

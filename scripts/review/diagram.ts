@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { architectureDot } from './architecture';
 import { distEnvironments, readManifests } from './manifests';
+import { SafeWriteError, replaceFiles } from '../safe-write';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -58,8 +59,15 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(`diagram: ${svgs.size} SVGs up to date\n`);
     return 0;
   }
-  for (const f of fs.readdirSync(docs).filter((x) => /^architecture-.*\.svg$/.test(x) && !svgs.has(x))) fs.rmSync(path.join(docs, f));
-  for (const [f, svg] of svgs) fs.writeFileSync(path.join(docs, f), svg);
+  // All or nothing, never through a symlink: the SVGs and the removal of orphans in one step.
+  const orphans = fs.readdirSync(docs).filter((x) => /^architecture-.*\.svg$/.test(x) && !svgs.has(x));
+  try {
+    replaceFiles([...svgs].map(([f, svg]) => ({ path: path.join(docs, f), data: svg, display: shown(docs, f) })),
+      { remove: orphans.map((f) => ({ path: path.join(docs, f), display: shown(docs, f) })) });
+  } catch (e) {
+    if (e instanceof SafeWriteError) return fail(e.message);
+    throw e;
+  }
   process.stdout.write(`diagram: wrote ${[...svgs.keys()].map((f) => shown(docs, f)).join(', ')}\n`);
   return 0;
 }
@@ -69,9 +77,16 @@ function shown(dir: string, file: string): string {
   return path.relative(process.cwd(), path.join(dir, file));
 }
 
+/** A refusal to write (nothing was written): exit 1. */
+function fail(message: string): number {
+  process.stderr.write(`diagram: ${message}\n`);
+  return 1;
+}
+
 function usage(message: string): number {
   process.stderr.write(`diagram: ${message}\n${USAGE}\n`);
   return 2;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`diagram: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; });
+// The message names the file and what is wrong; a stack trace only for an error that is not one of ours.
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`diagram: ${e instanceof Error && e.constructor === Error ? e.message : e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; });

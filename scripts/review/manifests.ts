@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { Document, parseAllDocuments } from 'yaml';
 
 /** A Kubernetes object as parsed from YAML. */
 export interface K8sObject {
@@ -20,7 +20,7 @@ export function parseManifests(text: string, source: string): K8sObject[] {
   const out: K8sObject[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     if (doc.errors.length > 0) throw new Error(`${source}: document ${i + 1}: ${doc.errors[0].message}`);
-    const value = doc.toJS();
+    const value = documentValue(doc, `${source}: document ${i + 1}`);
     if (value === null || value === undefined) return;
     if (typeof value !== 'object' || Array.isArray(value) || typeof value.kind !== 'string' || typeof value.metadata?.name !== 'string') {
       throw new Error(`${source}: document ${i + 1} is not a Kubernetes object (it needs kind and metadata.name)`);
@@ -28,6 +28,25 @@ export function parseManifests(text: string, source: string): K8sObject[] {
     out.push(value as K8sObject);
   });
   return out;
+}
+
+/** The YAML's aliases may expand to at most this many nodes (yaml's maxAliasCount). */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * A document's value, with its aliases expanded at most {@link MAX_ALIAS_COUNT} times: an
+ * "alias bomb" (aliases of aliases, a few hundred bytes that expand to gigabytes) is refused
+ * with an error naming `where`, instead of a stack trace or a hang.
+ */
+export function documentValue(doc: Document, where: string): any {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new Error(`${where}: its YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} times the nodes they name, as in an alias bomb; manifests need no aliases, write the values out`);
+    }
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
 }
 
 export function readManifests(file: string): K8sObject[] {

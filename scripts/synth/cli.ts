@@ -127,15 +127,20 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     try {
       result = writeOutput(folder, rendered.files, rendered.complete);
     } catch (err) {
-      if (err instanceof OutputError) return fail(err.message); // refused before the first write
+      // Refused before the first write, or a write or rename failed and what was replaced was put back.
+      if (err instanceof OutputError) return fail(err.message);
       io.stderr(`synth failed while writing ${folder.dir}: ${(err as Error).message}\n`
         + 'Each file there is complete: its previous version or the new one (replacements are atomic renames).\n');
       return 1;
     }
+    for (const note of result.notes) io.stderr(`synth: ${note}\n`);
     for (const file of result.written) io.stdout(`  - ${path.join(outArg, file)}\n`);
     for (const file of result.removed) io.stdout(`  removed ${path.join(outArg, file)} (no environment produces it any more)\n`);
     return 0;
   } catch (err) {
-    return fail((err as Error).message);
+    const message = (err as Error).message;
+    // dev's credentials.password is DB_PASSWORD (config/environments.ts): say so, where the user set it.
+    const fromEnv = io.env.DB_PASSWORD && /^Invalid [^:]*: credentials\.password:/.test(message) ? ' (credentials.password is DB_PASSWORD here: config/environments.ts reads it from the environment)' : '';
+    return fail(`${message}${fromEnv}`);
   }
 }

@@ -8,9 +8,10 @@
  * every old file complete; the next run removes the stray temporary files (only names
  * matching {@link TEMP_FILE}). A lock file keeps two runs from writing into one folder.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { SafeWriteError, checkWritable, pseudoFilesystemOf, replaceFiles, tempFilePattern } from '../safe-write';
+import { HeldLock, LOCK_FILE, LockError, lockFolder } from './lock';
 
 /**
  * Name of the manifest a synth keeps in its output folder: JSON, but not named `.json`,
@@ -18,12 +19,15 @@ import * as path from 'path';
  * kubeconform, Checkov) do not take it for a Kubernetes manifest.
  */
 export const MANIFEST_FILE = '.refarch-synth.manifest';
+/** Marker of a run's temporary files (scripts/safe-write.js names them). */
+const TEMP_TAG = 'refarch-synth';
 /** Temporary files of a run: `.<target>.refarch-synth-<12 hex>.tmp`. */
-export const TEMP_FILE = /^\..+\.refarch-synth-[0-9a-f]{12}\.tmp$/;
-/** Held while a run writes into the folder; holds the writer's pid. */
-export const LOCK_FILE = '.refarch-synth.lock';
+export const TEMP_FILE = tempFilePattern(TEMP_TAG);
+export { LOCK_FILE };
 /** What a manifest may list: plain file names, never a path. */
 const GENERATED_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.k8s\.yaml$/;
+/** More than any list of environment files; a larger "manifest" is not one. */
+const MAX_MANIFEST_BYTES = 1 << 20;
 
 /** A folder that is not safe to write into, or a file there that a synth did not write. */
 export class OutputError extends Error {
@@ -69,21 +73,31 @@ function isWithin(inner: string, outer: string): boolean {
 /** Reads and checks the manifest of `dir`; undefined when there is none. */
 export function readManifest(dir: string, display: string): string[] | undefined {
   const file = path.join(dir, MANIFEST_FILE);
-  let text: string;
+  const shown = path.join(display, MANIFEST_FILE);
+  const distrust = `refusing to trust it. Restore it (git checkout -- ${shown}) or delete the folder.`;
+  let st: fs.Stats;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    st = fs.lstatSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  // A synth writes it as a regular file; a symlink or folder there was put by someone else.
+  if (!st.isFile()) throw new OutputError(`${shown} is ${st.isSymbolicLink() ? `a symlink (to ${fs.readlinkSync(file)})` : 'not a regular file'}, not a manifest a synth wrote; ${distrust}`);
+  if (st.size > MAX_MANIFEST_BYTES) throw new OutputError(`${shown} is ${st.size} bytes, more than a manifest of generated files can be (${MAX_MANIFEST_BYTES}); ${distrust}`);
+  const text = fs.readFileSync(file, 'utf8');
   let files: unknown;
   try {
     files = (JSON.parse(text) as { files?: unknown }).files;
   } catch (err) {
-    throw new OutputError(`${path.join(display, MANIFEST_FILE)} is not valid JSON (${(err as Error).message}); refusing to trust it. Restore it (git checkout) or delete the folder.`);
+    throw new OutputError(`${shown} is not valid JSON (${(err as Error).message}); ${distrust}`);
   }
-  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && GENERATED_FILE.test(f))) {
-    throw new OutputError(`${path.join(display, MANIFEST_FILE)} must hold {"files": [<name>.k8s.yaml, ...]}; refusing to trust it. Restore it (git checkout) or delete the folder.`);
+  if (!Array.isArray(files)) throw new OutputError(`${shown} must hold {"files": [<environment>.k8s.yaml, ...]}; ${distrust}`);
+  for (const [i, f] of files.entries()) {
+    if (typeof f === 'string' && GENERATED_FILE.test(f)) continue;
+    const where = typeof f === 'string' && (f.includes('/') || f.includes('\\') || f === '..' || f === '.')
+      ? 'a path, but a manifest lists only files in its own folder' : 'not a plain <environment>.k8s.yaml file name';
+    throw new OutputError(`${shown} lists ${JSON.stringify(f)} (files[${i}]): ${where}; ${distrust}`);
   }
   return [...new Set(files as string[])].sort();
 }
@@ -91,37 +105,6 @@ export function readManifest(dir: string, display: string): string[] | undefined
 /** Entries of `dir` other than a killed run's temporary files and lock. */
 function entriesOf(dir: string): string[] {
   return fs.readdirSync(dir).filter((e) => !TEMP_FILE.test(e) && e !== LOCK_FILE).sort();
-}
-
-/**
- * Takes the folder's lock, so that two runs never write (or clean up temporary files)
- * in the same folder at once. A lock left by a killed run (its pid is gone) is taken over.
- * Returns the function that releases it.
- */
-function lockFolder(dir: string, display: string): () => void {
-  const lock = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-    }
-    const pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new OutputError(`another synth (pid ${pid}) is writing into ${display} (${path.join(display, LOCK_FILE)}); wait for it to finish.`);
-    }
-    fs.rmSync(lock, { force: true }); // its writer is gone: a killed run
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
-  }
 }
 
 const listOf = (names: readonly string[]) => (names.length > 5 ? `${names.slice(0, 5).join(', ')}, ...` : names.join(', '));
@@ -136,6 +119,9 @@ export function checkOutputFolder(out: string, options: { cwd: string; projectRo
   const dir = path.resolve(options.cwd, out);
   const root = realPath(options.projectRoot);
   const refuse = (why: string) => new OutputError(`--out ${out}: refusing to write into ${dir}: ${why}`);
+  // First, before any other look at the path: a read or mkdir there can block or spin (/proc/self/...).
+  const pseudo = pseudoFilesystemOf(dir);
+  if (pseudo !== undefined) throw refuse(`it is on ${pseudo}, a pseudo-filesystem of kernel interfaces, not a place for files. Choose a folder on a real filesystem, e.g. --out dist.`);
   for (const candidate of new Set([dir, realPath(dir)])) {
     if (isWithin(root, candidate)) throw refuse(`it is the project root${candidate === root ? '' : ' or an ancestor of it'}. Synth writes into a folder of its own, e.g. --out dist.`);
   }
@@ -183,6 +169,8 @@ export interface WriteResult {
   readonly written: string[];
   /** Files of earlier synths removed because no environment produces them any more. */
   readonly removed: string[];
+  /** What was taken over on the way (a stale lock), for the user. */
+  readonly notes: string[];
 }
 
 /**
@@ -195,20 +183,6 @@ function testPause(point: string): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 }
 
-/** Writes `text` to a new temporary file beside `target` with `mode`, flushed to disk. */
-function writeTemp(dir: string, target: string, text: string, mode: number): string {
-  const temp = path.join(dir, `.${target}.refarch-synth-${crypto.randomBytes(6).toString('hex')}.tmp`);
-  const fd = fs.openSync(temp, 'wx', mode);
-  try {
-    fs.writeSync(fd, text);
-    fs.fchmodSync(fd, mode); // the umask applies to openSync's mode; the file gets exactly `mode`
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return temp;
-}
-
 function manifestText(files: readonly string[]): string {
   return `${JSON.stringify({
     comment: 'Written by `npm run synth`: the files it generated in this folder. It replaces or removes only these.',
@@ -217,10 +191,11 @@ function manifestText(files: readonly string[]): string {
 }
 
 /**
- * Replaces the generated files in a checked folder. `complete` means every environment
- * was synthesized: files listed by the manifest that no environment produced any more
- * are removed. Refuses (before writing anything) to replace a file the manifest does not
- * list.
+ * Replaces the generated files in a checked folder, all or nothing (scripts/safe-write.js:
+ * every target is checked before the first rename, never written through a symlink, mode
+ * 0644). `complete` means every environment was synthesized: files listed by the manifest
+ * that no environment produced any more are removed. Refuses (before writing anything) to
+ * replace a file the manifest does not list.
  */
 export function writeOutput(folder: OutputFolder, files: ReadonlyMap<string, string>, complete: boolean): WriteResult {
   const { dir, display } = folder;
@@ -233,52 +208,52 @@ export function writeOutput(folder: OutputFolder, files: ReadonlyMap<string, str
   }
   const removed = complete ? folder.generated.filter((f) => !files.has(f)) : [];
   const final = complete ? names : [...new Set([...folder.generated, ...names])].sort();
+  // The manifest is widened in the same step as the files, so that at every moment it lists
+  // each file a synth may have written: a run killed between the renames leaves no unlisted
+  // file. It shrinks (files removed) only after they are gone.
+  const widened = [...new Set([...folder.generated, ...names])].sort();
+  const entry = (name: string, text: string) => ({ path: path.join(dir, name), data: text, display: path.join(display, name) });
+  // Test points: after the manifest's rename (the first), and after the first file's.
+  const pauseAt = (point: string, count: number) => { if (point === 'renamed' && count <= 2) testPause(count === 1 ? 'after-manifest' : 'after-first-rename'); };
+  const replace = (writes: ReturnType<typeof entry>[], remove: string[] = [], pause?: typeof pauseAt) => {
+    try {
+      replaceFiles(writes, { tag: TEMP_TAG, remove: remove.map((f) => ({ path: path.join(dir, f), display: path.join(display, f) })), pauseAt: pause });
+    } catch (err) {
+      if (err instanceof SafeWriteError) throw new OutputError(err.message);
+      throw err;
+    }
+  };
+  // Every target checked before anything is created, the folder included.
+  for (const e of [entry(MANIFEST_FILE, ''), ...names.map((n) => entry(n, ''))]) checkSafe(e.path, e.display, !folder.exists);
 
   fs.mkdirSync(dir, { recursive: true });
-  const unlock = lockFolder(dir, display);
-  // Stray temporary files of a killed run: ours by name, and no other run is writing.
-  for (const entry of fs.readdirSync(dir)) if (TEMP_FILE.test(entry)) fs.rmSync(path.join(dir, entry), { force: true });
-
-  const temps = new Map<string, string>();
+  const lock = lockOrExplain(dir, display);
   try {
-    for (const name of names) {
-      let mode = 0o644;
-      try {
-        mode = fs.statSync(path.join(dir, name)).mode & 0o777; // a replaced file keeps its mode
-      } catch { /* a new file */ }
-      temps.set(name, writeTemp(dir, name, files.get(name)!, mode));
-    }
-    // The manifest is widened first, so that at every moment it lists each file a synth
-    // may have written: a run killed between the renames below leaves no unlisted file.
-    const widened = [...new Set([...folder.generated, ...names])].sort();
-    const manifestMode = 0o644;
-    fs.renameSync(writeTemp(dir, MANIFEST_FILE, manifestText(widened), manifestMode), path.join(dir, MANIFEST_FILE));
-    testPause('after-manifest');
-    for (const [i, name] of names.entries()) {
-      fs.renameSync(temps.get(name)!, path.join(dir, name));
-      temps.delete(name);
-      if (i === 0) testPause('after-first-rename');
-    }
-    for (const name of removed) fs.rmSync(path.join(dir, name), { force: true });
-    if (final.join('\n') !== widened.join('\n')) {
-      fs.renameSync(writeTemp(dir, MANIFEST_FILE, manifestText(final), manifestMode), path.join(dir, MANIFEST_FILE));
-    }
-    syncFolder(dir);
+    // Stray temporary files of a killed run: ours by name, and no other run is writing.
+    for (const e of fs.readdirSync(dir)) if (TEMP_FILE.test(e)) fs.rmSync(path.join(dir, e), { force: true });
+    replace([entry(MANIFEST_FILE, manifestText(widened)), ...names.map((n) => entry(n, files.get(n)!))], removed, pauseAt);
+    if (final.join('\n') !== widened.join('\n')) replace([entry(MANIFEST_FILE, manifestText(final))]);
   } finally {
-    for (const temp of temps.values()) fs.rmSync(temp, { force: true });
-    unlock();
+    lock.release();
   }
-  return { written: names, removed };
+  return { written: names, removed, notes: lock.note ? [lock.note] : [] };
 }
 
-/** Flushes the folder's entries (the renames) to disk; not every platform can. */
-function syncFolder(dir: string): void {
-  let fd: number | undefined;
+function checkSafe(file: string, display: string, createFolders: boolean): void {
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch { /* e.g. Windows cannot open a folder */ } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    checkWritable(file, { display, createFolders });
+  } catch (err) {
+    if (err instanceof SafeWriteError) throw new OutputError(err.message);
+    throw err;
+  }
+}
+
+function lockOrExplain(dir: string, display: string): HeldLock {
+  try {
+    return lockFolder(dir, display);
+  } catch (err) {
+    if (err instanceof LockError) throw new OutputError(err.message);
+    throw err;
   }
 }
 

@@ -5,12 +5,12 @@
  * Nothing here touches the disk; scripts/synth/output.ts writes the result.
  */
 import * as path from 'path';
-import { Yaml } from 'cdk8s';
 import { DEV_ONLY_DEFAULT_PASSWORD, environments } from '../../config/environments';
 import { SettingsError, applySets, checkEnvironments, parseSetArgument } from '../../config/settings';
 import type { ReferenceArchitectureProps } from '../../lib/reference-architecture';
 import { compose, newApp } from '../../main';
 import { checkPolicy, formatResult, parseManifestText } from '../../plugins/refarch-policy';
+import { manifestYaml } from './yaml';
 
 /** Options of {@link render}. */
 export interface RenderOptions {
@@ -58,8 +58,9 @@ export function render(options: RenderOptions = {}): Rendered {
   const app = compose(newApp(), JSON.parse(JSON.stringify(selected)));
   const files = new Map<string, string>();
   // chart.toJson() validates and resolves the whole app, as App.synth() does, and
-  // Yaml.stringify is what App.synth() writes per chart: the bytes of `cdk8s synth`.
-  for (const chart of app.charts) files.set(`${chart.node.id}.k8s.yaml`, Yaml.stringify(...chart.toJson()));
+  // manifestYaml is what App.synth() writes per chart (the bytes of `cdk8s synth`), but
+  // for strings that writer would put in a form kubectl misreads (./yaml.ts).
+  for (const chart of app.charts) files.set(`${chart.node.id}.k8s.yaml`, manifestYaml(...chart.toJson()));
 
   const displayDir = options.displayDir ?? 'dist';
   const manifests = [...files].map(([name, text]) => {

@@ -10,6 +10,8 @@
 #   backup.sh    backup.sh and restore.sh against it
 #   patroni.sh   the Patroni image; patroni.yml validated by Patroni; a single instance's data
 #                taken over (lib.sh's role setup); post-bootstrap.sh on a new cluster
+#   roles.sh     every role name and password synth accepts works with the scripts' SQL
+#                and the backup's password file; the names it refuses, PostgreSQL refuses
 # Patroni itself electing, failing over and rejoining runs on the kind cluster (e2e/prod.ts).
 #
 # Needs root (mounts, chroot, namespaces). Everything lives in one temporary folder,
@@ -168,7 +170,7 @@ openssl x509 -req -in "$T/server.csr" -CA "$T/tls/ca.crt" -CAkey "$T/ca.key" -CA
 chown -R root:999 "$T/tls"; chmod 0750 "$T/tls"; chmod 0640 "$T"/tls/*
 
 echo "# images: $(basename "$PG_TAR") $(basename "$PATRONI_TAR"); work dir $T"
-for section in contract single backup patroni; do
+for section in contract single backup patroni roles; do
   echo "# ---- $section"
   # shellcheck source=contract.sh
   . "$HERE/$section.sh"

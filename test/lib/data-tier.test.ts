@@ -136,7 +136,7 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
     ['a bad API CIDR', { replicas: 2, image: PATRONI_IMAGE, kubernetesApi: { cidrs: ['10.0.0.300/32'] } }, /db: kubernetesApi\.cidrs\[0\]: "10\.0\.0\.300\/32"\. Must be a CIDR/],
     ['a bad role name', { replicas: 2, image: PATRONI_IMAGE, kubernetesApi: API, replicationUser: 'Repl-User' }, /db: replicationUser: "Repl-User"\. Must be a plain PostgreSQL identifier/],
     ['the replication role named like the superuser', { replicas: 2, image: PATRONI_IMAGE, kubernetesApi: API, replicationUser: 'postgres' },
-      /db: replicationUser: "postgres"\. Must differ from Patroni's superuser "postgres"/],
+      /db: replicationUser: "postgres"\. Must differ from Patroni's superuser \(POSTGRES_SUPERUSER \(postgres-image\.ts\) is also "postgres"\)/],
     ['an unknown synchronous mode', { replicas: 2, image: PATRONI_IMAGE, kubernetesApi: API, synchronousReplication: 'yes' as any }, /db: synchronousReplication: "yes"\. Must be one of/],
     ['a ttl too short for loop_wait and retry_timeout', { replicas: 2, image: PATRONI_IMAGE, kubernetesApi: API, failover: { ttlSeconds: 15 } },
       /db: failover: .*Must satisfy loopWaitSeconds \+ 2 \* retryTimeoutSeconds <= ttlSeconds/],
@@ -152,7 +152,7 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
     expect(() => synthIn((c) => new PostgresDatabase(c, 'db', {
       config: new AppConfig(c, 'cfg', { settings: { DB_USER: 'postgres', DB_NAME: 'app' }, existingSecretKeys: ['password', 'replication-password', 'superuser-password'] }),
       replicas: 2, image: PATRONI_IMAGE, kubernetesApi: API,
-    }))).toThrow(/db: config setting DB_USER: "postgres"\. Must differ from Patroni's superuser "postgres"/);
+    }))).toThrow(/db: config setting DB_USER: "postgres"\. Must differ from Patroni's superuser/);
   });
 
   test('refuses replicas above 1 when the Secret has no superuser password key', () => {
@@ -236,21 +236,27 @@ describe('PostgresBackup', () => {
   });
 
   test.each<[string, Partial<PostgresBackupProps>, RegExp]>([
-    ['a 4-field schedule', { schedule: '0 3 * *' }, /backup: schedule: "0 3 \* \*"\. Must be a cron schedule: 5 fields .* Got 4 fields\./],
-    ['a 6-field schedule', { schedule: '0 0 3 * * *' }, /Got 6 fields\./],
-    ['minute 60', { schedule: '60 3 * * *' }, /The minute field "60" has "60", which is not a number from 0 to 59/],
-    ['hour 24', { schedule: '0 24 * * *' }, /The hour field "24" has "24", which is not a number from 0 to 23/],
-    ['day of month 0', { schedule: '0 3 0 * *' }, /The day of month field "0" has "0", which is not a number from 1 to 31/],
-    ['month 13', { schedule: '0 3 * 13 *' }, /The month field "13"/],
-    ['day of week 8', { schedule: '0 3 * * 8' }, /The day of week field "8"/],
+    ['a 4-field schedule', { schedule: '0 3 * *' }, /backup: schedule: "0 3 \* \*"\. Must be a cron schedule as the CronJob controller reads it .* Here it has 4 field\(s\), not exactly 5\./],
+    ['a 6-field schedule', { schedule: '0 0 3 * * *' }, /Here it has 6 field\(s\), not exactly 5\./],
+    ['minute 60', { schedule: '60 3 * * *' }, /Here the minute field "60" goes above 59\./],
+    ['hour 24', { schedule: '0 24 * * *' }, /Here the hour field "24" goes above 23\./],
+    ['day of month 0', { schedule: '0 3 0 * *' }, /Here the day of month field "0" starts below 1\./],
+    ['month 13', { schedule: '0 3 * 13 *' }, /Here the month field "13" goes above 12/],
+    ['day of week 7 (Sunday is 0)', { schedule: '30 2 * * 7' }, /Here the day of week field "7" goes above 6 \(Sunday is 0, not 7\)\./],
+    ['day of week 8', { schedule: '0 3 * * 8' }, /Here the day of week field "8" goes above 6\./],
     ['a reversed range', { schedule: '0 5-3 * * *' }, /has range "5-3" whose start is after its end/],
-    ['a zero step', { schedule: '*/0 * * * *' }, /has step "0", which is not a positive integer/],
-    ['words', { schedule: 'every day' }, /Got 2 fields/],
-    ['an empty schedule', { schedule: '' }, /Got 0 fields/],
+    ['a zero step', { schedule: '*/0 * * * *' }, /has step 0 in "\*\/0"/],
+    ['words', { schedule: 'every day' }, /Here it has 2 field\(s\)/],
+    ['an empty schedule', { schedule: '' }, /Here it is empty\./],
+    ['a time zone in the schedule', { schedule: 'CRON_TZ=Europe/Berlin 0 3 * * *' }, /Here it contains "TZ": set the time zone with timeZone/],
+    ['an unknown descriptor', { schedule: '@fortnightly' }, /Here it is not a known descriptor/],
+    ['@every without a unit', { schedule: '@every 90' }, /Here "@every" needs a Go duration .*"90" has no unit/],
     ['a number', { schedule: 5 as any }, /backup: schedule: 5\. Must be a cron schedule/],
     ['keep 0', { keep: 0 }, /backup: keep: 0\. Must be an integer from 1 to 1000\./],
     ['keep -1', { keep: -1 }, /backup: keep: -1\./],
-    ['a bad time zone', { timeZone: 'UTC+2 hours' }, /backup: timeZone: "UTC\+2 hours"\. Must be an IANA time zone name/],
+    ['a bad time zone', { timeZone: 'UTC+2 hours' }, /backup: timeZone: "UTC\+2 hours"\. Must be an IANA time zone name .* Here it is not a name of the IANA tz database\./],
+    ['the time zone Local', { timeZone: 'Local' }, /backup: timeZone: "Local"\. .* Here "Local" is the controller's own zone/],
+    ['a time zone in the wrong case', { timeZone: 'europe/berlin' }, /Here names are case-sensitive: did you mean "Europe\/Berlin"\?/],
     ['a bad storage size', { storage: 'lots' }, /backup: storage: "lots"\./],
     ['no database', { database: undefined }, /backup: database: undefined\. Required: the PostgresDatabase to back up/],
     ['a database name for a database', { database: 'postgres' as any }, /backup: database: "postgres"\. Required: the PostgresDatabase to back up/],
@@ -263,7 +269,8 @@ describe('PostgresBackup', () => {
     expect(() => backup(props)).toThrow(message);
   });
 
-  test.each(['0 3 * * *', '*/15 * * * *', '0 0-6/2 1,15 JAN-MAR mon-fri', '30 2 * * 7', '@daily', '@hourly', '0 3 ? * SUN'])('accepts the schedule %s', (schedule) => {
+  // What the CronJob controller's parser takes, also where it is surprising ("*/100" fires at minute 0 only).
+  test.each(['0 3 * * *', '*/15 * * * *', '0 0-6/2 1,15 JAN-MAR mon-fri', '@daily', '@hourly', '0 3 ? * SUN', '@every 90m', '@every 1h30m', '*/100 * * * *', '0 3 * * 0'])('accepts the schedule %s', (schedule) => {
     expect(validateCronSchedule('s', schedule)).toBe(schedule);
   });
 });

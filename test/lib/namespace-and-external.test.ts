@@ -48,7 +48,7 @@ describe('ExternalDatabase', () => {
 
   test.each([
     [{ host: '10.0.0.5' }, /host: "10\.0\.0\.5"\. Must be a DNS name: an ExternalName Service cannot point at an IP address/],
-    [{ host: 'not a host' }, /host: "not a host"\. Must be a DNS-1123 subdomain/],
+    [{ host: 'not a host' }, /host: "not a host"\. Must be a DNS name for an ExternalName Service/],
     [{ host: 'db.example.com', port: 99999 }, /port: 99999\. Must be an integer from 1 to 65535/],
   ])('rejects %j', (props, message) => {
     expect(() => synthIn((c) => new ExternalDatabase(c, 'db', props as any))).toThrow(message);

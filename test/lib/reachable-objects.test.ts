@@ -86,7 +86,7 @@ test.each(['RestrictedNamespace', 'AppConfig', 'WebTier', 'WebIngress', 'Postgre
 });
 
 test.each<[string, RegExp]>([
-  ['ExternalDatabase', /foo: host: undefined\. Must be a DNS-1123 subdomain/],
+  ['ExternalDatabase', /foo: host: undefined\. Must be a DNS name for an ExternalName Service/],
   ['PostgresBackup', /foo: database: undefined\. Required: the PostgresDatabase to back up/],
 ])('new %s(this, \'foo\') says which prop it needs', (name, message) => {
   const lib = require('../../lib');

@@ -27,6 +27,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { apiVersionOf, GVK, OpenApiV2, openApiPath, readOpenApi, SCHEMAS_DIR, servedByDefault, serverVersion, supportedMinors } from '../../schema-check/schemas';
 import { strictDefinitions } from '../../schema-check/strict-schema';
+import { writeFile } from '../../scripts/safe-write';
 
 const REF_PREFIX = '#/definitions/';
 
@@ -152,7 +153,7 @@ export function ensureSchemas(out: string, dir: string = SCHEMAS_DIR): string {
       const folder = path.join(tmp, `${serverVersion(minor, dir).gitVersion}-standalone-strict`);
       fs.mkdirSync(folder);
       for (const [file, schema] of standaloneSchemas(readOpenApi(minor, dir), servedByDefault(minor, dir))) {
-        fs.writeFileSync(path.join(folder, file), JSON.stringify(schema));
+        writeFile(path.join(folder, file), JSON.stringify(schema));
       }
     }
     fs.renameSync(tmp, target);

@@ -29,7 +29,11 @@ function parseManifestText(text, file) {
   if (!parser) {
     try {
       const jsYaml = require('js-yaml');
-      parser = (t, f) => jsYaml.loadAll(t, { filename: f });
+      parser = (t, f) => {
+        const docs = jsYaml.loadAll(t, { filename: f });
+        docs.forEach((doc, i) => checkAliasExpansion(doc, `${f}: document ${i + 1}`));
+        return docs;
+      };
     } catch {
       const yaml = require('yaml');
       parser = (t, f) => yaml.parseAllDocuments(t).map((doc) => {
@@ -39,6 +43,40 @@ function parseManifestText(text, file) {
     }
   }
   return parser(text, file);
+}
+
+/**
+ * js-yaml shares an aliased node instead of copying it, so an "alias bomb" (aliases of
+ * aliases: a few hundred bytes) loads fast but expands to gigabytes in every walk over it
+ * (a rule, JSON.stringify). Counted once per distinct node, so this is linear: a document
+ * whose nodes expand to more than 100 times the distinct ones (at least 1000) is refused,
+ * as the yaml package's maxAliasCount does.
+ * @param {unknown} doc
+ * @param {string} where
+ */
+function checkAliasExpansion(doc, where) {
+  /** @type {Map<object, number>} */
+  const size = new Map();
+  let distinct = 0;
+  /** @param {unknown} node @returns {number} */
+  const expanded = (node) => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = size.get(node);
+    if (known !== undefined) return known;
+    size.set(node, 1); // a cycle (possible with aliases) counts once
+    let n = 1;
+    distinct++;
+    for (const child of Object.values(node)) {
+      if (child === null || typeof child !== 'object') distinct++;
+      n += expanded(child);
+    }
+    size.set(node, n);
+    return n;
+  };
+  const total = expanded(doc);
+  if (total > Math.max(1000, 100 * distinct)) {
+    throw new Error(`${where}: its YAML aliases (*name) expand ${distinct} nodes to ${total}, as in an alias bomb; manifests need no aliases, write the values out`);
+  }
 }
 
 /**

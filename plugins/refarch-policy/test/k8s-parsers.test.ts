@@ -125,7 +125,13 @@ describe('lib/ and the checkers agree', () => {
       fc.option(fc.tuple(host, fc.option(fc.integer({ min: 0, max: 65535 }))).map(([h, port]) => `${h}${port === null ? '' : `:${port}`}/`), { nil: '' }),
       fc.array(component, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
       fc.option(fc.oneof(fc.stringMatching(/^[\w][\w.-]{0,10}$/), pick('latest', '-bad', '.bad', '')).map((t) => `:${t}`), { nil: '' }),
-      fc.option(fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `@sha256:${h}`), pick('@sha256:abc', '@md5:0123456789abcdef0123456789abcdef', '@')), { nil: '' }),
+      fc.option(fc.oneof(
+        fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `@sha256:${h}`),
+        // Digests the grammar takes but go-digest refuses: wrong length, uppercase, unknown algorithm.
+        fc.tuple(pick('sha256', 'sha384', 'sha512', 'SHA256', 'md5', 'sha3'), pick(32, 63, 64, 65, 96, 128), fc.boolean())
+          .map(([alg, n, upper]) => `@${alg}:${(upper ? 'AB' : 'ab').repeat(n).slice(0, n)}`),
+        pick('@sha256:abc', '@md5:0123456789abcdef0123456789abcdef', '@'),
+      ), { nil: '' }),
       pick('', '', '', ' ', 'A', '/'),
     ).map((p) => p.join('')),
     fc.stringMatching(/^[a-zA-Z0-9:/@._ -]{0,20}$/),

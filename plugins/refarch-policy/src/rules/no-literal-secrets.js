@@ -2,22 +2,12 @@
 'use strict';
 const { REFERENCES } = require('../groups');
 const { containersOf, each } = require('../objects');
+const { SECRET_VALUES } = require('../secret-values');
 
 /** Names that say "this is a credential". */
 const SECRET_NAME = /(^|[^a-z])(pass(word|wd)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)([^a-z]|$)/i;
 /** ...unless they name where the credential is, or something about it: `PASSWORD_FILE`, `TOKEN_TTL`. */
 const NOT_A_SECRET_NAME = /[-_.](file|path|dir|ref|name|ttl|timeout|expiry|length|header|url)$/i;
-/** @type {Array<[RegExp, string]>} Values that are credentials whatever they are called. */
-const SECRET_VALUES = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
-  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JSON Web Token'],
-  [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, 'a URL with a password in it'],
-];
-
 /**
  * Why a literal name/value pair looks like a credential, or undefined.
  * @param {string} name
@@ -26,7 +16,7 @@ const SECRET_VALUES = [
  */
 function literalSecret(name, value) {
   if (typeof value !== 'string' || value.trim() === '' || /^(true|false|yes|no|on|off)$/i.test(value)) return undefined;
-  for (const [pattern, what] of SECRET_VALUES) if (pattern.test(value)) return `its value looks like ${what}`;
+  for (const [found, what] of SECRET_VALUES) if (found(value)) return `its value looks like ${what}`;
   if (SECRET_NAME.test(name) && !NOT_A_SECRET_NAME.test(name)) return `"${name}" names a credential`;
   return undefined;
 }
