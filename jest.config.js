@@ -18,6 +18,7 @@ const INTEGRATION = [
   'test/bad-input.test.ts',
   'test/schema-check.test.ts',
   'test/kind-cluster.test.ts',
+  'test/shell-scripts.test.ts',
   'test/review/diagram.test.ts',
   'test/review/diff.test.ts',
   'plugins/refarch-policy/test/wiring.test.ts',
