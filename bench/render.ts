@@ -11,6 +11,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { backupScripts, patroniScripts } from '../lib/postgres-scripts';
 import { replaceFiles } from '../scripts/safe-write';
+import { App } from 'cdk8s';
+import { environments } from '../config/environments';
+import { PostgresDatabase } from '../lib/postgres-database';
+import { ReferenceArchitecture } from '../lib/reference-architecture';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, 'bench', 'rendered');
@@ -32,8 +36,19 @@ export function writeScriptFiles(): string[] {
       }
     }
   }
+  // Kustomize cannot template: the component (prod's data tier) ships prod's patroni.yml as a file.
+  const display = path.join('bench', 'kustomize', 'components', 'data-tier', 'postgres-scripts', 'patroni.yml');
+  writes.push({ path: path.join(ROOT, display), data: prodPatroniYml(), display });
   replaceFiles(writes, { createFolders: true });
   return writes.map((w) => w.display);
+}
+
+/** patroni.yml as the constructs render it for prod (ConfigMap postgres-scripts). */
+export function prodPatroniYml(): string {
+  const chart = new ReferenceArchitecture(new App(), 'prod', environments().prod);
+  const text = (chart.database as PostgresDatabase).scriptsConfigMap?.toJson().data['patroni.yml'];
+  if (typeof text !== 'string') throw new Error('prod renders no patroni.yml');
+  return text;
 }
 
 /** Path of each tool's binary, building it on first use. */

@@ -1,4 +1,6 @@
-# Sourced by backup.sh and restore.sh.
+# shellcheck shell=bash
+# Sourced by backup.sh and restore.sh (mounted at /opt/refarch-backup in the backup and
+# restore pods): the password as a libpq passfile in /tmp, and a bounded wait.
 set -euo pipefail
 : "${PGHOST:?}" "${PGUSER:?}" "${PGDATABASE:?}" "${REFARCH_PASSWORD_FILE:?}"
 export PGPASSFILE=/tmp/refarch.pgpass

@@ -1,4 +1,8 @@
 #!/bin/bash
+# Restores the dump named in DUMP into the database at PGHOST (the primary), after
+# checking its checksum; without DUMP it lists the dumps and verifies each one.
+# --single-transaction: a restore that fails leaves the database as it was.
+# shellcheck source=backup-lib.sh
 . /opt/refarch-backup/backup-lib.sh
 dump=${DUMP:-}
 if [ -z "$dump" ]; then

@@ -1,4 +1,8 @@
 #!/bin/bash
+# One backup (the CronJob of PostgresBackup): pg_dump --format=custom to a temporary name,
+# check it reads back, write its checksum, rename both, then delete all but the newest
+# REFARCH_KEEP dumps. Any failure exits non-zero, so the Job fails.
+# shellcheck source=backup-lib.sh
 . /opt/refarch-backup/backup-lib.sh
 keep=${REFARCH_KEEP:?}
 name="$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"
