@@ -1,7 +1,8 @@
 /**
  * Renders the Helm chart and the Kustomize overlays with the real binaries (built once by
  * bench/install-tools.sh) into bench/rendered/<tool>-<env>.yaml, which are committed so
- * that `npm test` can compare them with dist/ offline.
+ * that `npm test` can compare them with dist/ offline. The script files the chart and the
+ * overlays ship are written first (writeScriptFiles).
  *
  *   npm run bench:render            re-render and write bench/rendered/
  *   npm run bench:render -- --check re-render and exit 1 if the committed renders differ
@@ -23,7 +24,9 @@ export const ENVS = ['dev', 'prod'] as const;
 /**
  * The chart and the Kustomize component ship the database scripts as files (each must be
  * complete on its own); they are written from lib/postgres-scripts.ts, their one source,
- * under the name of the ConfigMap that carries them.
+ * under the name of the ConfigMap that carries them, every time the bench renders, and are
+ * not committed (.gitignore): the committed renders in bench/rendered/ carry their text, and
+ * npm test compares those with dist/.
  */
 export function writeScriptFiles(): string[] {
   const sets = { 'postgres-scripts': patroniScripts(), 'postgres-backup-scripts': backupScripts() };
@@ -36,19 +39,23 @@ export function writeScriptFiles(): string[] {
       }
     }
   }
-  // Kustomize cannot template: the component (prod's data tier) ships prod's patroni.yml as a file.
-  const display = path.join('bench', 'kustomize', 'components', 'data-tier', 'postgres-scripts', 'patroni.yml');
-  writes.push({ path: path.join(ROOT, display), data: prodPatroniYml(), display });
+  // Kustomize cannot template: the component (prod's data tier) ships prod's patroni.yml and bootstrap.yml as files.
+  for (const [name, text] of Object.entries(prodPatroniConfig())) {
+    const display = path.join('bench', 'kustomize', 'components', 'data-tier', 'postgres-scripts', name);
+    writes.push({ path: path.join(ROOT, display), data: text, display });
+  }
   replaceFiles(writes, { createFolders: true });
   return writes.map((w) => w.display);
 }
 
-/** patroni.yml as the constructs render it for prod (ConfigMap postgres-scripts). */
-export function prodPatroniYml(): string {
+/** patroni.yml and bootstrap.yml as the constructs render them for prod (ConfigMap postgres-scripts). */
+export function prodPatroniConfig(): Record<'patroni.yml' | 'bootstrap.yml', string> {
   const chart = new ReferenceArchitecture(new App(), 'prod', environments().prod);
-  const text = (chart.database as PostgresDatabase).scriptsConfigMap?.toJson().data['patroni.yml'];
-  if (typeof text !== 'string') throw new Error('prod renders no patroni.yml');
-  return text;
+  const data = (chart.database as PostgresDatabase).scriptsConfigMap?.toJson().data ?? {};
+  for (const name of ['patroni.yml', 'bootstrap.yml']) {
+    if (typeof data[name] !== 'string') throw new Error(`prod renders no ${name}`);
+  }
+  return { 'patroni.yml': data['patroni.yml'], 'bootstrap.yml': data['bootstrap.yml'] };
 }
 
 /** Path of each tool's binary, building it on first use. */
@@ -69,6 +76,7 @@ export function renderCommands(t: { helm: string; kustomize: string }, env: stri
 }
 
 export function renderAll(t: { helm: string; kustomize: string }): Map<string, string> {
+  writeScriptFiles();
   const out = new Map<string, string>();
   // HOME and the helm cache/config go to a throw-away place: `helm template` of a local chart needs no repository config, and must not touch the network.
   const helmEnv = { ...process.env, HELM_CACHE_HOME: '/nonexistent/helm-cache', HELM_CONFIG_HOME: '/nonexistent/helm-config', HELM_DATA_HOME: '/nonexistent/helm-data' };
@@ -84,7 +92,6 @@ export function renderAll(t: { helm: string; kustomize: string }): Map<string, s
 
 function main(): number {
   const check = process.argv.includes('--check');
-  if (!check) writeScriptFiles();
   const rendered = renderAll(tools());
   if (check) {
     const stale = [...rendered].filter(([f, text]) => !fs.existsSync(path.join(RENDERED, f)) || fs.readFileSync(path.join(RENDERED, f), 'utf8') !== text).map(([f]) => `bench/rendered/${f}`);

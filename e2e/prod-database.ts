@@ -229,14 +229,25 @@ async function failoverReady(ns: string): Promise<string> {
   });
 }
 
-/** Patroni's switchover through its CLI in the leader's pod (the REST API answers it). */
-async function switchover(ns: string, leader: string, candidate: string): Promise<void> {
-  await kc(['-n', ns, 'exec', leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'switchover', '--leader', leader, '--candidate', candidate, '--force'], 90);
+/**
+ * Patroni's switchover through its CLI in the leader's pod (the REST API answers it).
+ * patronictl exits 0 also when the leader refuses ("Switchover failed, details: 412, ..."),
+ * so its output decides; a refusal is retried (`attempts`), e.g. while the new leader of a
+ * previous step has not named its synchronous standby yet.
+ */
+async function switchover(ns: string, leader: string, candidate: string, attempts = 1): Promise<void> {
+  for (let i = 1; ; i++) {
+    const out = await kc(['-n', ns, 'exec', leader, '-c', 'postgres', '--', 'patronictl', '-c', '/opt/refarch/patroni.yml', 'switchover', '--leader', leader, '--candidate', candidate, '--force'], 90);
+    if (/Successfully switched over/.test(out)) return;
+    if (i >= attempts) throw new Error(`patronictl switchover ${leader} -> ${candidate}: ${out.trim().split('\n').slice(-2).join(' ')}`);
+    await sleep(5);
+  }
 }
 
 /** Moves the leadership to a member on a worker node (unmeasured), so a node-level test never takes down the control plane. */
 async function leaderOnWorker(ctx: DatabaseStepsContext): Promise<Member> {
   const w = await workers();
+  await failoverReady(ctx.ns);
   const c = await cluster(ctx.ns);
   const leader = c.members.find((m) => m.pod === c.leader)!;
   if (w.includes(leader.node)) return leader;
@@ -244,7 +255,7 @@ async function leaderOnWorker(ctx: DatabaseStepsContext): Promise<Member> {
   const candidate = c.members.find((m) => allowed.includes(m.pod) && w.includes(m.node));
   if (!candidate) throw new Error(`no promotable replica (${allowed.join(', ')}) on a worker (${w.join(', ')}) to move the leadership to`);
   ctx.harness.log(`   moving the leadership from ${leader.pod} (${leader.node}) to ${candidate.pod} (${candidate.node}) first`);
-  await switchover(ctx.ns, leader.pod, candidate.pod);
+  await switchover(ctx.ns, leader.pod, candidate.pod, 6);
   await newLeader(ctx.ns, leader.pod);
   await rejoined(ctx.ns, leader.pod, 180);
   return candidate;

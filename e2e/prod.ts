@@ -36,6 +36,7 @@ import * as path from 'path';
 import { writeFile } from '../scripts/safe-write';
 import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 import { databaseSteps } from './prod-database';
+import { runDocCommands } from './doc-commands';
 import { browseGuestbook } from './browser';
 import { Harness } from './harness';
 
@@ -94,26 +95,6 @@ function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}${r.error ?? ''}`);
   return r.stdout;
-}
-
-/**
- * The first ```sh block of README.md after `marker`, without the list indentation: the
- * commands a user copies, so the suite runs what the README says, not a paraphrase.
- */
-function readmeCommands(marker: string, file = 'README.md'): string {
-  const readme = fs.readFileSync(path.join(ROOT, file), 'utf8');
-  const at = readme.indexOf(marker);
-  if (at < 0) throw new Error(`${file} no longer has "${marker}"`);
-  const block = /^([ \t]*)```sh\n([\s\S]*?)^[ \t]*```$/m.exec(readme.slice(at));
-  if (!block) throw new Error(`${file} has no sh block after "${marker}"`);
-  return block[2].split('\n').map((l) => l.startsWith(block[1]) ? l.slice(block[1].length) : l).join('\n');
-}
-
-/** Runs the commands of a document (README.md unless `file` says otherwise) with sh -eu in `dir` (kubectl from PATH, KUBECONFIG from the environment). */
-function runReadmeCommands(marker: string, dir: string, file = 'README.md'): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const r = spawnSync('sh', ['-euc', readmeCommands(marker, file)], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`the commands of ${file} after "${marker}" failed in ${dir}: ${r.stderr}${r.error ?? ''}`);
 }
 
 /** The suite's own CA and a server certificate for the prod host (openssl, in OUT/tls). */
@@ -260,10 +241,10 @@ async function main(): Promise<void> {
   await step('the Secrets are created out of band exactly as the README says (namespace, database passwords, Ingress TLS, database TLS)', () => {
     // README, "Secrets": its commands as written, in the folder of the suite's Ingress
     // certificate, which holds it as tls.crt/tls.key (the names the README uses).
-    runReadmeCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt));
+    runDocCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt));
     // docs/data-tier.md, "TLS to the database": its openssl and kubectl commands, in a folder
     // of their own (they write tls.crt/tls.key too).
-    runReadmeCommands('## TLS to the database', path.join(OUT, 'readme-db-tls'), 'docs/data-tier.md');
+    runDocCommands('## TLS to the database', path.join(OUT, 'readme-db-tls'), 'docs/data-tier.md');
     const secrets = getJson(['-n', NS, 'get', 'secrets']).items.map((s: any) => s.metadata.name).sort();
     const want = ['guestbook-db-credentials', 'guestbook-tls', 'postgres-tls'];
     const missing = want.filter((n) => !secrets.includes(n));

@@ -34,6 +34,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { runDocCommands } from './doc-commands';
 import { Harness } from './harness';
 import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 
@@ -326,6 +327,10 @@ async function main(): Promise<void> {
       // The namespace first, then the database's TLS Secret, so no pod waits for its volume.
       kubectl(['apply', '--server-side', '--field-manager=refarch-e2e', '-f', '-'], { input: JSON.stringify(objects.find((o) => o.kind === 'Namespace')) });
       log(`   TLS Secret ${TLS_SECRET}: ${createTlsSecret(work)}`);
+      // The upgrade of the single instance to Patroni, as docs/data-tier.md says: first its
+      // commands (the selector-made Endpoints of Service postgres go), then the apply.
+      runDocCommands('### Upgrading a single instance to Patroni', path.join(work, 'upgrade'), 'docs/data-tier.md', NS);
+      log('   ran the commands of docs/data-tier.md, "Upgrading a single instance to Patroni" (Service and Endpoints postgres deleted)');
     }
     apply(manifest);
     timings.applySeconds = (Date.now() - t0) / 1000;

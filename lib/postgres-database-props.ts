@@ -4,7 +4,7 @@
  */
 import { AppConfig } from './app-config';
 import { AppIdentity, WorkloadProps } from './labels';
-import { FailoverTiming, KubernetesApiAccess, SynchronousReplication } from './postgres-patroni';
+import { FailoverTiming, KubernetesApiAccess, SynchronousReplication } from './postgres-patroni-config';
 import { ResourceRequirements } from './resources';
 
 /** What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down. */

@@ -3,8 +3,9 @@
  * storage from volumeClaimTemplates and a PodDisruptionBudget.
  *
  * One replica: the official `postgres` image, unchanged, following its contract
- * (POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA, uid/gid 999).
- * More than one: every pod runs Patroni (postgres-patroni.ts), which elects a leader
+ * (POSTGRES_USER, POSTGRES_PASSWORD_FILE, POSTGRES_DB, PGDATA, uid/gid 999; postgres-single.ts).
+ * More than one: every pod runs Patroni (postgres-patroni.ts, its configuration in
+ * postgres-patroni-config.ts, its settings checked by postgres-patroni-settings.ts), which elects a leader
  * through the Kubernetes API, points the client Service `<name>` at it, labels the others
  * `replica` for `<name>-read`, and promotes a replica when the leader is lost. Same
  * StatefulSet name, selector, serviceName and claim template in both modes (all
@@ -21,22 +22,24 @@
 import * as k8s from '../imports/k8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
-import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
+import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { declareExternalSecret } from './external-secrets';
 import { claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import {
-  DEFAULT_POSTGRES_RESOURCES, DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, TLS_DIR,
+  DEFAULT_POSTGRES_RESOURCES, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, TLS_DIR,
 } from './postgres-database-props';
-import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT, DEFAULT_REPLICATION_USER, POSTGRES_SUPERUSER } from './postgres-image';
-import { DEFAULT_FAILOVER_TIMING, FailoverTiming, PatroniMembers, ROLE_LABEL, SCRIPTS_HASH_ANNOTATION, SynchronousReplication } from './postgres-patroni';
-import { PGDATA, PostgresPodOptions, execProbe, postgresPodTemplate } from './postgres-pod';
-import { SCRIPTS_DIR, singleInstanceScripts, tlsServerArgs } from './postgres-scripts';
+import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
+import { PatroniMembers, SCRIPTS_HASH_ANNOTATION } from './postgres-patroni';
+import { ROLE_LABEL } from './postgres-patroni-config';
+import { validatePatroniSettings } from './postgres-patroni-settings';
+import { PostgresPodOptions, postgresPodTemplate } from './postgres-pod';
+import { singleInstanceScripts } from './postgres-scripts';
+import { singleInstancePod } from './postgres-single';
 import {
-  ValidationError, fieldOf, namespaceFor, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf,
-  validatePort, validatePositiveQuantity, validatePostgresIdentifier,
+  ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf,
+  validatePositiveQuantity, validatePostgresIdentifier,
 } from './prop-checks';
 import { renderResources } from './resources';
-import { validateDistinctRoles } from './postgres-roles';
 import { checkUniqueObjects } from './unique-objects';
 
 export * from './postgres-database-props';
@@ -155,7 +158,7 @@ export class PostgresDatabase extends Construct {
     let secretKeys = [passwordKey];
     if (replicas > 1) {
       const readServiceName = this.readServiceName = `${name}-read`;
-      const ha = this.validateHa(props, appUser);
+      const ha = validatePatroniSettings(props, (prop) => fieldOf(this, prop), appUser, this.userKey);
       this.patroni = new PatroniMembers(this, 'Patroni', {
         namespace: this.namespace, name, headlessServiceName: this.headlessServiceName, readServiceName, replicas, port: this.port, labels,
         selector: this.selector, serviceAccountName: name, config, userKey, databaseKey, passwordKey, ...ha,
@@ -175,7 +178,9 @@ export class PostgresDatabase extends Construct {
       if (scripts !== undefined) {
         this.scriptsConfigMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: { name: `${name}-scripts`, namespace: this.namespace, labels }, data: scripts });
       }
-      pod = this.singleInstancePod(props, { labels, image, resources, config, userKey, databaseKey, passwordKey, tlsMount, tlsVolume, scripts });
+      pod = singleInstancePod(props, (prop) => fieldOf(this, prop), {
+        name, port: this.port, labels, image, resources, config, userKey, databaseKey, passwordKey, tlsMount, tlsVolume, scripts,
+      });
     }
     pod = { ...pod, annotations: { [CONFIG_HASH_ANNOTATION]: config.hashOf([userKey, databaseKey], secretKeys), ...pod.annotations } };
 
@@ -212,64 +217,6 @@ export class PostgresDatabase extends Construct {
     });
   }
 
-  /** The official image as is: pg_isready probes; with TLS, the scripts that require it. */
-  private singleInstancePod(props: PostgresDatabaseProps, c: {
-    labels: Record<string, string>; image: string; resources: k8s.ResourceRequirements; config: AppConfig;
-    userKey: string; databaseKey: string; passwordKey: string; tlsMount: k8s.VolumeMount[]; tlsVolume: k8s.Volume[]; scripts?: Record<string, string>;
-  }): PostgresPodOptions {
-    const f = (prop: string) => fieldOf(this, prop);
-    for (const key of ['replicationUser', 'replicationPasswordKey', 'superuserPasswordKey', 'synchronousReplication', 'failover', 'kubernetesApi'] as const) {
-      if (props[key] !== undefined) throw new ValidationError(f(key), props[key], 'Only applies with replicas above 1 (replicas is 1). Remove it or raise replicas.');
-    }
-    // The password as a read-only file (POSTGRES_PASSWORD_FILE), not an env var.
-    const credentials = c.config.secretMount({ keys: [c.passwordKey] });
-    // pg_isready needs no credentials: it only asks whether the server accepts connections.
-    // TCP on 127.0.0.1 rather than the socket, so the probe fails while the image's
-    // entrypoint runs its socket-only bootstrap server during initdb.
-    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${this.port}`, '--timeout=3', `--username=${c.config.setting(c.userKey)}`];
-    let tls: Pick<PostgresPodOptions, 'command' | 'args' | 'volumeMounts' | 'volumes' | 'annotations'> = { volumeMounts: [], volumes: [], annotations: {} };
-    if (c.scripts !== undefined) {
-      const scriptsName = `${this.name}-scripts`;
-      tls = {
-        command: ['bash', `${SCRIPTS_DIR}/single.sh`],
-        args: tlsServerArgs(TLS_DIR),
-        annotations: { [SCRIPTS_HASH_ANNOTATION]: configHash(c.scripts) },
-        volumeMounts: [
-          { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
-          // The image runs the files here once, on the first start of an empty volume.
-          { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
-          ...c.tlsMount,
-        ],
-        volumes: [
-          { name: 'scripts', configMap: { name: scriptsName, defaultMode: 0o444 } },
-          { name: 'initdb', configMap: { name: scriptsName, items: [{ key: 'initdb-single.sh', path: '10-refarch-tls.sh' }], defaultMode: 0o444 } },
-          ...c.tlsVolume,
-        ],
-      };
-    }
-    return {
-      labels: c.labels, serviceAccountName: this.name, apiToken: false, image: c.image, port: this.port, patroniPort: false, resources: c.resources,
-      command: tls.command, args: tls.args, annotations: tls.annotations,
-      env: [
-        c.config.settingEnv('POSTGRES_USER', c.userKey),
-        c.config.settingEnv('POSTGRES_DB', c.databaseKey),
-        { name: 'POSTGRES_PASSWORD_FILE', value: credentials.filePath(c.passwordKey) },
-        { name: 'PGDATA', value: PGDATA },
-        { name: 'PGPORT', value: String(this.port) },
-        ...(this.tlsSecretName === undefined ? [] : [{ name: 'REFARCH_TLS_DIR', value: TLS_DIR }]),
-      ],
-      startupProbe: execProbe(pgIsReady, 5, 60),
-      // Liveness asks less than readiness: only whether the server still listens. With
-      // pg_isready here too, a server that answers slowly (overload, a long checkpoint)
-      // or refuses connections while it replays WAL would be restarted, which only makes
-      // that worse; readiness already takes it out of the Service.
-      livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('postgresql') }, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
-      readinessProbe: execProbe(pgIsReady, 5, 3),
-      volumeMounts: [credentials.volumeMount, ...tls.volumeMounts],
-      volumes: [credentials.volume, ...tls.volumes],
-    };
-  }
-
   private validateTls(props: PostgresDatabaseProps): string | undefined {
     const f = (prop: string) => fieldOf(this, prop);
     if (props.tls === undefined) return undefined;
@@ -280,46 +227,5 @@ export class PostgresDatabase extends Construct {
     const unknown = Object.keys(props.tls).filter((k) => k !== 'secretName');
     if (unknown.length > 0) throw new ValidationError(f(`tls.${unknown[0]}`), (props.tls as unknown as Record<string, unknown>)[unknown[0]], 'Unknown setting: tls takes only secretName.');
     return validateDnsSubdomain(f('tls.secretName'), props.tls.secretName);
-  }
-
-  /** Patroni's settings, checked, with their defaults. */
-  private validateHa(props: PostgresDatabaseProps, appUser: string) {
-    const f = (prop: string) => fieldOf(this, prop);
-    if (props.image === undefined || props.image === DEFAULT_POSTGRES_IMAGE) {
-      throw new ValidationError(f('image'), props.image ?? DEFAULT_POSTGRES_IMAGE,
-        'Must be an image with Patroni when replicas is above 1 (the official image has none): build images/postgres-patroni/Dockerfile, push it and set image (docs/data-tier.md).');
-    }
-    const replicationUser = validatePostgresIdentifier(f('replicationUser'), props.replicationUser ?? DEFAULT_REPLICATION_USER, 'role');
-    // Patroni's superuser, the replication role and the application's role: three roles.
-    validateDistinctRoles([
-      { field: 'POSTGRES_SUPERUSER (postgres-image.ts)', purpose: 'Patroni\'s superuser', name: POSTGRES_SUPERUSER },
-      { field: f('replicationUser'), purpose: 'the replication user', name: replicationUser },
-      { field: f(`config setting ${this.userKey}`), purpose: 'the app\'s user', name: appUser },
-    ]);
-    const synchronous: SynchronousReplication = validateOneOf(f('synchronousReplication'), props.synchronousReplication ?? 'off', ['off', 'on', 'strict'] as const);
-    const given: FailoverTiming = props.failover ?? {};
-    if (typeof given !== 'object' || given === null) throw new ValidationError(f('failover'), given, 'Must be an object, e.g. { "ttlSeconds": 20 }.');
-    const unknown = Object.keys(given).find((k) => !(k in DEFAULT_FAILOVER_TIMING));
-    if (unknown !== undefined) throw new ValidationError(f(`failover.${unknown}`), (given as Record<string, unknown>)[unknown], `Unknown setting: failover takes ${Object.keys(DEFAULT_FAILOVER_TIMING).join(', ')}.`);
-    const timing = {
-      ttlSeconds: validateInteger(f('failover.ttlSeconds'), given.ttlSeconds ?? DEFAULT_FAILOVER_TIMING.ttlSeconds, 10, 300),
-      loopWaitSeconds: validateInteger(f('failover.loopWaitSeconds'), given.loopWaitSeconds ?? DEFAULT_FAILOVER_TIMING.loopWaitSeconds, 1, 60),
-      retryTimeoutSeconds: validateInteger(f('failover.retryTimeoutSeconds'), given.retryTimeoutSeconds ?? DEFAULT_FAILOVER_TIMING.retryTimeoutSeconds, 3, 120),
-    };
-    if (timing.loopWaitSeconds + 2 * timing.retryTimeoutSeconds > timing.ttlSeconds) {
-      throw new ValidationError(f('failover'), timing,
-        'Must satisfy loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds: a leader that cannot reach the API must demote itself before its lock expires and another member takes over.');
-    }
-    const api = props.kubernetesApi;
-    if (api === undefined || api === null || typeof api !== 'object' || !Array.isArray(api.cidrs) || api.cidrs.length === 0) {
-      throw new ValidationError(f('kubernetesApi.cidrs'), api?.cidrs,
-        'Required with replicas above 1: the Kubernetes API server\'s own addresses, which Patroni\'s egress policy allows (NetworkPolicies see them after the Service IP is translated), '
-        + 'e.g. ["172.18.0.2/32"]; `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes` lists them.');
-    }
-    api.cidrs.forEach((cidr, i) => validateCidr(f(`kubernetesApi.cidrs[${i}]`), cidr));
-    const kubernetesApi = { cidrs: [...api.cidrs], port: validatePort(f('kubernetesApi.port'), api.port ?? 6443) };
-    const replicationPasswordKey = props.replicationPasswordKey ?? DEFAULT_REPLICATION_PASSWORD_KEY;
-    const superuserPasswordKey = props.superuserPasswordKey ?? DEFAULT_SUPERUSER_PASSWORD_KEY;
-    return { replicationUser, replicationPasswordKey, superuserPasswordKey, timing, synchronous, kubernetesApi };
   }
 }

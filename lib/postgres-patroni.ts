@@ -21,85 +21,26 @@ import { configHash } from './config-hash';
 import { IPodGroup, NetworkPolicies, Peer } from './network-policies';
 import { PATRONI_PORT, POSTGRES_SUPERUSER } from './postgres-image';
 import { PGDATA } from './postgres-pod';
+import { PatroniConfigInput, ROLE_LABEL, SCOPE_LABEL, patroniConfig } from './postgres-patroni-config';
 import { SCRIPTS_DIR, patroniScripts } from './postgres-scripts';
 
-/** Pod label Patroni sets to the member's role: `primary` or `replica`. */
-export const ROLE_LABEL = 'refarch.example.com/role';
-/** Pod and object label naming the Patroni cluster (its scope) the member belongs to. */
-export const SCOPE_LABEL = 'refarch.example.com/patroni-cluster';
 /** Pod-template annotation with the digest of the scripts and patroni.yml, so a change rolls the pods. */
 export const SCRIPTS_HASH_ANNOTATION = 'refarch.example.com/scripts-hash';
 
-/** Synchronous replication: `on` waits for one standby per commit; `strict` also with none left. */
-export type SynchronousReplication = 'off' | 'on' | 'strict';
-
-/** Patroni's timing: how fast a lost leader is replaced, and how long the API may be away. */
-export interface FailoverTiming {
-  /**
-   * Seconds the leader lock lives without being renewed: a replica takes over this long
-   * after the last renewal of a lost leader.
-   * @default 20
-   */
-  readonly ttlSeconds?: number;
-  /**
-   * Seconds between two runs of each member's HA loop (the leader renews the lock each time).
-   * @default 5
-   */
-  readonly loopWaitSeconds?: number;
-  /**
-   * Seconds a member retries the Kubernetes API (and PostgreSQL) before it gives up;
-   * a leader that cannot renew the lock in time demotes itself.
-   * Must satisfy `loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds`.
-   * @default 7
-   */
-  readonly retryTimeoutSeconds?: number;
-}
-
-/** Where the members reach the Kubernetes API server, as NetworkPolicies see it. */
-export interface KubernetesApiAccess {
-  /**
-   * The API server's own addresses (the endpoints of Service `kubernetes` in namespace
-   * `default`), not the Service IP: NetworkPolicies see connections after kube-proxy has
-   * translated the Service IP.
-   */
-  readonly cidrs: string[];
-  /**
-   * The API server's port on those addresses.
-   * @default 6443
-   */
-  readonly port?: number;
-}
-
-export const DEFAULT_FAILOVER_TIMING: Required<FailoverTiming> = { ttlSeconds: 20, loopWaitSeconds: 5, retryTimeoutSeconds: 7 };
-
 /** Validated input of {@link PatroniMembers}. */
-export interface PatroniMembersProps {
-  readonly namespace: string;
-  /** The database's name: the Patroni scope, the StatefulSet and the client Service (whose Endpoints Patroni writes). */
-  readonly name: string;
+export interface PatroniMembersProps extends PatroniConfigInput {
   readonly headlessServiceName: string;
   readonly readServiceName: string;
   readonly replicas: number;
-  readonly port: number;
   readonly labels: Record<string, string>;
-  /** Labels selecting every member (the StatefulSet's selector). */
-  readonly selector: Record<string, string>;
   readonly serviceAccountName: string;
   readonly config: AppConfig;
   readonly userKey: string;
   readonly databaseKey: string;
   readonly passwordKey: string;
-  readonly replicationUser: string;
   readonly replicationPasswordKey: string;
   readonly superuserPasswordKey: string;
-  readonly timing: Required<FailoverTiming>;
-  readonly synchronous: SynchronousReplication;
   readonly kubernetesApi: { readonly cidrs: string[]; readonly port: number };
-  /**
-   * TLS directory in the pods, when TLS is on.
-   * @default - no TLS
-   */
-  readonly tlsDir?: string;
 }
 
 /** Patroni's share of the member pods. */
@@ -124,7 +65,7 @@ export class PatroniMembers extends Construct {
   /** The namespaced Role with exactly what Patroni's Kubernetes state store calls. */
   public readonly role: k8s.KubeRole;
   public readonly roleBinding: k8s.KubeRoleBinding;
-  /** ConfigMap `<name>-scripts`: patroni.sh, post-bootstrap.sh, lib.sh and patroni.yml. */
+  /** ConfigMap `<name>-scripts`: the scripts (patroni.sh, ready.sh, post-bootstrap.sh, lib.sh), patroni.yml and member 0's bootstrap.yml. */
   public readonly scriptsConfigMap: k8s.KubeConfigMap;
   /** `<name>-read`: the replicas Patroni labels `replica` that are ready. */
   public readonly readService: k8s.KubeService;
@@ -138,8 +79,10 @@ export class PatroniMembers extends Construct {
     super(scope, id);
     const meta = (name: string) => ({ name, namespace: p.namespace, labels: p.labels });
     const scriptsName = `${p.name}-scripts`;
-    const patroniYml = JSON.stringify(patroniConfig(p), null, 2) + '\n';
-    const files = { ...patroniScripts(), 'patroni.yml': patroniYml };
+    // bootstrap.yml is read by member 0 only (patroni.sh): no other member can create a cluster.
+    const { bootstrap, ...config } = patroniConfig(p);
+    const yml = (o: object) => JSON.stringify(o, null, 2) + '\n';
+    const files = { ...patroniScripts(), 'patroni.yml': yml(config), 'bootstrap.yml': yml({ bootstrap }) };
     this.scriptsConfigMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: meta(scriptsName), data: files });
 
     // Patroni lists and watches the members and its Endpoints, patches its own pod (role
@@ -223,11 +166,11 @@ export class PatroniMembers extends Construct {
         { name: 'scripts', configMap: { name: scriptsName, defaultMode: 0o444 } },
       ],
       // Patroni's REST API: alive while its HA loop runs; ready when PostgreSQL runs as the
-      // leader or as a replica that streams. The first start of a replica clones the
-      // leader: allow it up to 30 minutes.
+      // leader or as a replica that streams (ready.sh: members but 0 also while there is no
+      // leader at all). The first start of a replica clones the leader: allow it up to 30 minutes.
       startupProbe: http('/liveness', 5, 360),
       livenessProbe: http('/liveness', 10, 3),
-      readinessProbe: http('/readiness', 5, 3),
+      readinessProbe: { exec: { command: ['bash', `${SCRIPTS_DIR}/ready.sh`] }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
       // Preferred, not required: on a one-node cluster the members still run (without the
       // protection); on a real cluster they land on different nodes, and zones.
       affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [spread(100, 'kubernetes.io/hostname'), spread(50, 'topology.kubernetes.io/zone')] } },
@@ -236,81 +179,3 @@ export class PatroniMembers extends Construct {
     };
   }
 }
-
-/** patroni.yml (JSON, which YAML reads): everything but what patroni.sh sets per pod. */
-function patroniConfig(p: PatroniMembersProps): object {
-  const tls = p.tlsDir === undefined ? {} : { sslmode: 'verify-full', sslrootcert: `${p.tlsDir}/ca.crt` };
-  return {
-    scope: p.name,
-    log: { level: 'INFO' },
-    restapi: { listen: `0.0.0.0:${PATRONI_PORT}` },
-    kubernetes: {
-      namespace: p.namespace,
-      labels: p.selector,
-      scope_label: SCOPE_LABEL,
-      role_label: ROLE_LABEL,
-      leader_label_value: 'primary',
-      follower_label_value: 'replica',
-      standby_leader_label_value: 'primary',
-      use_endpoints: true,
-      // The `postgresql` port of the client Service, which the leader's Endpoints must name.
-      ports: [{ name: 'postgresql', port: p.port }],
-    },
-    bootstrap: {
-      // The cluster-wide settings, written to the state store when the cluster is created
-      // (or a single instance is taken over); later changes: `patronictl edit-config`.
-      dcs: {
-        ttl: p.timing.ttlSeconds,
-        loop_wait: p.timing.loopWaitSeconds,
-        retry_timeout: p.timing.retryTimeoutSeconds,
-        maximum_lag_on_failover: 1048576,
-        synchronous_mode: p.synchronous !== 'off',
-        synchronous_mode_strict: p.synchronous === 'strict',
-        failsafe_mode: false,
-        postgresql: {
-          use_pg_rewind: true,
-          use_slots: true,
-          parameters: {
-            wal_level: 'replica', hot_standby: 'on', max_wal_senders: 10, max_replication_slots: 10,
-            wal_keep_size: '256MB', wal_log_hints: 'on', hot_standby_feedback: 'on', password_encryption: 'scram-sha-256',
-          },
-        },
-      },
-      initdb: [{ encoding: 'UTF8' }, { locale: 'en_US.utf8' }, 'data-checksums'],
-      post_bootstrap: `bash ${SCRIPTS_DIR}/post-bootstrap.sh`,
-    },
-    postgresql: {
-      listen: `*:${p.port}`,
-      data_dir: PGDATA,
-      pgpass: '/tmp/pgpass',
-      // Patroni's own connections to its server, plain and replication (it asks a replica
-      // for its timeline that way), over the socket: no TLS, no host name to verify.
-      use_unix_socket: true,
-      use_unix_socket_repl: true,
-      authentication: { superuser: { ...tls }, replication: { ...tls } },
-      parameters: {
-        unix_socket_directories: '/var/run/postgresql',
-        ...(p.tlsDir === undefined ? {} : {
-          ssl: 'on', ssl_cert_file: `${p.tlsDir}/tls.crt`, ssl_key_file: `${p.tlsDir}/tls.key`, ssl_ca_file: `${p.tlsDir}/ca.crt`,
-        }),
-      },
-      pg_hba: [
-        // Inside the pod only (Patroni itself, kubectl exec): as the official image does.
-        'local all all trust',
-        'local replication all trust',
-        ...(p.tlsDir === undefined ? [] : ['hostnossl all all all reject', 'hostnossl replication all all reject']),
-        `host replication ${p.replicationUser} all scram-sha-256`,
-        'host all all all scram-sha-256',
-      ],
-      // A former leader that pg_rewind cannot bring back is cloned again.
-      remove_data_directory_on_rewind_failure: true,
-      remove_data_directory_on_diverged_timelines: true,
-      basebackup: [{ checkpoint: 'fast' }],
-    },
-    // No watchdog device in a pod; a leader that cannot renew the lock demotes itself
-    // (retry_timeout), and the liveness probe restarts a Patroni whose loop hangs.
-    watchdog: { mode: 'off' },
-    tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
-  };
-}
-

@@ -27,9 +27,9 @@ export function singleInstanceScripts(): Record<string, string> {
   return read(['lib.sh', 'single.sh', 'initdb-single.sh']);
 }
 
-/** The scripts of a Patroni-managed database (replicas above 1), by file name (patroni.yml is added by the construct). */
+/** The scripts of a Patroni-managed database (replicas above 1), by file name (patroni.yml and bootstrap.yml are added by the construct). */
 export function patroniScripts(): Record<string, string> {
-  return read(['lib.sh', 'patroni.sh', 'post-bootstrap.sh']);
+  return read(['lib.sh', 'patroni.sh', 'ready.sh', 'post-bootstrap.sh']);
 }
 
 /** The scripts mounted into the backup and restore pods, by file name. */

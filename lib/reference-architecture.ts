@@ -21,7 +21,7 @@ import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
 import {
   DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps,
 } from './postgres-database';
-import { KubernetesApiAccess } from './postgres-patroni';
+import { KubernetesApiAccess } from './postgres-patroni-config';
 import { validatePassword } from './passwords';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {

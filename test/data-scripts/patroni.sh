@@ -14,8 +14,57 @@ POD_ENV=(PATRONI_NAME=patroni-0 "PATRONI_KUBERNETES_POD_IP=$POD_ADDR" PATRONI_SU
   PATRONI_REPLICATION_USERNAME=replicator PATRONI_REPLICATION_PASSWORD=y PATRONI_POSTGRESQL_CONNECT_ADDRESS=patroni-0.patroni-headless:5432
   "PATRONI_RESTAPI_CONNECT_ADDRESS=$POD_ADDR:8008")
 POD_OPTS=(--mount "$T/shipped/patroni:/opt/refarch" --mount "$T/tls:/etc/postgresql-tls")
-check "patroni.yml as the construct renders it (TLS, synchronous) passes patroni --validate-config" \
+check "patroni.yml as the construct renders it (TLS, synchronous) passes patroni --validate-config (every member but 0)" \
   pod_run "$PATRONI" 999 "$(data_dir patroni-validate)" patroni --validate-config /opt/refarch/patroni.yml
+check "… and with bootstrap.yml, the folder member 0 reads, too" \
+  pod_run "$PATRONI" 999 "$(data_dir patroni-validate-0)" patroni --validate-config /opt/refarch
+# What Patroni makes of them: only member 0's configuration can create a cluster.
+has_bootstrap() { # CONFIG: prints yes or no
+  pod_run "$PATRONI" 999 "" python3 -c 'import sys; from patroni.config import Config; print("yes" if Config(sys.argv[1], validator=None).get("bootstrap") else "no")' "$1"
+}
+check "… Patroni reads a bootstrap section from member 0's folder only" \
+  equals 'yes|no' "$(has_bootstrap /opt/refarch)|$(has_bootstrap /opt/refarch/patroni.yml)"
+
+# ---- ready.sh (the readiness probe) against a stand-in for Patroni's REST API on 127.0.0.1:8008
+mkdir -p "$T/fake-patroni"
+cat >"$T/fake-patroni/serve.py" <<'PY'
+import http.server, sys
+state = {'readiness': 503, 'unlocked': True}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith('/set/'):
+            _, _, r, u = self.path.split('/')
+            state.update(readiness=int(r), unlocked=(u == 'unlocked'))
+            code, body = 200, 'ok'
+        elif self.path == '/readiness':
+            code, body = state['readiness'], '{"state": "running"}'
+        elif self.path == '/patroni':
+            code, body = 200, '{"state": "running", "role": "replica"%s}' % (', "cluster_unlocked": true' if state['unlocked'] else '')
+        else:
+            code, body = 404, ''
+        self.send_response(code); self.end_headers(); self.wfile.write(body.encode())
+    def log_message(self, *a): pass
+http.server.HTTPServer(('127.0.0.1', 8008), H).serve_forever()
+PY
+POD_ENV=() POD_OPTS=(--mount "$T/fake-patroni:/fake")
+pod_start fake-patroni "$PATRONI" 999 "" python3 /fake/serve.py
+within 20 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8008' 2>/dev/null || logs fake-patroni
+fake_state() { # READINESS/locked|unlocked: what the stand-in answers from now on
+  exec 3<>/dev/tcp/127.0.0.1/8008 && printf 'GET /set/%s HTTP/1.0\r\n\r\n' "$1" >&3 && cat <&3 >/dev/null && exec 3<&-
+}
+ready_of() { # MEMBER: ready.sh's verdict in MEMBER's pod
+  local POD_ENV=("PATRONI_NAME=$1") POD_OPTS=(--mount "$T/shipped/patroni:/opt/refarch")
+  if pod_run "$PATRONI" 999 "" bash /opt/refarch/ready.sh 2>/dev/null; then echo ready; else echo not; fi
+}
+fake_state 200/locked
+check "ready.sh: ready when Patroni's /readiness answers 200 (any member)" equals 'ready|ready' "$(ready_of patroni-0)|$(ready_of patroni-2)"
+fake_state 503/locked
+check "… not ready on 503 while the cluster has a leader" equals 'not|not' "$(ready_of patroni-0)|$(ready_of patroni-1)"
+fake_state 503/unlocked
+check "… with no leader at all: members but 0 are ready (they wait for member 0), member 0 is not" \
+  equals 'not|ready|ready' "$(ready_of patroni-0)|$(ready_of patroni-1)|$(ready_of patroni-10)"
+stop fake-patroni
+check "… not ready when Patroni does not answer" equals not "$(ready_of patroni-1)"
 
 # ---- takeover: a single instance of the official image, then the role setup patroni.sh runs first
 TAKEOVER=$(data_dir takeover)

@@ -40,7 +40,8 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
     expect(c.command).toEqual(['bash', '/opt/refarch/patroni.sh']);
     expect(c.image).toBe(PATRONI_IMAGE);
     expect(c.ports).toEqual([{ name: 'postgresql', containerPort: 5432, protocol: 'TCP' }, { name: 'patroni', containerPort: 8008, protocol: 'TCP' }]);
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 'patroni' });
+    // ready.sh: Patroni's /readiness, or (members but 0) no leader at all yet.
+    expect(c.readinessProbe.exec).toEqual({ command: ['bash', '/opt/refarch/ready.sh'] });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 'patroni' });
     expect(c.env).toEqual(expect.arrayContaining([
       { name: 'PATRONI_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -101,7 +102,12 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
 
   test('patroni.yml: scope, Endpoints as the state store, the timing and synchronous mode given, TLS for replication and rewind', () => {
     const m = ha({ synchronousReplication: 'strict', failover: { ttlSeconds: 30, loopWaitSeconds: 10, retryTimeoutSeconds: 10 }, tls: { secretName: 'pg-tls' } });
-    const config = JSON.parse(find(m, 'ConfigMap', 'postgres-scripts').data['patroni.yml']);
+    const files = find(m, 'ConfigMap', 'postgres-scripts').data;
+    const config = JSON.parse(files['patroni.yml']);
+    // The bootstrap section only in bootstrap.yml, which member 0 alone reads (patroni.sh).
+    expect(config.bootstrap).toBeUndefined();
+    config.bootstrap = JSON.parse(files['bootstrap.yml']).bootstrap;
+    expect(Object.keys(JSON.parse(files['bootstrap.yml']))).toEqual(['bootstrap']);
     expect(config.scope).toBe('postgres');
     expect(config.kubernetes).toMatchObject({ use_endpoints: true, role_label: ROLE_LABEL, leader_label_value: 'primary', follower_label_value: 'replica', ports: [{ name: 'postgresql', port: 5432 }] });
     expect(config.bootstrap.dcs).toMatchObject({ ttl: 30, loop_wait: 10, retry_timeout: 10, synchronous_mode: true, synchronous_mode_strict: true, failsafe_mode: false });
@@ -109,8 +115,8 @@ describe('PostgresDatabase with Patroni (replicas above 1)', () => {
     expect(config.postgresql.pg_hba.slice(0, 4)).toEqual(['local all all trust', 'local replication all trust', 'hostnossl all all all reject', 'hostnossl replication all all reject']);
     expect(config.postgresql).toMatchObject({ use_unix_socket: true, use_unix_socket_repl: true });
     expect(config.postgresql.parameters).toMatchObject({ ssl: 'on', ssl_cert_file: '/etc/postgresql-tls/tls.crt' });
-    expect(Object.keys(find(m, 'ConfigMap', 'postgres-scripts').data).sort()).toEqual(['lib.sh', 'patroni.sh', 'patroni.yml', 'post-bootstrap.sh']);
-    const defaults = JSON.parse(find(ha(), 'ConfigMap', 'postgres-scripts').data['patroni.yml']).bootstrap.dcs;
+    expect(Object.keys(find(m, 'ConfigMap', 'postgres-scripts').data).sort()).toEqual(['bootstrap.yml', 'lib.sh', 'patroni.sh', 'patroni.yml', 'post-bootstrap.sh', 'ready.sh']);
+    const defaults = JSON.parse(find(ha(), 'ConfigMap', 'postgres-scripts').data['bootstrap.yml']).bootstrap.dcs;
     expect(defaults).toMatchObject({ ttl: 20, loop_wait: 5, retry_timeout: 7, synchronous_mode: false, synchronous_mode_strict: false });
   });
 
@@ -287,7 +293,7 @@ describe('environments', () => {
   test('prod: three Patroni members, synchronous, TLS from postgres-tls, verify-full with the CA mounted in the web pods, nightly backups from the replicas', () => {
     const m = synthEnvironment('prod');
     expect(find(m, 'StatefulSet', 'postgres').spec.replicas).toBe(3);
-    expect(JSON.parse(find(m, 'ConfigMap', 'postgres-scripts').data['patroni.yml']).bootstrap.dcs.synchronous_mode).toBe(true);
+    expect(JSON.parse(find(m, 'ConfigMap', 'postgres-scripts').data['bootstrap.yml']).bootstrap.dcs.synchronous_mode).toBe(true);
     const cm = find(m, 'ConfigMap', 'guestbook-config').data;
     expect(cm).toMatchObject({ DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/refarch-db-ca/ca.crt', DB_READ_HOST: 'postgres-read.refarch-prod.svc.cluster.local' });
     const web = find(m, 'Deployment', 'guestbook').spec.template.spec;

@@ -104,37 +104,10 @@ instance; dev and prod, the environments this chart renders, have no such databa
 Patroni's configuration, as lib/postgres-patroni.ts renders it: JSON (which YAML reads), two-space
 indented, byte for byte what the constructs write into ConfigMap postgres-scripts.
 */}}
-{{- define "refarch.patroniYml" -}}
+{{- /* bootstrap.yml: Patroni's bootstrap section, which member 0 alone reads (patroni.sh). */}}
+{{- define "refarch.bootstrapYml" -}}
 {{- $db := .Values.database -}}
-{{- $tls := include "refarch.dbTls" . -}}
 {
-  "scope": "postgres",
-  "log": {
-    "level": "INFO"
-  },
-  "restapi": {
-    "listen": "0.0.0.0:8008"
-  },
-  "kubernetes": {
-    "namespace": "{{ .Release.Namespace }}",
-    "labels": {
-      "app.kubernetes.io/name": "postgresql",
-      "app.kubernetes.io/instance": "{{ .Release.Name }}",
-      "app.kubernetes.io/component": "database"
-    },
-    "scope_label": "refarch.example.com/patroni-cluster",
-    "role_label": "refarch.example.com/role",
-    "leader_label_value": "primary",
-    "follower_label_value": "replica",
-    "standby_leader_label_value": "primary",
-    "use_endpoints": true,
-    "ports": [
-      {
-        "name": "postgresql",
-        "port": {{ $db.port }}
-      }
-    ]
-  },
   "bootstrap": {
     "dcs": {
       "ttl": {{ $db.failover.ttlSeconds }},
@@ -169,6 +142,40 @@ indented, byte for byte what the constructs write into ConfigMap postgres-script
       "data-checksums"
     ],
     "post_bootstrap": "bash /opt/refarch/post-bootstrap.sh"
+  }
+}
+{{- end }}
+
+{{- define "refarch.patroniYml" -}}
+{{- $db := .Values.database -}}
+{{- $tls := include "refarch.dbTls" . -}}
+{
+  "scope": "postgres",
+  "log": {
+    "level": "INFO"
+  },
+  "restapi": {
+    "listen": "0.0.0.0:8008"
+  },
+  "kubernetes": {
+    "namespace": "{{ .Release.Namespace }}",
+    "labels": {
+      "app.kubernetes.io/name": "postgresql",
+      "app.kubernetes.io/instance": "{{ .Release.Name }}",
+      "app.kubernetes.io/component": "database"
+    },
+    "scope_label": "refarch.example.com/patroni-cluster",
+    "role_label": "refarch.example.com/role",
+    "leader_label_value": "primary",
+    "follower_label_value": "replica",
+    "standby_leader_label_value": "primary",
+    "use_endpoints": true,
+    "ports": [
+      {
+        "name": "postgresql",
+        "port": {{ $db.port }}
+      }
+    ]
   },
   "postgresql": {
     "listen": "*:{{ $db.port }}",
