@@ -237,7 +237,8 @@ function waitRollout(kind: string, name: string, timeoutSeconds: number): void {
 function createTlsSecret(work: string): string {
   const dir = path.join(work, 'tls');
   fs.mkdirSync(dir);
-  const names = ['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]);
+  // Plus every member's own name, by which the Patroni members clone and stream from each other.
+  const names = [...['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]), `*.postgres-headless.${NS}.svc.cluster.local`];
   fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
   const openssl = (args: string[]) => {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
