@@ -65,7 +65,7 @@ func run(getenv func(string) string, stdout io.Writer) int {
 
 	log.Info("starting guestbook",
 		"version", Version, "addr", ln.Addr().String(), "appEnv", cfg.AppEnv, "appTitle", cfg.AppTitle,
-		"logLevel", cfg.LogLevel, "dbHost", cfg.DBHost, "dbPort", cfg.DBPort, "dbName", cfg.DBName,
+		"logLevel", cfg.LogLevel, "dbHost", cfg.DBHost, "dbReadHost", cfg.DBReadHost, "dbPort", cfg.DBPort, "dbName", cfg.DBName,
 		"dbUser", cfg.DBUser, "dbSslMode", cfg.DBSSLMode, "dbSslRootCert", cfg.DBSSLRootCert, "shutdownDelay", cfg.ShutdownDelay.String())
 
 	go warmUp(ctx, store, log)

@@ -11,9 +11,13 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import { compareFiles } from './compare';
-import { backupScripts, databaseScripts } from '../lib/postgres-scripts';
+import { backupScripts, patroniScripts } from '../lib/postgres-scripts';
 import { formatText } from '../scripts/review/semantic-diff';
 import { replaceFiles } from '../scripts/safe-write';
+import { App } from 'cdk8s';
+import { environments } from '../config/environments';
+import { PostgresDatabase } from '../lib/postgres-database';
+import { ReferenceArchitecture } from '../lib/reference-architecture';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RENDERED = path.join(ROOT, '.cache', 'bench', 'rendered');
@@ -27,7 +31,7 @@ export const ENVS = ['dev', 'prod'] as const;
  * a copy is never committed, so it cannot go stale.
  */
 export function writeScriptFiles(): string[] {
-  const sets = { 'postgres-scripts': databaseScripts(), 'postgres-backup-scripts': backupScripts() };
+  const sets = { 'postgres-scripts': patroniScripts(), 'postgres-backup-scripts': backupScripts() };
   const writes: Array<{ path: string; data: string; display: string }> = [];
   for (const base of [path.join('bench', 'helm', 'refarch', 'files'), path.join('bench', 'kustomize', 'components', 'data-tier')]) {
     for (const [configMap, files] of Object.entries(sets)) {
@@ -37,8 +41,23 @@ export function writeScriptFiles(): string[] {
       }
     }
   }
+  // Kustomize cannot template: the component (prod's data tier) ships prod's patroni.yml and bootstrap.yml as files.
+  for (const [name, text] of Object.entries(prodPatroniConfig())) {
+    const display = path.join('bench', 'kustomize', 'components', 'data-tier', 'postgres-scripts', name);
+    writes.push({ path: path.join(ROOT, display), data: text, display });
+  }
   replaceFiles(writes, { createFolders: true });
   return writes.map((w) => w.display);
+}
+
+/** patroni.yml and bootstrap.yml as the constructs render them for prod (ConfigMap postgres-scripts). */
+export function prodPatroniConfig(): Record<'patroni.yml' | 'bootstrap.yml', string> {
+  const chart = new ReferenceArchitecture(new App(), 'prod', environments().prod);
+  const data = (chart.database as PostgresDatabase).scriptsConfigMap?.toJson().data ?? {};
+  for (const name of ['patroni.yml', 'bootstrap.yml']) {
+    if (typeof data[name] !== 'string') throw new Error(`prod renders no ${name}`);
+  }
+  return { 'patroni.yml': data['patroni.yml'], 'bootstrap.yml': data['bootstrap.yml'] };
 }
 
 /** Path of each tool's binary, building it on first use. */
@@ -59,6 +78,7 @@ export function renderCommands(t: { helm: string; kustomize: string }, env: stri
 }
 
 export function renderAll(t: { helm: string; kustomize: string }): Map<string, string> {
+  writeScriptFiles();
   const out = new Map<string, string>();
   // HOME and the helm cache/config go to a throw-away place: `helm template` of a local chart needs no repository config, and must not touch the network.
   const helmEnv = { ...process.env, HELM_CACHE_HOME: '/nonexistent/helm-cache', HELM_CONFIG_HOME: '/nonexistent/helm-config', HELM_DATA_HOME: '/nonexistent/helm-data' };

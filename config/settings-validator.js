@@ -3,9 +3,9 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/ReferenceArchitectureProps","definitions":{"ReferenceArchitectureProps":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"gateway":{"$ref":"#/definitions/GatewaySettings","default":"- defaults of GatewaySettings (no Gateway API front door)"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."},"WebSettings":{"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."},"WebAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."},"WebServiceType":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"description":"How the web Service is exposed."},"ResourceRequirements":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU the scheduler reserves, e.g. `50m`."},"cpuLimit":{"type":"string","description":"CPU ceiling (throttled above it), e.g. `500m`."},"memoryRequest":{"type":"string","description":"Memory the scheduler reserves, e.g. `64Mi`."},"memoryLimit":{"type":"string","description":"Memory ceiling (OOM-killed above it), e.g. `128Mi`."},"ephemeralStorageRequest":{"type":"string","description":"Scratch disk (logs, emptyDirs) the scheduler reserves, e.g. `64Mi`."},"ephemeralStorageLimit":{"type":"string","description":"Scratch disk ceiling (evicted above it), e.g. `256Mi`."}},"required":["cpuRequest","cpuLimit","memoryRequest","memoryLimit","ephemeralStorageRequest","ephemeralStorageLimit"],"additionalProperties":false,"description":"CPU, memory and ephemeral-storage requests and limits of one container."},"IngressSettings":{"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the controller this project defaults to and proves on its clusters (ingress-nginx, whose class is `nginx`, was retired in March 2026); kind's cloud-provider-kind registers `cloud-provider-kind`. See docs/front-door.md.","default":"traefik"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Ingress: the IngressClass defaults to the controller's, and the web pods admit its proxy (see docs/front-door.md for each preset).","default":"traefik"}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."},"FrontDoorPreset":{"type":"string","enum":["traefik","envoy-gateway","cloud-provider-kind","ingress-nginx"]},"GatewaySettings":{"type":"object","properties":{"path":{"type":"string","description":"Path the rule matches.","default":"/"},"pathMatch":{"type":"string","enum":["PathPrefix","Exact"],"description":"How `path` matches (`PathPrefix` matches whole segments, as Ingress's `Prefix`).","default":"PathPrefix"},"requestTimeout":{"type":"string","description":"Most time from the request's start to the end of the response, as a Gateway API duration (\"30s\", \"1m\", \"500ms\"); \"0s\" turns the controller's own default off. (Gateway API feature HTTPRouteRequestTimeout: refused for a controller that does not implement it.)","default":"- the controller's default"},"backendRequestTimeout":{"type":"string","description":"Most time for one request to a backend pod (retries may make several), at most `requestTimeout`. (Gateway API feature HTTPRouteBackendTimeout.)","default":"- the controller's default"},"className":{"type":"string","description":"GatewayClass.","default":"- the GatewayClass of the controller (traefik for Traefik)"},"host":{"type":"string","description":"Hostname both listeners serve (a name; IP addresses are refused).","default":"refarch.localtest.me"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the Gateway's namespace) with the certificate for `host`: adds the HTTPS listener, which terminates TLS with it. Not rendered here.","default":"- HTTP only"},"httpPort":{"type":"number","description":"Port of the HTTP listener.","default":"- the controller's (Traefik: 8000, its entry point `web`; others 80)"},"httpsPort":{"type":"number","description":"Port of the HTTPS listener.","default":"- the controller's (Traefik: 8443, its entry point `websecure`; others 443)"},"enabled":{"type":"boolean","description":"Render the Gateway API front door.","default":false},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Gateway: the GatewayClass and listener ports default to the controller's, timeouts it does not implement are refused, and the web pods admit its proxy.","default":"traefik"},"existingGateway":{"$ref":"#/definitions/ExistingGatewaySettings","description":"Attach the HTTPRoute to this Gateway (typically the platform team's shared one) instead of rendering a Gateway; className, tlsSecretName, httpPort and httpsPort then do not apply.","default":"- a Gateway of the environment's own"}},"additionalProperties":false,"description":"Settings of the Gateway API front door: a WebGateway (unless `existingGateway`) and a WebHttpRoute, with the props an environment may set (same meaning and defaults)."},"ExistingGatewaySettings":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","description":"Namespace of the shared Gateway."},"name":{"type":"string","description":"Name of the shared Gateway."},"sectionName":{"type":"string","description":"Listener to attach to.","default":"- every listener of the Gateway that admits the route"}},"required":["name","namespace"],"description":"A shared Gateway to attach the HTTPRoute to, instead of rendering one."},"DatabaseSettings":{"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."},"ClaimRetention":{"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."},"PostgresTls":{"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."},"BackupSettings":{"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."},"CredentialsSettings":{"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."},"NetworkPolicySettings":{"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."},"FrontDoorSource":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$ref":"#/definitions/ReferenceArchitectureProps","definitions":{"ReferenceArchitectureProps":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"gateway":{"$ref":"#/definitions/GatewaySettings","default":"- defaults of GatewaySettings (no Gateway API front door)"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."},"WebSettings":{"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."},"WebAutoscaling":{"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."},"WebServiceType":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"description":"How the web Service is exposed."},"ResourceRequirements":{"type":"object","properties":{"cpuRequest":{"type":"string","description":"CPU the scheduler reserves, e.g. `50m`."},"cpuLimit":{"type":"string","description":"CPU ceiling (throttled above it), e.g. `500m`."},"memoryRequest":{"type":"string","description":"Memory the scheduler reserves, e.g. `64Mi`."},"memoryLimit":{"type":"string","description":"Memory ceiling (OOM-killed above it), e.g. `128Mi`."},"ephemeralStorageRequest":{"type":"string","description":"Scratch disk (logs, emptyDirs) the scheduler reserves, e.g. `64Mi`."},"ephemeralStorageLimit":{"type":"string","description":"Scratch disk ceiling (evicted above it), e.g. `256Mi`."}},"required":["cpuRequest","cpuLimit","memoryRequest","memoryLimit","ephemeralStorageRequest","ephemeralStorageLimit"],"additionalProperties":false,"description":"CPU, memory and ephemeral-storage requests and limits of one container."},"IngressSettings":{"type":"object","properties":{"className":{"type":"string","description":"IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the controller this project defaults to and proves on its clusters (ingress-nginx, whose class is `nginx`, was retired in March 2026); kind's cloud-provider-kind registers `cloud-provider-kind`. See docs/front-door.md.","default":"traefik"},"host":{"type":"string","description":"Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.","default":"refarch.localtest.me"},"path":{"type":"string","description":"Path the rule matches: absolute; with pathType Prefix or Exact also without `//`, `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API server's rules).","default":"/"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`. The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.","default":"- no TLS, plain HTTP"},"enabled":{"type":"boolean","description":"Render the Ingress.","default":true},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Ingress: the IngressClass defaults to the controller's, and the web pods admit its proxy (see docs/front-door.md for each preset).","default":"traefik"}},"additionalProperties":false,"description":"Settings of the Ingress: the WebIngressProps an environment may set."},"FrontDoorPreset":{"type":"string","enum":["traefik","envoy-gateway","cloud-provider-kind","ingress-nginx"]},"GatewaySettings":{"type":"object","properties":{"path":{"type":"string","description":"Path the rule matches.","default":"/"},"pathMatch":{"type":"string","enum":["PathPrefix","Exact"],"description":"How `path` matches (`PathPrefix` matches whole segments, as Ingress's `Prefix`).","default":"PathPrefix"},"requestTimeout":{"type":"string","description":"Most time from the request's start to the end of the response, as a Gateway API duration (\"30s\", \"1m\", \"500ms\"); \"0s\" turns the controller's own default off. (Gateway API feature HTTPRouteRequestTimeout: refused for a controller that does not implement it.)","default":"- the controller's default"},"backendRequestTimeout":{"type":"string","description":"Most time for one request to a backend pod (retries may make several), at most `requestTimeout`. (Gateway API feature HTTPRouteBackendTimeout.)","default":"- the controller's default"},"className":{"type":"string","description":"GatewayClass.","default":"- the GatewayClass of the controller (traefik for Traefik)"},"host":{"type":"string","description":"Hostname both listeners serve (a name; IP addresses are refused).","default":"refarch.localtest.me"},"tlsSecretName":{"type":"string","description":"Name of a `kubernetes.io/tls` Secret (in the Gateway's namespace) with the certificate for `host`: adds the HTTPS listener, which terminates TLS with it. Not rendered here.","default":"- HTTP only"},"httpPort":{"type":"number","description":"Port of the HTTP listener.","default":"- the controller's (Traefik: 8000, its entry point `web`; others 80)"},"httpsPort":{"type":"number","description":"Port of the HTTPS listener.","default":"- the controller's (Traefik: 8443, its entry point `websecure`; others 443)"},"enabled":{"type":"boolean","description":"Render the Gateway API front door.","default":false},"controller":{"$ref":"#/definitions/FrontDoorPreset","description":"Controller that serves the Gateway: the GatewayClass and listener ports default to the controller's, timeouts it does not implement are refused, and the web pods admit its proxy.","default":"traefik"},"existingGateway":{"$ref":"#/definitions/ExistingGatewaySettings","description":"Attach the HTTPRoute to this Gateway (typically the platform team's shared one) instead of rendering a Gateway; className, tlsSecretName, httpPort and httpsPort then do not apply.","default":"- a Gateway of the environment's own"}},"additionalProperties":false,"description":"Settings of the Gateway API front door: a WebGateway (unless `existingGateway`) and a WebHttpRoute, with the props an environment may set (same meaning and defaults)."},"ExistingGatewaySettings":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","description":"Namespace of the shared Gateway."},"name":{"type":"string","description":"Name of the shared Gateway."},"sectionName":{"type":"string","description":"Listener to attach to.","default":"- every listener of the Gateway that admits the route"}},"required":["name","namespace"],"description":"A shared Gateway to attach the HTTPRoute to, instead of rendering one."},"DatabaseSettings":{"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999). With `replicas` above 1 it must also contain Patroni (images/postgres-patroni/Dockerfile).","default":"postgres:17.11-trixie"},"port":{"type":"number","description":"TCP port of the server and of the Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods. 1: a single instance of the official image. Above 1: Patroni-managed members, one leader and `replicas - 1` streaming replicas, with automatic failover.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role. Only with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"synchronousReplication":{"$ref":"#/definitions/SynchronousReplication","description":"Synchronous replication, with `replicas` above 1: `on` makes every commit wait until one replica has it (a failover then loses no acknowledged write; with no replica left, writes go on without one), `strict` also refuses writes while no replica can confirm them.","default":"off"},"failover":{"$ref":"#/definitions/FailoverTiming","description":"Patroni's timing, with `replicas` above 1.","default":"- ttl 20 s, loop_wait 5 s, retry_timeout 7 s (docs/data-tier.md has the measured failover times)"},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiAccess","description":"With `replicas` above 1: where Patroni reaches the Kubernetes API server (its egress policy).","default":"- kind's: the `kind` Docker network on port 6443 (172.18.0.0/16, Docker's usual pick, and 198.19.100.0/24, cluster/kind's); required with `production`"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."},"ClaimRetention":{"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."},"PostgresTls":{"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with `replicas` above 1, `<name>-read.<namespace>.svc.cluster.local` and `*.<name>-headless.<namespace>.svc.cluster.local` (the members replicate by pod name)."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."},"SynchronousReplication":{"type":"string","enum":["off","on","strict"],"description":"Synchronous replication: `on` waits for one standby per commit; `strict` also with none left."},"FailoverTiming":{"type":"object","properties":{"ttlSeconds":{"type":"number","description":"Seconds the leader lock lives without being renewed: a replica takes over this long after the last renewal of a lost leader.","default":20},"loopWaitSeconds":{"type":"number","description":"Seconds between two runs of each member's HA loop (the leader renews the lock each time).","default":5},"retryTimeoutSeconds":{"type":"number","description":"Seconds a member retries the Kubernetes API (and PostgreSQL) before it gives up; a leader that cannot renew the lock in time demotes itself. Must satisfy `loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds`.","default":7}},"additionalProperties":false,"description":"Patroni's timing: how fast a lost leader is replaced, and how long the API may be away."},"KubernetesApiAccess":{"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's own addresses (the endpoints of Service `kubernetes` in namespace `default`), not the Service IP: NetworkPolicies see connections after kube-proxy has translated the Service IP."},"port":{"type":"number","description":"The API server's port on those addresses.","default":6443}},"required":["cidrs"],"additionalProperties":false,"description":"Where the members reach the Kubernetes API server, as NetworkPolicies see it."},"BackupSettings":{"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."},"CredentialsSettings":{"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"},"superuserPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the password of Patroni's superuser `postgres`, rendered as key `superuser-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."},"NetworkPolicySettings":{"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."},"FrontDoorSource":{"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."}}};
 const schema12 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of everything.","default":"refarch"},"environment":{"type":"string","description":"APP_ENV of the app and the `instance` label suffix.","default":"the chart id"},"partOf":{"type":"string","description":"`app.kubernetes.io/part-of` label, and the prefix of the `instance` label.","default":"refarch"},"web":{"$ref":"#/definitions/WebSettings","default":"- defaults of WebSettings"},"ingress":{"$ref":"#/definitions/IngressSettings","default":"- defaults of IngressSettings"},"gateway":{"$ref":"#/definitions/GatewaySettings","default":"- defaults of GatewaySettings (no Gateway API front door)"},"database":{"$ref":"#/definitions/DatabaseSettings","default":"- defaults of DatabaseSettings"},"credentials":{"$ref":"#/definitions/CredentialsSettings","default":"- out-of-band Secret 'guestbook-db-credentials'"},"networkPolicies":{"$ref":"#/definitions/NetworkPolicySettings","default":"- defaults of NetworkPolicySettings"},"production":{"type":"boolean","description":"Marks a production environment, which refuses what is fine on a laptop: a rendered password (`credentials.password`), and images without a registry host or a digest.","default":false}},"additionalProperties":false,"description":"Props of ReferenceArchitecture: one environment."};
-const schema29 = {"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."};
+const schema32 = {"type":"object","properties":{"secretName":{"type":"string","description":"Name of the Secret with key `password`.","default":"guestbook-db-credentials"},"password":{"type":"string","description":"Render the Secret with this password (development only: it lands in dist/). Without it the Secret must be created with `kubectl create secret generic`.","default":"- not rendered"},"replicationPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the replication role's password, rendered as key `replication-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"},"superuserPassword":{"type":"string","description":"With `password` and `database.replicas` above 1: the password of Patroni's superuser `postgres`, rendered as key `superuser-password` (development only). An out-of-band Secret needs that key instead.","default":"- not rendered"}},"additionalProperties":false,"description":"Where the database password comes from."};
 const func2 = Object.prototype.hasOwnProperty;
 const schema13 = {"type":"object","properties":{"image":{"type":"string","description":"Container image, pinned to a tag or digest.","default":"'refarch-guestbook:0.1.0' (the demo app in app/)"},"replicas":{"type":"number","description":"Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.","default":"2 (or unset with autoscaling)"},"autoscaling":{"$ref":"#/definitions/WebAutoscaling","description":"Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.","default":"- no autoscaler"},"containerPort":{"type":"number","description":"Port the container listens on (non-root, so above 1023).","default":8080},"servicePort":{"type":"number","description":"Port of the Service, named `http`.","default":80},"serviceType":{"$ref":"#/definitions/WebServiceType","description":"Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.","default":"ClusterIP"},"nodePort":{"type":"number","description":"Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.","default":"- allocated by the cluster"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage"},"maxUnavailable":{"type":"number","description":"Most pods that a voluntary disruption (drain, eviction) may take down at once.","default":1},"logLevel":{"type":"string","enum":["debug","info","warn","error"],"description":"LOG_LEVEL of the app.","default":"info"},"title":{"type":"string","description":"APP_TITLE of the app.","default":"Guestbook"}},"additionalProperties":false,"description":"Settings of the web tier: the WebTierProps an environment may set (same meaning and defaults), plus the app settings that go into the ConfigMap."};
 const schema14 = {"type":"object","properties":{"minReplicas":{"type":"number","description":"Fewest replicas the HPA keeps."},"maxReplicas":{"type":"number","description":"Most replicas the HPA may create."},"targetCpuUtilization":{"type":"number","description":"Average CPU utilization, as a percentage of the CPU request, the HPA aims for: any whole number from 1 (above 100 when pods may burst past their request up to the limit).","default":70}},"required":["minReplicas","maxReplicas"],"additionalProperties":false,"description":"HorizontalPodAutoscaler settings."};
@@ -813,10 +813,13 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999).","default":"postgres:16.4-bookworm"},"port":{"type":"number","description":"TCP port of the server and of both Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods: 1 primary plus `replicas - 1` hot standbys. With 1, no standby object is rendered at all.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role (created on the primary by the bootstrap scripts). Only used with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."};
+const schema22 = {"type":"object","properties":{"image":{"type":"string","description":"PostgreSQL image following the official `postgres` image contract (uid 999). With `replicas` above 1 it must also contain Patroni (images/postgres-patroni/Dockerfile).","default":"postgres:17.11-trixie"},"port":{"type":"number","description":"TCP port of the server and of the Services (1024-65535: the server runs as a non-root user).","default":5432},"storage":{"type":"string","description":"Size of the data volume claim.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the data volume claim.","default":"- the cluster's default StorageClass"},"accessMode":{"type":"string","enum":["ReadWriteOnce","ReadWriteOncePod"],"description":"Access mode of the data volume claim.","default":"ReadWriteOnce"},"retainOnDelete":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.","default":"Retain"},"retainOnScaleDown":{"$ref":"#/definitions/ClaimRetention","description":"Keep or delete the claim when the StatefulSet is scaled down.","default":"Retain"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources.","default":"- laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage"},"replicas":{"type":"number","description":"Number of PostgreSQL pods. 1: a single instance of the official image. Above 1: Patroni-managed members, one leader and `replicas - 1` streaming replicas, with automatic failover.","default":1},"replicationUser":{"type":"string","description":"Name of the replication role. Only with `replicas` above 1.","default":"replicator"},"tls":{"$ref":"#/definitions/PostgresTls","description":"TLS for every TCP connection to the servers, replication included.","default":"- no TLS (plain-text connections)"},"synchronousReplication":{"$ref":"#/definitions/SynchronousReplication","description":"Synchronous replication, with `replicas` above 1: `on` makes every commit wait until one replica has it (a failover then loses no acknowledged write; with no replica left, writes go on without one), `strict` also refuses writes while no replica can confirm them.","default":"off"},"failover":{"$ref":"#/definitions/FailoverTiming","description":"Patroni's timing, with `replicas` above 1.","default":"- ttl 20 s, loop_wait 5 s, retry_timeout 7 s (docs/data-tier.md has the measured failover times)"},"kubernetesApi":{"$ref":"#/definitions/KubernetesApiAccess","description":"With `replicas` above 1: where Patroni reaches the Kubernetes API server (its egress policy).","default":"- kind's: the `kind` Docker network on port 6443 (172.18.0.0/16, Docker's usual pick, and 198.19.100.0/24, cluster/kind's); required with `production`"},"backup":{"$ref":"#/definitions/BackupSettings","description":"Scheduled pg_dump backups and the restore job ( PostgresBackup); in-cluster only.","default":"- no backups"},"mode":{"type":"string","enum":["in-cluster","external"],"description":"`in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`.","default":"in-cluster"},"name":{"type":"string","description":"Database name (DB_NAME, POSTGRES_DB).","default":"guestbook"},"user":{"type":"string","description":"Database user (DB_USER, POSTGRES_USER).","default":"guestbook"},"sslMode":{"type":"string","enum":["disable","allow","prefer","require","verify-ca","verify-full"],"description":"DB_SSLMODE of the app.","default":"'disable' in-cluster, 'require' external"},"externalHost":{"type":"string","description":"External only, required there: DNS name of the server.","default":"- none (required with mode `external`)"},"externalCidrs":{"type":"array","items":{"type":"string"},"description":"External only: CIDRs the web pods may reach on `port`.","default":"- any address"}},"additionalProperties":false,"description":"Settings of the database. In-cluster mode takes the PostgresDatabaseProps listed here (same meaning and defaults); external mode takes `externalHost`."};
 const schema23 = {"type":"string","enum":["Retain","Delete"],"description":"What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down."};
-const schema26 = {"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with standbys, `<name>-read.<namespace>.svc.cluster.local`."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."};
-const schema27 = {"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."};
+const schema26 = {"type":"object","properties":{"secretName":{"type":"string","description":"A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with `replicas` above 1, `<name>-read.<namespace>.svc.cluster.local` and `*.<name>-headless.<namespace>.svc.cluster.local` (the members replicate by pod name)."}},"required":["secretName"],"additionalProperties":false,"description":"TLS settings of PostgresDatabase."};
+const schema27 = {"type":"string","enum":["off","on","strict"],"description":"Synchronous replication: `on` waits for one standby per commit; `strict` also with none left."};
+const schema28 = {"type":"object","properties":{"ttlSeconds":{"type":"number","description":"Seconds the leader lock lives without being renewed: a replica takes over this long after the last renewal of a lost leader.","default":20},"loopWaitSeconds":{"type":"number","description":"Seconds between two runs of each member's HA loop (the leader renews the lock each time).","default":5},"retryTimeoutSeconds":{"type":"number","description":"Seconds a member retries the Kubernetes API (and PostgreSQL) before it gives up; a leader that cannot renew the lock in time demotes itself. Must satisfy `loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds`.","default":7}},"additionalProperties":false,"description":"Patroni's timing: how fast a lost leader is replaced, and how long the API may be away."};
+const schema29 = {"type":"object","properties":{"cidrs":{"type":"array","items":{"type":"string"},"description":"The API server's own addresses (the endpoints of Service `kubernetes` in namespace `default`), not the Service IP: NetworkPolicies see connections after kube-proxy has translated the Service IP."},"port":{"type":"number","description":"The API server's port on those addresses.","default":6443}},"required":["cidrs"],"additionalProperties":false,"description":"Where the members reach the Kubernetes API server, as NetworkPolicies see it."};
+const schema30 = {"type":"object","properties":{"schedule":{"type":"string","description":"When backups run: a cron schedule as the CronJob controller reads it (5 fields, or a descriptor such as `@daily` or `@every 12h`), in `timeZone`.","default":"'0 3 * * *' (03:00 every day)"},"timeZone":{"type":"string","description":"Time zone of `schedule`: an IANA name (case-sensitive), not `Local`.","default":"Etc/UTC"},"keep":{"type":"number","description":"How many dumps to keep (the newest).","default":7},"storage":{"type":"string","description":"Size of the backup volume claim: room for `keep` dumps plus one in progress.","default":"1Gi"},"storageClassName":{"type":"string","description":"StorageClass of the backup volume claim.","default":"- the cluster's default StorageClass"},"resources":{"$ref":"#/definitions/ResourceRequirements","description":"Container resources of the backup and restore pods.","default":"- 50m/500m CPU, 64Mi/256Mi memory, 64Mi/256Mi ephemeral storage"},"enabled":{"type":"boolean","default":true}},"additionalProperties":false,"description":"Settings of the backups: the PostgresBackupProps an environment may set."};
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1449,16 +1452,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data.backup !== undefined){
-if(!(validate19(data.backup, {instancePath:instancePath+"/backup",parentData:data,parentDataProperty:"backup",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
-errors = vErrors.length;
-}
-}
-if(data.mode !== undefined){
-let data19 = data.mode;
-if(typeof data19 !== "string"){
-const err31 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.synchronousReplication !== undefined){
+let data18 = data.synchronousReplication;
+if(typeof data18 !== "string"){
+const err31 = {instancePath:instancePath+"/synchronousReplication",schemaPath:"#/definitions/SynchronousReplication/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1467,8 +1464,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!((data19 === "in-cluster") || (data19 === "external"))){
-const err32 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema22.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(!(((data18 === "off") || (data18 === "on")) || (data18 === "strict"))){
+const err32 = {instancePath:instancePath+"/synchronousReplication",schemaPath:"#/definitions/SynchronousReplication/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1478,9 +1475,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.name !== undefined){
-if(typeof data.name !== "string"){
-const err33 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.failover !== undefined){
+let data19 = data.failover;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key3 in data19){
+if(!(((key3 === "ttlSeconds") || (key3 === "loopWaitSeconds")) || (key3 === "retryTimeoutSeconds"))){
+const err33 = {instancePath:instancePath+"/failover",schemaPath:"#/definitions/FailoverTiming/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1490,9 +1490,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.user !== undefined){
-if(typeof data.user !== "string"){
-const err34 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.ttlSeconds !== undefined){
+let data20 = data19.ttlSeconds;
+if(!((typeof data20 == "number") && (isFinite(data20)))){
+const err34 = {instancePath:instancePath+"/failover/ttlSeconds",schemaPath:"#/definitions/FailoverTiming/properties/ttlSeconds/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1502,10 +1503,10 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.sslMode !== undefined){
-let data22 = data.sslMode;
-if(typeof data22 !== "string"){
-const err35 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.loopWaitSeconds !== undefined){
+let data21 = data19.loopWaitSeconds;
+if(!((typeof data21 == "number") && (isFinite(data21)))){
+const err35 = {instancePath:instancePath+"/failover/loopWaitSeconds",schemaPath:"#/definitions/FailoverTiming/properties/loopWaitSeconds/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1514,8 +1515,11 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!((((((data22 === "disable") || (data22 === "allow")) || (data22 === "prefer")) || (data22 === "require")) || (data22 === "verify-ca")) || (data22 === "verify-full"))){
-const err36 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/enum",keyword:"enum",params:{allowedValues: schema22.properties.sslMode.enum},message:"must be equal to one of the allowed values"};
+}
+if(data19.retryTimeoutSeconds !== undefined){
+let data22 = data19.retryTimeoutSeconds;
+if(!((typeof data22 == "number") && (isFinite(data22)))){
+const err36 = {instancePath:instancePath+"/failover/retryTimeoutSeconds",schemaPath:"#/definitions/FailoverTiming/properties/retryTimeoutSeconds/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1525,9 +1529,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.externalHost !== undefined){
-if(typeof data.externalHost !== "string"){
-const err37 = {instancePath:instancePath+"/externalHost",schemaPath:"#/properties/externalHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err37 = {instancePath:instancePath+"/failover",schemaPath:"#/definitions/FailoverTiming/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1537,13 +1541,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.externalCidrs !== undefined){
-let data24 = data.externalCidrs;
-if(Array.isArray(data24)){
-const len0 = data24.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data24[i0] !== "string"){
-const err38 = {instancePath:instancePath+"/externalCidrs/" + i0,schemaPath:"#/properties/externalCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.kubernetesApi !== undefined){
+let data23 = data.kubernetesApi;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.cidrs === undefined){
+const err38 = {instancePath:instancePath+"/kubernetesApi",schemaPath:"#/definitions/KubernetesApiAccess/required",keyword:"required",params:{missingProperty: "cidrs"},message:"must have required property '"+"cidrs"+"'"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1552,10 +1554,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/externalCidrs",schemaPath:"#/properties/externalCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key4 in data23){
+if(!((key4 === "cidrs") || (key4 === "port"))){
+const err39 = {instancePath:instancePath+"/kubernetesApi",schemaPath:"#/definitions/KubernetesApiAccess/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1565,9 +1566,13 @@ vErrors.push(err39);
 errors++;
 }
 }
-}
-else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data23.cidrs !== undefined){
+let data24 = data23.cidrs;
+if(Array.isArray(data24)){
+const len0 = data24.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data24[i0] !== "string"){
+const err40 = {instancePath:instancePath+"/kubernetesApi/cidrs/" + i0,schemaPath:"#/definitions/KubernetesApiAccess/properties/cidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1576,12 +1581,177 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/kubernetesApi/cidrs",schemaPath:"#/definitions/KubernetesApiAccess/properties/cidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data23.port !== undefined){
+let data26 = data23.port;
+if(!((typeof data26 == "number") && (isFinite(data26)))){
+const err42 = {instancePath:instancePath+"/kubernetesApi/port",schemaPath:"#/definitions/KubernetesApiAccess/properties/port/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/kubernetesApi",schemaPath:"#/definitions/KubernetesApiAccess/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.backup !== undefined){
+if(!(validate19(data.backup, {instancePath:instancePath+"/backup",parentData:data,parentDataProperty:"backup",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
+}
+}
+if(data.mode !== undefined){
+let data28 = data.mode;
+if(typeof data28 !== "string"){
+const err44 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(!((data28 === "in-cluster") || (data28 === "external"))){
+const err45 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/enum",keyword:"enum",params:{allowedValues: schema22.properties.mode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err46 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.user !== undefined){
+if(typeof data.user !== "string"){
+const err47 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data.sslMode !== undefined){
+let data31 = data.sslMode;
+if(typeof data31 !== "string"){
+const err48 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(!((((((data31 === "disable") || (data31 === "allow")) || (data31 === "prefer")) || (data31 === "require")) || (data31 === "verify-ca")) || (data31 === "verify-full"))){
+const err49 = {instancePath:instancePath+"/sslMode",schemaPath:"#/properties/sslMode/enum",keyword:"enum",params:{allowedValues: schema22.properties.sslMode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.externalHost !== undefined){
+if(typeof data.externalHost !== "string"){
+const err50 = {instancePath:instancePath+"/externalHost",schemaPath:"#/properties/externalHost/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data.externalCidrs !== undefined){
+let data33 = data.externalCidrs;
+if(Array.isArray(data33)){
+const len1 = data33.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data33[i1] !== "string"){
+const err51 = {instancePath:instancePath+"/externalCidrs/" + i1,schemaPath:"#/properties/externalCidrs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/externalCidrs",schemaPath:"#/properties/externalCidrs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
 validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema30 = {"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."};
-const schema31 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."};
+const schema33 = {"type":"object","properties":{"ingressControllerNamespace":{"type":"string","description":"Namespace of the controller serving the Ingress: its pods may open the web port, in place of the `ingress.controller` preset's source. Only with `web.serviceType: 'ClusterIP'`; a NodePort or LoadBalancer Service receives traffic from the nodes, so the web port is then open to any source.","default":"- the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)"},"webFrom":{"type":"array","items":{"$ref":"#/definitions/FrontDoorSource"},"description":"Every source that may open the web port, in place of the front-door controllers' presets: `{ \"namespace\":..., \"podLabels\": {...} }` for a proxy in the cluster, `{ \"cidrs\": [...] }` for one outside it (cloud-provider-kind's Envoy on kind's docker network). Only with `web.serviceType: 'ClusterIP'`.","default":"- the proxies of ingress.controller and gateway.controller, for the front doors enabled"},"dnsNamespace":{"type":"string","description":"Namespace of the cluster DNS pods.","default":"kube-system"},"dnsPodLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the cluster DNS pods.","default":{"k8s-app":"kube-dns"}},"dnsToAnyAddress":{"type":"boolean","description":"Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is not a pod (NodeLocal DNSCache, a host process).","default":false}},"additionalProperties":false,"description":"Who may talk to the pods, beyond web -> database (see NetworkPolicies)."};
+const schema34 = {"type":"object","properties":{"namespace":{"type":"string","description":"Namespace of an in-cluster proxy's pods.","default":"- none; then `cidrs` is required"},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.","default":"- every pod of the namespace"},"cidrs":{"type":"array","items":{"type":"string"},"description":"Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a container on kind's docker network).","default":"- none; then `namespace` is required"}},"additionalProperties":false,"description":"Where the proxy's connections to the web pods come from."};
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1868,7 +2038,7 @@ if(data.credentials !== undefined){
 let data7 = data.credentials;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 for(const key1 in data7){
-if(!(((key1 === "secretName") || (key1 === "password")) || (key1 === "replicationPassword"))){
+if(!((((key1 === "secretName") || (key1 === "password")) || (key1 === "replicationPassword")) || (key1 === "superuserPassword"))){
 const err4 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -1915,14 +2085,26 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.superuserPassword !== undefined){
+if(typeof data7.superuserPassword !== "string"){
+const err8 = {instancePath:instancePath+"/credentials/superuserPassword",schemaPath:"#/definitions/CredentialsSettings/properties/superuserPassword/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/credentials",schemaPath:"#/definitions/CredentialsSettings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1935,24 +2117,24 @@ errors = vErrors.length;
 }
 if(data.production !== undefined){
 if(typeof data.production !== "boolean"){
-const err9 = {instancePath:instancePath+"/production",schemaPath:"#/properties/production/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err10 = {instancePath:instancePath+"/production",schemaPath:"#/properties/production/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }

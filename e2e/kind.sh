@@ -44,14 +44,17 @@ for stage in ${E2E_KIND_STAGES:-dev prod}; do
       # the upgrade step; etcd read through the etcd pod for the encryption-at-rest step.
       # shellcheck disable=SC1091 # written by up.sh
       . "$STATE/upgrade-images.env"
-      E2E_WEB_IMAGE_NEXT=$E2E_WEB_IMAGE_NEXT E2E_DB_IMAGE_NEXT=$E2E_DB_IMAGE_NEXT \
+      # The data tier runs the Patroni image: its second build is the upgrade's database image.
+      E2E_WEB_IMAGE_NEXT=$E2E_WEB_IMAGE_NEXT E2E_DB_IMAGE_NEXT=$E2E_DB_PATRONI_IMAGE_NEXT \
         E2E_ETCD_GET="bash cluster/kind/etcdctl.sh get --print-value-only" \
-        E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
+        E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_DB_PATRONI_IMAGE=$POSTGRES_PATRONI_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
         E2E_SERVICE_TYPES=1 E2E_LB_RANGE=$KIND_LB_RANGE \
         E2E_REPORT=${E2E_REPORT:-${TMPDIR:-/tmp}/refarch-e2e-kind-dev.json} node --import tsx e2e/suite.ts || rc=1 ;;
     prod)
-      E2E_PROD_WEB_IMAGE=$GUESTBOOK_IMAGE_REPO:$ver@$(digest guestbook) E2E_PROD_DB_IMAGE=$POSTGRES_IMAGE@$(digest postgresql) \
+      E2E_PROD_WEB_IMAGE=$GUESTBOOK_IMAGE_REPO:$ver@$(digest guestbook) E2E_PROD_DB_IMAGE=$POSTGRES_PATRONI_IMAGE@$(digest postgresql-patroni) \
         E2E_NODE_LOSS="bash e2e/kind-node.sh lose" E2E_NODE_HEAL="bash e2e/kind-node.sh heal" \
+        E2E_NODE_PARTITION="bash e2e/kind-node.sh partition" E2E_NODE_RECONNECT="bash e2e/kind-node.sh reconnect" \
+        E2E_NODE_PROBE_WRITES="bash e2e/kind-node.sh probe-writes" \
         node --import tsx e2e/prod.ts || rc=1 ;;
     *) echo "unknown stage $stage (dev, prod)"; rc=1 ;;
   esac

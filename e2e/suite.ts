@@ -7,9 +7,11 @@
  *
  * Settings (environment variables):
  *   E2E_WEB_IMAGE        web image to synthesize with        (default: refarch-guestbook:0.1.0)
- *   E2E_DB_IMAGE         database image                      (default: the dev environment's)
+ *   E2E_DB_IMAGE         database image of the single instance (default: the dev environment's)
+ *   E2E_DB_PATRONI_IMAGE database image with Patroni, for the data tier (required unless E2E_DATA_TIER=0)
  *   E2E_WEB_IMAGE_NEXT   another tag of a locally present web image, for the upgrade check
- *   E2E_DB_IMAGE_NEXT    another tag of a locally present database image (both unset: check skipped)
+ *   E2E_DB_IMAGE_NEXT    a second build of the database image (both unset: check skipped); with
+ *                        the data tier, a second build of the Patroni image
  *   E2E_INGRESS_NAMESPACE namespace of the front door's controller (default: traefik); the
  *                        suite runs its "edge" client pod there, with E2E_INGRESS_POD_LABELS
  *                        (default: app.kubernetes.io/name=traefik), the only pods the web
@@ -23,8 +25,9 @@
  *                        argument; enables the etcd encryption check (the local cluster sets it)
  *   E2E_READY_TIMEOUT    seconds allowed for apply-to-all-Ready (default: 300)
  *   E2E_DATA_TIER        0 to apply plain dev (one database pod, no TLS, no backups) and skip
- *                        the data-tier checks; by default dev is synthesized with 2 database
- *                        replicas, TLS (CA and certificate made here with openssl) and backups
+ *                        the data-tier checks; by default plain dev runs first, then dev is
+ *                        re-synthesized with 2 Patroni members (the single instance upgraded in
+ *                        place), TLS (CA and certificate made here with openssl) and backups
  *   E2E_KEEP             1 to leave the namespaces in place afterwards
  *   E2E_REPORT           file to write the measured timings to, as JSON
  */
@@ -35,9 +38,10 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { runDocCommands } from './doc-commands';
 import { GATEWAY_ONLY, loadBalancerAddress, migrateToHttpRoute, nodePortReachesEveryNode } from './front-door';
 import { Harness, Step } from './harness';
-import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
+import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-dev';
@@ -57,18 +61,21 @@ const WEB_SELECTOR = 'app.kubernetes.io/name=guestbook,app.kubernetes.io/instanc
 const CHANGED_TITLE = 'Guestbook (e2e config change)';
 const PASSWORD = process.env.E2E_DB_PASSWORD ?? 'e2e-only-password-7f3a';
 const REPLICATION_PASSWORD = 'e2e-only-replication-password-5c1d';
+const SUPERUSER_PASSWORD = 'e2e-only-superuser-password-9b2e';
 const DATA_TIER = process.env.E2E_DATA_TIER !== '0';
 const TLS_SECRET = 'postgres-tls';
 // The e2e's dev: streaming replication, TLS and backups on (the --set values are JSON).
 const DATA_TIER_SETTINGS = DATA_TIER ? [
   '--set', 'dev.database.replicas=2',
   '--set', `dev.credentials.replicationPassword=${REPLICATION_PASSWORD}`,
+  '--set', `dev.credentials.superuserPassword=${SUPERUSER_PASSWORD}`,
   '--set', `dev.database.tls={"secretName":"${TLS_SECRET}"}`,
   '--set', 'dev.database.backup={"keep":2}',
 ] : [];
 const settings = {
   webImage: process.env.E2E_WEB_IMAGE ?? 'refarch-guestbook:0.1.0',
   dbImage: process.env.E2E_DB_IMAGE,
+  dbPatroniImage: process.env.E2E_DB_PATRONI_IMAGE,
   webImageNext: process.env.E2E_WEB_IMAGE_NEXT || undefined,
   dbImageNext: process.env.E2E_DB_IMAGE_NEXT || undefined,
   clientImage: process.env.E2E_CLIENT_IMAGE ?? 'busybox:1.36.1',
@@ -114,9 +121,14 @@ function cleanup(): void {
 }
 
 /** Synthesizes dev with the suite's image overrides; returns the manifest path. */
-function synth(outdir: string, extra: string[] = []): string {
-  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`, ...DATA_TIER_SETTINGS];
-  if (settings.dbImage) args.push('--set', `dev.database.image=${settings.dbImage}`);
+function synth(outdir: string, extra: string[] = [], plain = false): string {
+  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`];
+  if (DATA_TIER && !plain) {
+    if (!settings.dbPatroniImage) throw new Error('E2E_DB_PATRONI_IMAGE must name the Patroni image (or E2E_DATA_TIER=0)');
+    args.push(...DATA_TIER_SETTINGS, '--set', `dev.database.image=${settings.dbPatroniImage}`, '--set', `dev.database.kubernetesApi=${JSON.stringify(kubernetesApi())}`);
+  } else if (settings.dbImage) {
+    args.push('--set', `dev.database.image=${settings.dbImage}`);
+  }
   args.push(...frontDoorSets, ...extra); // later --set assignments win
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: PASSWORD }, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
@@ -244,7 +256,8 @@ function waitRollout(kind: string, name: string, timeoutSeconds: number): void {
 function createTlsSecret(work: string): string {
   const dir = path.join(work, 'tls');
   fs.mkdirSync(dir);
-  const names = ['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]);
+  // Plus every member's own name, by which the Patroni members clone and stream from each other.
+  const names = [...['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]), `*.postgres-headless.${NS}.svc.cluster.local`];
   fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
   const openssl = (args: string[]) => {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
@@ -322,6 +335,22 @@ async function main(): Promise<void> {
   const manifest = synth(path.join(work, 'dist'));
   const objects = parseAllDocuments(fs.readFileSync(manifest, 'utf8')).map((d) => d.toJS());
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
+  let upgradedEntry = '';
+
+  step('first, dev as committed: a single instance of the official image contract, which takes an entry (to be upgraded in place next)', async () => {
+    const plain = synth(path.join(work, 'plain'), [], true);
+    const t0 = Date.now();
+    apply(plain);
+    waitRollout('statefulset', 'postgres', settings.readyTimeout);
+    waitRollout('deployment', 'guestbook', settings.readyTimeout);
+    upgradedEntry = `single-instance-${Date.now()}`;
+    const post = await retry('an entry accepted by the single instance', 90, 2, async () => {
+      const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: upgradedEntry }));
+      return r.status === 201 ? r : undefined;
+    });
+    timings.singleInstanceReadySeconds = (Date.now() - t0) / 1000;
+    return `postgres-0 (${getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image}) Ready; entry ${JSON.parse(post.body).id} stored`;
+  }, { fatal: true, skip: SKIP_DATA_TIER });
 
   step('dist/ applies with strict server-side validation and no warnings; the namespace enforces restricted', () => {
     const t0 = Date.now();
@@ -329,6 +358,10 @@ async function main(): Promise<void> {
       // The namespace first, then the database's TLS Secret, so no pod waits for its volume.
       kubectl(['apply', '--server-side', '--field-manager=refarch-e2e', '-f', '-'], { input: JSON.stringify(objects.find((o) => o.kind === 'Namespace')) });
       log(`   TLS Secret ${TLS_SECRET}: ${createTlsSecret(work)}`);
+      // The upgrade of the single instance to Patroni, as docs/data-tier.md says: first its
+      // commands (the selector-made Endpoints of Service postgres go), then the apply.
+      runDocCommands('### Upgrading a single instance to Patroni', path.join(work, 'upgrade'), 'docs/data-tier.md', NS);
+      log('   ran the commands of docs/data-tier.md, "Upgrading a single instance to Patroni" (Service and Endpoints postgres deleted)');
     }
     apply(manifest);
     timings.applySeconds = (Date.now() - t0) / 1000;
@@ -340,7 +373,6 @@ async function main(): Promise<void> {
   step(`the web Deployment and database StatefulSet roll out to Ready within ${settings.readyTimeout}s; PVCs are Bound; every pod was admitted`, () => {
     const t0 = Date.now();
     waitRollout('statefulset', 'postgres', settings.readyTimeout);
-    if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', Math.max(30, Math.round(settings.readyTimeout - (Date.now() - t0) / 1000)));
     const remaining = Math.max(30, settings.readyTimeout - (Date.now() - t0) / 1000);
     waitRollout('deployment', 'guestbook', Math.round(remaining));
     timings.applyToAllReadySeconds = (Date.now() - t0) / 1000 + (timings.applySeconds ?? 0);
@@ -417,7 +449,7 @@ async function main(): Promise<void> {
         // One mount of the credentials Secret; with the data tier also the replication password
         // (database pods) and the TLS Secret or its CA: every one read-only.
         const credentialMounts = mounts.filter((m: any) => secretOf.get(m.name) === 'guestbook-db-credentials');
-        const wantCredentialMounts = DATA_TIER && pod.metadata.name === 'postgres-0' ? 2 : 1;
+        const wantCredentialMounts = 1;
         if (credentialMounts.length !== wantCredentialMounts || mounts.some((m: any) => !m.readOnly)) {
           throw new Error(`${pod.metadata.name}: expected ${wantCredentialMounts} read-only mount(s) of the credentials Secret and only read-only Secret mounts, got ${JSON.stringify(mounts)}`);
         }
@@ -445,6 +477,15 @@ async function main(): Promise<void> {
     waitRollout('deployment', 'guestbook', 120);
     return `entry found; volume ${volumeAfter}`;
   });
+
+  step('data tier: the single instance was upgraded in place: its entry is there, served by the Patroni leader, and the new member cloned it', async () => {
+    const list = await ingressUntil('/api/entries', 200, 90);
+    if (!list.body.includes(upgradedEntry)) throw new Error(`the single instance's entry ${upgradedEntry} is missing: ${list.body.slice(0, 300)}`);
+    const roles = getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=database']).items
+      .map((p: any) => `${p.metadata.name}=${p.metadata.labels['refarch.example.com/role']}`).sort();
+    if (roles.length !== 2 || !roles.some((r: string) => r.endsWith('=primary')) || !roles.some((r: string) => r.endsWith('=replica'))) throw new Error(`roles: ${roles}`);
+    return `entry ${upgradedEntry} served; ${roles.join(', ')}`;
+  }, { skip: SKIP_DATA_TIER });
 
   step('data tier: after the primary was recreated, the standby resumes streaming (replication lag back to 0)', async () => {
     const t0 = Date.now();
@@ -512,8 +553,7 @@ async function main(): Promise<void> {
     const upgraded = synth(path.join(work, 'upgraded'), extra);
     const t0 = Date.now();
     apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
-    waitRollout('statefulset', 'postgres', 300);
-    if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', 300); // ready = streaming again
+    waitRollout('statefulset', 'postgres', 300); // ready = leader, or a replica streaming again
     waitRollout('deployment', 'guestbook', 300);
     timings.upgradeSeconds = (Date.now() - t0) / 1000;
     const db = getJson(['-n', NS, 'get', 'pod', 'postgres-0']);
@@ -629,8 +669,10 @@ async function main(): Promise<void> {
     return `${app.length} app + ${replication.length} replication connection(s), all ${app[0].split(':')[3]}; plain text refused`;
   }, { skip: SKIP_DATA_TIER });
 
-  step('data tier: deleting the standby pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
+  step('data tier: deleting the replica\'s pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
     const t0 = Date.now();
+    const replica = getJson(['-n', NS, 'get', 'pods', '-l', 'refarch.example.com/role=replica']).items[0]?.metadata.name;
+    if (!replica) throw new Error('no pod is labelled refarch.example.com/role=replica');
     const marker = `standby-delete-${Date.now()}`;
     const count = 60;
     let failed = 0;
@@ -645,11 +687,11 @@ async function main(): Promise<void> {
       }
     })();
     await sleep(1);
-    kubectl(['-n', NS, 'delete', 'pod', 'postgres-replica-0', '--wait=false']);
+    kubectl(['-n', NS, 'delete', 'pod', replica, '--wait=false']);
     await writes;
     if (failed !== 0) throw new Error(`${failed} of ${count} writes failed: ${failures.slice(0, 5).join('; ')}`);
-    await retry('postgres-replica-0 to be Ready again', 120, 1, () => {
-      const p = getJson(['-n', NS, 'get', 'pod', 'postgres-replica-0']);
+    await retry(`${replica} to be Ready again`, 120, 1, () => {
+      const p = getJson(['-n', NS, 'get', 'pod', replica]);
       return !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
     });
     const onStandby = await retry('every write to reach the recreated standby', 30, 1, () => {
@@ -657,7 +699,7 @@ async function main(): Promise<void> {
       return n === String(count) ? n : undefined;
     });
     timings.standbyDeleteSeconds = (Date.now() - t0) / 1000;
-    return `${count} writes, 0 failed; the recreated standby has all ${onStandby}`;
+    return `${count} writes, 0 failed while ${replica} was deleted; the recreated replica has all ${onStandby}`;
   }, { skip: SKIP_DATA_TIER });
 
   step('data tier: backup now (Job from the CronJob), drop the table, restore with scripts/restore-database.sh: the entries are back', async () => {
@@ -669,7 +711,7 @@ async function main(): Promise<void> {
     }
     // The backup reads from the standby through postgres-read: wait until the standby
     // recreated by the previous step is Ready (an endpoint of the Service) and has the entries.
-    waitRollout('statefulset', 'postgres-replica', 120);
+    waitRollout('statefulset', 'postgres', 120);
     await retry('the entries on the standby', 10, 0.5, () => (psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`) === '3' ? true : undefined));
     const job = `e2e-backup-${Date.now()}`;
     kubectl(['-n', NS, 'create', 'job', job, '--from=cronjob/postgres-backup']);

@@ -26,7 +26,10 @@ import {
   AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
-import { DEFAULT_REPLICATION_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import {
+  DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps,
+} from './postgres-database';
+import { KubernetesApiAccess } from './postgres-patroni-config';
 import { validatePassword } from './passwords';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
@@ -58,7 +61,12 @@ export type { ExistingGatewaySettings, GatewaySettings, IngressSettings } from '
  */
 export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
 'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'
-| 'replicas' | 'replicationUser' | 'tls'> {
+| 'replicas' | 'replicationUser' | 'tls' | 'synchronousReplication' | 'failover'> {
+  /**
+   * With `replicas` above 1: where Patroni reaches the Kubernetes API server (its egress policy).
+   * @default - kind's: the `kind` Docker network on port 6443 (172.18.0.0/16, Docker's usual pick, and 198.19.100.0/24, cluster/kind's); required with `production`
+   */
+  readonly kubernetesApi?: KubernetesApiAccess;
   /**
    * Scheduled pg_dump backups and the restore job ({@link PostgresBackup}); in-cluster only.
    * @default - no backups
@@ -87,6 +95,12 @@ export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | '
 /** The demo app (app/): names its objects, and its database and user unless the settings say otherwise. */
 const APP_NAME = 'guestbook';
 
+/**
+ * The API server of a kind cluster as the pods see it after the Service IP is translated:
+ * the control-plane container on Docker's network `kind`, port 6443.
+ */
+export const KIND_KUBERNETES_API: KubernetesApiAccess = { cidrs: ['172.18.0.0/16', '198.19.100.0/24'], port: 6443 };
+
 /** Where the web pods find the CA of the database's TLS certificate. */
 export const DB_CA_DIR = '/etc/refarch-db-ca';
 
@@ -107,6 +121,13 @@ export interface CredentialsSettings {
    * @default - not rendered
    */
   readonly replicationPassword?: string;
+  /**
+   * With `password` and `database.replicas` above 1: the password of Patroni's superuser
+   * `postgres`, rendered as key `superuser-password` (development only). An out-of-band
+   * Secret needs that key instead.
+   * @default - not rendered
+   */
+  readonly superuserPassword?: string;
 }
 
 /** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
@@ -199,7 +220,9 @@ export class ReferenceArchitecture extends Chart {
     // Each setting key is named once, in its Settings interface; the rest of a section is
     // handed to its construct as props (same names, same meaning, same defaults).
     const { logLevel, title: webTitle, ...webTierSettings } = web;
-    const { mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, ...postgresSettings } = db;
+    const {
+      mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, kubernetesApi, ...postgresSettings
+    } = db;
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
     const namespace = validateOwnNamespace(`${id}: namespace`, props.namespace ?? 'refarch');
@@ -212,7 +235,7 @@ export class ReferenceArchitecture extends Chart {
     }
     const mode = dbMode ?? 'in-cluster';
     // The port is the one PostgresDatabase setting that also applies to an external database.
-    const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings };
+    const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings, kubernetesApi };
     checkModeSpecificSettings(id, mode, mode === 'external' ? inClusterOnly : { externalHost, externalCidrs }, externalHost, externalCidrs);
     const tls = mode === 'in-cluster' && db.tls !== undefined;
     // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
@@ -251,13 +274,15 @@ export class ReferenceArchitecture extends Chart {
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
+        // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
+        ...(replicated ? { DB_READ_HOST: `${dbServiceName}-read.${namespace}.svc.cluster.local` } : {}),
         LOG_LEVEL: logLevel ?? 'info',
         APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? `${APP_NAME}-db-credentials`,
       secretStringData: secretData,
-      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY] : undefined,
+      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY] : undefined,
     });
 
     const webTier = this.web = new WebTier(this, 'Web', {
@@ -300,6 +325,9 @@ export class ReferenceArchitecture extends Chart {
         port: dbPort,
         config,
         replicationPasswordKey: replicated ? DEFAULT_REPLICATION_PASSWORD_KEY : undefined,
+        superuserPasswordKey: replicated ? DEFAULT_SUPERUSER_PASSWORD_KEY : undefined,
+        // kind's API server unless told otherwise; a production environment must say where its own is.
+        kubernetesApi: replicated ? kubernetesApi ?? (props.production ? undefined : KIND_KUBERNETES_API) : kubernetesApi,
       });
       this.database = databasePeer = postgres;
       const { enabled: backupEnabled, ...backupProps } = backupSettings ?? { enabled: false };
@@ -383,19 +411,28 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   }
 }
 
-/** The Secret data to render (dev), with the replication password when standbys need it. */
+/** The Secret data to render (dev), with the replication and superuser passwords when Patroni needs them. */
 function renderedSecretData(id: string, credentials: CredentialsSettings | undefined, replicated: boolean): Record<string, string> | undefined {
-  const replicationPassword = credentials?.replicationPassword;
-  if (replicationPassword !== undefined && !(replicated && credentials?.password !== undefined)) {
-    throw new ValidationError(`${id}: credentials.replicationPassword`, '<redacted>',
-      'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
+  const extra = [
+    ['replicationPassword', DEFAULT_REPLICATION_PASSWORD_KEY, 'the replicas authenticate as the replication role with it'],
+    ['superuserPassword', DEFAULT_SUPERUSER_PASSWORD_KEY, 'Patroni logs in as its superuser "postgres" with it'],
+  ] as const;
+  for (const [setting, key] of extra) {
+    if (credentials?.[setting] !== undefined && !(replicated && credentials?.password !== undefined)) {
+      throw new ValidationError(`${id}: credentials.${setting}`, '<redacted>',
+        `Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "${key}" into the out-of-band Secret.`);
+    }
   }
   if (credentials?.password === undefined) return undefined;
-  if (!replicated) return { [DEFAULT_PASSWORD_KEY]: credentials.password };
-  if (replicationPassword === undefined || replicationPassword === '') {
-    throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
-      'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
+  const data: Record<string, string> = { [DEFAULT_PASSWORD_KEY]: credentials.password };
+  if (!replicated) return data;
+  for (const [setting, key, why] of extra) {
+    const value = credentials[setting];
+    if (value === undefined || value === '') {
+      throw new ValidationError(`${id}: credentials.${setting}`, value, `Required with credentials.password and database.replicas above 1: ${why}.`);
+    }
+    validatePassword(`${id}: credentials.${setting}`, value);
+    data[key] = value;
   }
-  validatePassword(`${id}: credentials.replicationPassword`, replicationPassword);
-  return { [DEFAULT_PASSWORD_KEY]: credentials.password, [DEFAULT_REPLICATION_PASSWORD_KEY]: replicationPassword };
+  return data;
 }

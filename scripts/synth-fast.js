@@ -120,9 +120,37 @@ function baseKey() {
   return `node ${process.version}, esbuild ${esbuild}, ${ROOT}`;
 }
 
-/** The inputs of a bundle: what esbuild read, and this launcher (it loads the bundle). @param {string[]} files project-relative */
+/**
+ * Files the bundled code reads at run time beside its own module, by folder: the bundle's
+ * counterpart of each source folder (`lib/postgres-scripts.ts` reads the shell scripts from
+ * `path.join(__dirname, 'scripts')`; in the bundle `__dirname` is the cache folder). They are
+ * copied there with every bundle and are inputs of the cache key like the sources.
+ */
+const ASSETS = [{ from: path.join('lib', 'scripts'), to: 'scripts' }];
+
+/** The asset files, project-relative. @param {string} root */
+function assetFiles(root) {
+  return ASSETS.flatMap((a) => fs.readdirSync(path.join(root, a.from)).sort().map((f) => path.join(a.from, f)));
+}
+
+/**
+ * Copies the asset files into `<root>/.cache/synth/` (the folder of every bundle the fast
+ * path and the watch loop evaluate), replacing what is there.
+ * @param {string} root
+ */
+function syncAssets(root) {
+  const { replaceFiles } = require('./safe-write');
+  for (const a of ASSETS) {
+    const dest = path.join(root, '.cache', 'synth', a.to);
+    const names = fs.readdirSync(path.join(root, a.from)).sort();
+    replaceFiles(names.map((f) => ({ path: path.join(dest, f), data: fs.readFileSync(path.join(root, a.from, f)), display: path.join(a.to, f) })), { createFolders: true });
+    for (const f of fs.existsSync(dest) ? fs.readdirSync(dest) : []) if (!names.includes(f)) fs.rmSync(path.join(dest, f), { force: true });
+  }
+}
+
+/** The inputs of a bundle: what esbuild read, the assets it reads and this launcher (it loads the bundle). @param {string[]} files project-relative */
 function withLauncher(files) {
-  return [...new Set([...files, path.relative(ROOT, __filename)])].sort();
+  return [...new Set([...files, ...assetFiles(ROOT), path.relative(ROOT, __filename)])].sort();
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
@@ -147,6 +175,8 @@ function cachedBundle(base) {
   }
   const bundle = path.join(CACHE, `bundle-${manifest.key}.js`);
   if (manifest.base !== base || !Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
+  // The assets' copies beside the bundle (a cache folder someone emptied by hand: rebuild).
+  if (!ASSETS.every((a) => fs.existsSync(path.join(CACHE, a.to)))) return undefined;
   let rehashed = false;
   for (const i of manifest.inputs) {
     let s;
@@ -197,6 +227,7 @@ async function build(base) {
   const key = keyOf(base, hashed);
   fs.mkdirSync(CACHE, { recursive: true });
   const bundle = path.join(CACHE, `bundle-${key}.js`);
+  syncAssets(ROOT);
   writeAtomic(bundle, result.outputFiles[0].text);
   writeManifest(base, key, hashed);
   // Bundles (and code caches) of earlier sources are never used again.
@@ -327,6 +358,6 @@ async function main() {
   run(synth);
 }
 
-module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, ROOT, CACHE, MANIFEST };
+module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, ROOT, CACHE, MANIFEST };
 
 if (require.main === module) main();

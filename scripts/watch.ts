@@ -21,7 +21,7 @@ import * as vm from 'vm';
 import * as esbuild from 'esbuild';
 import { parseManifests } from './review/manifests';
 import { FileDiff, diffManifests, formatText } from './review/semantic-diff';
-import { bundleOptions, evaluate, nodeModule } from './synth-fast';
+import { bundleOptions, evaluate, nodeModule, syncAssets } from './synth-fast';
 
 const PROJECT = path.resolve(__dirname, '..');
 // CommonJS's function wrapper (exports, require, module, __filename, __dirname) around the bundle.
@@ -101,6 +101,7 @@ export class Rebuilder {
     let stderr = '';
     try {
       const filename = path.join(this.root, '.cache', 'synth', 'watch-bundle.js');
+      syncAssets(this.root); // the files the bundle reads beside itself (lib/scripts/), as saved now
       const synth = evaluate(new vm.Script(wrap(code), { filename }), filename, this.root);
       status = synth.runCli(this.args, {
         project: this.root,

@@ -146,7 +146,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
     },
   },
   { group: 'Clear messages', what: 'a host over 253 characters', example: `--set dev.ingress.host=<250 x "a">.com`, run: () => dev(`dev.ingress.host=${'a'.repeat(250)}.com`) },
-  { group: 'Security and integrity', what: 'the replication user is the app user', example: 'database.replicas: 2, replicationUser: guestbook (= user)', run: () => dev('dev.database.replicas=2', 'dev.database.replicationUser=guestbook', 'dev.credentials.replicationPassword=r') },
+  { group: 'Security and integrity', what: 'the replication user is the app user', example: 'database.replicas: 2, replicationUser: guestbook (= user)', run: () => dev('dev.database.replicas=2', 'dev.database.replicationUser=guestbook', 'dev.credentials.replicationPassword=r', 'dev.credentials.superuserPassword=s') },
   { group: 'Security and integrity', what: 'a role name PostgreSQL reserves', example: '--set dev.database.user=current_user', run: () => dev('dev.database.user=current_user') },
   { group: 'Security and integrity', what: 'DB_PASSWORD that is not UTF-8', example: "DB_PASSWORD=$'\\xff' npm run synth -- --env dev --stdout", run: () => synth(['--env', 'dev', '--stdout'], { DB_PASSWORD: 'x\ufffdy' }) },
   { group: 'Security and integrity', what: 'a password with a newline', example: "--set 'dev.credentials.password=\"a\\nb\"'", run: () => dev('dev.credentials.password="a\\nb"') },

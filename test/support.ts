@@ -60,8 +60,8 @@ export const RUN_TO_COMPLETION_KINDS = ['Job', 'CronJob'];
 export function fullDataTier(p: ReferenceArchitectureProps): ReferenceArchitectureProps {
   return {
     ...p,
-    database: { ...p.database, replicas: 3, tls: { secretName: 'postgres-tls' }, backup: { keep: 3 } },
-    credentials: { ...p.credentials, replicationPassword: 'test-replication-password' },
+    database: { ...p.database, image: 'refarch.local/postgresql-patroni:17-trixie', replicas: 3, tls: { secretName: 'postgres-tls' }, backup: { keep: 3 } },
+    credentials: { ...p.credentials, replicationPassword: 'test-replication-password', superuserPassword: 'test-superuser-password' },
   };
 }
 

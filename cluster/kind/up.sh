@@ -210,14 +210,14 @@ docker_load_oci() {
 
 load_images() {
   step "app images: cluster/images.sh, then kind load (image-archive and docker-image)"
-  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" busybox postgresql guestbook guestbook-next postgresql-next | sed -u 's/^/    /'
+  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" busybox postgresql postgresql-patroni guestbook guestbook-next postgresql-next postgresql-patroni-next | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/images.sh failed"
   local name tar ref ver
   ver=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" | head -1)
   # `kind load image-archive` keeps the OCI manifest digests, so manifests may pin them (prod).
   # guestbook-next and postgresql-next are second builds (other digests) for the dev suite's
   # upgrade step.
-  for name in postgresql postgresql-next guestbook guestbook-next busybox; do
+  for name in postgresql postgresql-next postgresql-patroni postgresql-patroni-next guestbook guestbook-next busybox; do
     tar=$(image_tar "$name")
     ref=$(docker_load_oci "$tar")
     kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
@@ -232,8 +232,8 @@ load_images() {
   for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
     docker_ exec "$n" ctr -n k8s.io images tag --force "$BUSYBOX_IMAGE" "$NETCHECK_IMAGE" >/dev/null
   done
-  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\n' "$GUESTBOOK_IMAGE_REPO:$(guestbook_next_version)" "$POSTGRES_IMAGE-next" >"$STATE/upgrade-images.env"
-  info "second builds for the upgrade check: $GUESTBOOK_IMAGE_REPO:$(guestbook_next_version) ($(cat "$(image_tar guestbook-next).digest")), $POSTGRES_IMAGE-next ($(cat "$(image_tar postgresql-next).digest"))"
+  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\nE2E_DB_PATRONI_IMAGE_NEXT=%s\n' "$GUESTBOOK_IMAGE_REPO:$(guestbook_next_version)" "$POSTGRES_IMAGE-next" "$POSTGRES_PATRONI_IMAGE-next" >"$STATE/upgrade-images.env"
+  info "second builds for the upgrade check: $GUESTBOOK_IMAGE_REPO:$(guestbook_next_version) ($(cat "$(image_tar guestbook-next).digest")), $POSTGRES_IMAGE-next ($(cat "$(image_tar postgresql-next).digest")), $POSTGRES_PATRONI_IMAGE-next ($(cat "$(image_tar postgresql-patroni-next).digest"))"
   # The README's kind walkthrough, for real: a docker image name, `kind load docker-image`.
   docker_ tag "$GUESTBOOK_IMAGE_REPO:$ver" "refarch-guestbook:$ver"
   kind_ load docker-image "refarch-guestbook:$ver" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'

@@ -86,8 +86,8 @@ test.each(['RestrictedNamespace', 'AppConfig', 'WebTier', 'WebIngress', 'Postgre
 });
 
 test.each<[string, RegExp]>([
-  ['ExternalDatabase', /foo: host: undefined\. Must be a DNS name for an ExternalName Service/],
-  ['PostgresBackup', /foo: database: undefined\. Required: the PostgresDatabase to back up/],
+  ['ExternalDatabase', /foo: host: \(not set\)\. Must be a DNS name for an ExternalName Service/],
+  ['PostgresBackup', /foo: database: \(not set\)\. Required: the PostgresDatabase to back up/],
 ])('new %s(this, \'foo\') says which prop it needs', (name, message) => {
   const lib = require('../../lib');
   expect(() => synthIn((c) => new lib[name](c, 'foo'))).toThrow(message);

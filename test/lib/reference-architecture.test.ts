@@ -116,7 +116,7 @@ describe('ReferenceArchitecture', () => {
   });
 
   test.each([
-    [{ database: { mode: 'external' } }, /env: database\.externalHost: undefined\. Required with database\.mode "external"/],
+    [{ database: { mode: 'external' } }, /env: database\.externalHost: \(not set\)\. Required with database\.mode "external"/],
     [{ database: { mode: 'external', externalHost: 'db.example.com', storage: '5Gi' } }, /env: database\.storage: "5Gi"\. Only applies with database\.mode "in-cluster"/],
     [{ database: { externalHost: 'db.example.com' } }, /env: database\.externalHost: "db\.example\.com"\. Only applies with database\.mode "external"/],
     [{ ingress: { enabled: false, host: 'a.example.com' } }, /env: ingress\.host: "a\.example\.com"\. Only applies with ingress\.enabled true \(it is false\)/],
@@ -181,7 +181,7 @@ describe('ReferenceArchitecture', () => {
       [{ ...pinned, web: { image: `registry.example.com/guestbook@sha256:${'a'.repeat(63)}` } }, /env: web\.image: .*Here a sha256 digest has 64 hex digits, not 63, which the kubelet refuses/],
       [{ ...pinned, web: {} }, /env: web\.image: "refarch-guestbook:0\.1\.0"\. Must name its registry host/],
       [{ ...pinned, database: { image: 'postgres:16.4-bookworm' } }, /env: database\.image: "postgres:16\.4-bookworm"\. .*\(missing: registry host and digest\)/],
-      [{ ...pinned, database: {} }, /env: database\.image: "postgres:16\.4-bookworm"\. Must name its registry host/],
+      [{ ...pinned, database: {} }, /env: database\.image: "postgres:17\.11-trixie"\. Must name its registry host/],
       [{ ...pinned, web: { image: 5 } }, /env: web\.image: 5\. Must be an image reference pinned/],
     ])('refuses %j', (props, message) => {
       expect(() => synth(props)).toThrow(message);

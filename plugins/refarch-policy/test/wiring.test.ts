@@ -46,7 +46,7 @@ describe('the reference architecture', () => {
     expect([...new Set(violations.map((v) => v.rule))]).toEqual(['config-reference']);
     // Every workload that reads an out-of-band Secret (credentials, or the database's TLS Secret), and only those.
     expect([...new Set(violations.map((v) => `${v.kind}/${v.name}`))].sort()).toEqual([
-      'CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'Deployment/guestbook', 'StatefulSet/postgres', 'StatefulSet/postgres-replica',
+      'CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'Deployment/guestbook', 'StatefulSet/postgres',
     ]);
     expect(violations.map((v) => `${v.kind}/${v.name} ${v.path}`)).toEqual(expect.arrayContaining([
       'Deployment/guestbook spec.template.spec.volumes[1].secret',
