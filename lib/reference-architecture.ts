@@ -78,10 +78,25 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
   readonly name?: string;
   /** Database user (DB_USER, POSTGRES_USER). @default 'guestbook' */
   readonly user?: string;
-  /** DB_SSLMODE of the app. @default 'disable' in-cluster, 'require' external */
+  /**
+   * DB_SSLMODE of the app.
+   * @default 'disable' in-cluster without TLS, 'verify-full' in-cluster with TLS and external with `externalCaSecretName`, 'require' external without it
+   */
   readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  /** External only, required there: DNS name of the server. @default - none (required with mode `external`) */
+  /**
+   * External only, required there: DNS name of the server. The app connects by this name
+   * (DB_HOST), the name the server's certificate carries, so `verify-full` checks it; the
+   * ExternalName Service `postgres` aliases it for other in-cluster clients.
+   * @default - none (required with mode `external`)
+   */
   readonly externalHost?: string;
+  /**
+   * External only: a Secret in the namespace with key `ca.crt`, the CA that signed the
+   * external server's certificate. Mounted read-only in the web pods (DB_SSLROOTCERT);
+   * `sslMode` then defaults to `verify-full`. Not rendered here: create it out of band.
+   * @default - no CA mounted (a `verify-*` mode then trusts the image's system CAs)
+   */
+  readonly externalCaSecretName?: string;
   /** External only: CIDRs the web pods may reach on `port`. @default - any address */
   readonly externalCidrs?: string[];
 }
@@ -221,7 +236,7 @@ export class ReferenceArchitecture extends Chart {
     // handed to its construct as props (same names, same meaning, same defaults).
     const { logLevel, title: webTitle, ...webTierSettings } = web;
     const {
-      mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, kubernetesApi, ...postgresSettings
+      mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, externalCaSecretName, backup: backupSettings, kubernetesApi, ...postgresSettings
     } = db;
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
@@ -236,10 +251,13 @@ export class ReferenceArchitecture extends Chart {
     const mode = dbMode ?? 'in-cluster';
     // The port is the one PostgresDatabase setting that also applies to an external database.
     const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings, kubernetesApi };
-    checkModeSpecificSettings(id, mode, mode === 'external' ? inClusterOnly : { externalHost, externalCidrs }, externalHost, externalCidrs);
+    checkModeSpecificSettings(id, mode, mode === 'external' ? inClusterOnly : { externalHost, externalCidrs, externalCaSecretName }, externalHost, externalCidrs);
+    if (externalCaSecretName !== undefined) validateDnsSubdomain(`${id}: database.externalCaSecretName`, externalCaSecretName);
     const tls = mode === 'in-cluster' && db.tls !== undefined;
+    // The Secret whose ca.crt verifies the server: the in-cluster TLS Secret, or the external server's CA.
+    const caSecretName = tls ? db.tls!.secretName : externalCaSecretName;
     // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
-    const sslMode = sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable');
+    const sslMode = sslModeSetting ?? (caSecretName !== undefined ? 'verify-full' : mode === 'external' ? 'require' : 'disable');
     const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? APP_NAME, 'database');
     const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? APP_NAME, 'role');
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
@@ -267,13 +285,15 @@ export class ReferenceArchitecture extends Chart {
       configMapName: `${APP_NAME}-config`,
       labels: shared('config'),
       settings: {
-        // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
-        DB_HOST: `${dbServiceName}.${namespace}.svc.cluster.local`,
+        // In-cluster the client Service; external the server's own name, which its
+        // certificate carries (verify-full checks the name the client dialled, and an
+        // external server's certificate cannot name the in-cluster alias).
+        DB_HOST: mode === 'external' ? externalHost!.replace(/\.$/, '') : `${dbServiceName}.${namespace}.svc.cluster.local`,
         DB_PORT: String(dbPort),
         DB_NAME: dbName,
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
-        ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
+        ...(caSecretName !== undefined ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
         // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
         ...(replicated ? { DB_READ_HOST: `${dbServiceName}-read.${namespace}.svc.cluster.local` } : {}),
         LOG_LEVEL: logLevel ?? 'info',
@@ -295,14 +315,14 @@ export class ReferenceArchitecture extends Chart {
       // A file, not DB_PASSWORD: the value stays out of the pod's environment.
       secretFiles: { DB_PASSWORD_FILE: DEFAULT_PASSWORD_KEY },
     });
-    if (tls) {
+    if (caSecretName !== undefined) {
       // The CA only (never the key), for DB_SSLROOTCERT. A patch rather than a WebTier
       // prop, so WebTier stays about the web tier.
       webTier.deployment.addJsonPatch(
         JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'db-ca', mountPath: DB_CA_DIR, readOnly: true }),
-        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: db.tls!.secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }),
+        JsonPatch.add('/spec/template/spec/volumes/-', { name: 'db-ca', secret: { secretName: caSecretName, items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } }),
       );
-      declareExternalSecret(webTier.deployment, db.tls!.secretName);
+      declareExternalSecret(webTier.deployment, caSecretName);
     }
 
     const frontDoor: FrontDoor = renderFrontDoor(this, {

@@ -44,13 +44,15 @@ describe('ReferenceArchitecture', () => {
     expect(find(m, 'ConfigMap').data.DB_HOST).toBe('postgres.refarch.svc.cluster.local');
   });
 
-  test('external database mode: no StatefulSet, an ExternalName Service of the same name, unchanged app settings', () => {
+  test('external database mode: no StatefulSet, an ExternalName Service of the same name; the app dials the server by its own name', () => {
     const inCluster = synth();
     const external = synth({ database: { mode: 'external', externalHost: 'db.example.com', sslMode: 'disable' } });
     expect(all(external, 'StatefulSet')).toHaveLength(0);
     expect(all(external, 'Service').map((s) => s.metadata.name)).toEqual(['guestbook', 'postgres']);
     expect(find(external, 'Service', 'postgres').spec).toMatchObject({ type: 'ExternalName', externalName: 'db.example.com' });
-    expect(find(external, 'ConfigMap').data).toEqual(find(inCluster, 'ConfigMap').data);
+    // The name its certificate carries (verify-full checks the dialled name); the rest unchanged.
+    expect(find(external, 'ConfigMap').data).toEqual({ ...find(inCluster, 'ConfigMap').data, DB_HOST: 'db.example.com' });
+    expect(find(synth({ database: { mode: 'external', externalHost: 'db.example.com.' } }), 'ConfigMap').data.DB_HOST).toBe('db.example.com');
     expect(find(external, 'NetworkPolicy', names.webToDatabaseEgress).spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 5432 }] }]);
   });
 
@@ -104,6 +106,17 @@ describe('ReferenceArchitecture', () => {
     expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-egress').spec.podSelector.matchLabels).toEqual(worker.selector);
     expect(find(m, 'NetworkPolicy', 'allow-worker-to-postgres-ingress').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
     expect(formatResult(checkPolicy([{ file: 'env.k8s.yaml', objects: m }]))).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
+  });
+
+  test('external mode with the server\'s CA: verify-full against the mounted ca.crt (the CA only), the Secret declared as created out of band', () => {
+    const m = synth({ database: { mode: 'external', externalHost: 'db.example.com', externalCaSecretName: 'db-ca' } });
+    expect(find(m, 'ConfigMap').data).toMatchObject({ DB_SSLMODE: 'verify-full', DB_SSLROOTCERT: '/etc/refarch-db-ca/ca.crt', DB_HOST: 'db.example.com' });
+    const d = find(m, 'Deployment');
+    expect(d.spec.template.spec.volumes).toContainEqual({ name: 'db-ca', secret: { secretName: 'db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o440 } });
+    expect(d.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'db-ca', mountPath: '/etc/refarch-db-ca', readOnly: true });
+    expect(d.metadata.annotations?.['refarch.example.com/external-secrets']).toContain('db-ca');
+    expect(() => synth({ database: { externalCaSecretName: 'db-ca' } })).toThrow(/env: database\.externalCaSecretName: "db-ca"\. Only applies with database\.mode "external"/);
+    expect(() => synth({ database: { mode: 'external', externalHost: 'db.example.com', externalCaSecretName: 'Bad_Name' } })).toThrow(/env: database\.externalCaSecretName: "Bad_Name"/);
   });
 
   test('external mode defaults to sslmode require', () => {
