@@ -123,7 +123,32 @@ function outageSeconds(attempts: Attempt[], eventAt: number): number {
   return longest / 1000;
 }
 
-interface Disruption { outageSeconds: number; acked: number; lost: number; failedWrites: number; failedReads: number; reads: number }
+interface Disruption {
+  outageSeconds: number; acked: number; lost: number; failedWrites: number; failedReads: number; reads: number;
+  /** The fewest web pods Ready (of those running) seen while the database was disrupted. */
+  webReadyMin: number; webPods: number;
+}
+
+/**
+ * Samples the web pods' readiness every 2 s until stopped: the app's readiness stays
+ * true while a replica answers, so the web pods are meant to stay in the Service.
+ */
+function watchWebReadiness(ns: string) {
+  let stopped = false;
+  let min = Number.POSITIVE_INFINITY;
+  let pods = 0;
+  const done = (async () => {
+    for (let i = 0; i < 600 && !stopped; i++) {
+      try {
+        const items = (await kcJson(['-n', ns, 'get', 'pods', '-l', 'app.kubernetes.io/component=web'])).items.filter((p: any) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
+        const ready = items.filter((p: any) => (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+        if (ready < min) { min = ready; pods = items.length; }
+      } catch { /* the API may be slow while a node is lost: the next sample counts */ }
+      await sleep(2);
+    }
+  })();
+  return { stop: async () => { stopped = true; await done; return { min: Number.isFinite(min) ? min : -1, pods }; } };
+}
 
 /**
  * Runs `disrupt` under the write and read loops, waits for `recovered`, lets the loops
@@ -134,11 +159,14 @@ async function underLoad(ctx: DatabaseStepsContext, tag: string, disrupt: () => 
   await failoverReady(ctx.ns);
   const writes = loop(ctx, 'write', tag, 2000, 250);
   const reads = loop(ctx, 'read', tag, 4000, 100);
+  let web: ReturnType<typeof watchWebReadiness> | undefined;
   try {
     await sleep(3);
     const eventAt = Date.now();
+    web = watchWebReadiness(ctx.ns);
     await disrupt();
     await recovered();
+    const webReady = await web.stop();
     // The app recovers by itself: ten writes and ten reads in a row succeed.
     await until('ten acknowledged writes and reads in a row after recovery', 120, 1, async () => {
       const lastOk = (a: Attempt[]) => a.length >= 10 && a.slice(-10).every((x) => x.ok);
@@ -153,15 +181,20 @@ async function underLoad(ctx: DatabaseStepsContext, tag: string, disrupt: () => 
     if (lost.length > 0) ctx.harness.log(`   LOST acknowledged writes: ${lost.map((a) => a.seq).join(', ')}`);
     const failures = (a: Attempt[]) => a.filter((x) => !x.ok);
     for (const f of [...failures(w).slice(0, 3), ...failures(r).slice(0, 3)]) ctx.harness.log(`   e.g. ${((f.at - eventAt) / 1000).toFixed(1)}s: ${f.detail}`);
-    return { outageSeconds: outageSeconds(w, eventAt), acked: acked.length, lost: lost.length, failedWrites: failures(w).length, failedReads: failures(r).length, reads: r.length };
+    return {
+      outageSeconds: outageSeconds(w, eventAt), acked: acked.length, lost: lost.length, failedWrites: failures(w).length, failedReads: failures(r).length, reads: r.length,
+      webReadyMin: webReady.min, webPods: webReady.pods,
+    };
   } finally {
+    await web?.stop();
     writes.stop(); reads.stop();
     await Promise.all([writes.done, reads.done]);
   }
 }
 
 function summary(d: Disruption): string {
-  return `write outage ${d.outageSeconds.toFixed(1)} s, ${d.acked} writes acknowledged, ${d.lost} missing afterwards, ${d.failedWrites} failed writes, ${d.failedReads} of ${d.reads} reads failed`;
+  return `write outage ${d.outageSeconds.toFixed(1)} s, ${d.acked} writes acknowledged, ${d.lost} missing afterwards, ${d.failedWrites} failed writes, ${d.failedReads} of ${d.reads} reads failed; `
+    + `web pods Ready throughout: at least ${d.webReadyMin} of ${d.webPods}`;
 }
 
 /** Records the numbers and fails on a lost write or an outage over the goal. */
@@ -171,6 +204,7 @@ function judge(ctx: DatabaseStepsContext, key: string, d: Disruption): string {
   t[`${key}LostWrites`] = d.lost;
   t[`${key}FailedReads`] = d.failedReads;
   t[`${key}FailedWrites`] = d.failedWrites;
+  t[`${key}WebReadyMin`] = d.webReadyMin;
   if (d.lost > 0) throw new Error(`${d.lost} acknowledged writes are missing: ${summary(d)}`);
   if (d.outageSeconds > WRITE_OUTAGE_GOAL_SECONDS) throw new Error(`write outage over ${WRITE_OUTAGE_GOAL_SECONDS} s: ${summary(d)}`);
   return summary(d);
@@ -195,6 +229,20 @@ async function rejoined(ns: string, pod: string, timeoutSeconds: number): Promis
     return streaming?.includes(pod) ? true : undefined;
   });
   return (Date.now() - t0) / 1000;
+}
+
+/**
+ * What the old leader's Patroni did since `sinceMs`, from its log: it must never have
+ * taken the leader lock again (so its PostgreSQL never ran as a primary in between), and
+ * whether it had to rewind (its timeline had diverged) or re-clone.
+ */
+async function neverLedSince(ns: string, pod: string, sinceMs: number): Promise<string> {
+  const since = new Date(sinceMs - 1000).toISOString();
+  const out = await kc(['-n', ns, 'logs', pod, '-c', 'postgres', `--since-time=${since}`], 60);
+  const led = out.split('\n').filter((l) => /acquired session lock as a leader|promoted self to leader/.test(l));
+  if (led.length > 0) throw new Error(`${pod} took the leader lock after ${since}: ${led.slice(0, 2).join(' | ')}`);
+  const rewound = /pg_rewind/.test(out) ? 'pg_rewind ran' : /bootstrap from leader|basebackup/.test(out) ? 're-cloned' : 'no rewind needed';
+  return `${pod} never held the leader lock since (Patroni's log); ${rewound}`;
 }
 
 /** The kind control plane runs the ingress controller and the API server: its node is never the one lost. */
@@ -339,7 +387,8 @@ export function databaseSteps(ctx: DatabaseStepsContext): void {
     ctx.run(ctx.nodeHeal!, old.node);
     const rejoin = await rejoined(ns, old.pod, 600);
     t.nodeLossRejoinSeconds = Number(((Date.now() - t0) / 1000).toFixed(1));
-    return `${old.pod} on ${old.node} lost; ${leader} leads after ${failoverSeconds.toFixed(1)} s; ${verdict}; ${old.pod} streaming again with zero lag ${rejoin.toFixed(0)} s after the node came back`;
+    const history = await neverLedSince(ns, old.pod, t0);
+    return `${old.pod} on ${old.node} lost; ${leader} leads after ${failoverSeconds.toFixed(1)} s; ${verdict}; ${old.pod} streaming again with zero lag ${rejoin.toFixed(0)} s after the node came back; ${history}`;
   }, { skip: skipNodeLoss });
 
   step('the leader\'s node is cut off the network, its processes running: the isolated leader acknowledges no write (clients on its node get errors), a replica takes over, nothing acknowledged is lost; after reconnecting it rejoins as a replica', async () => {
@@ -378,6 +427,8 @@ export function databaseSteps(ctx: DatabaseStepsContext): void {
     t.partitionHealthySeconds = Number(((Date.now() - reconnectAt) / 1000).toFixed(1));
     const diverged = (await psql(ns, leader, `SELECT count(*) FROM entries WHERE message LIKE '${tag}-%'`)).trim();
     if (diverged !== '0') throw new Error(`${diverged} writes the isolated leader never acknowledged are on the new leader`);
+    const history = await neverLedSince(ns, old.pod, partitionAt + 1000);
+    harness.log(`   ${history}`);
     return `${old.node} cut off; ${leader} leads; the isolated ${old.pod}: ${counts} (stopped accepting after ${t.partitionIsolatedLeaderStoppedSeconds} s), none of its writes on the new leader; ${verdict}; `
       + `network and ${old.pod} (rejoined, zero lag in ${rejoin.toFixed(0)} s) healthy ${t.partitionHealthySeconds} s after reconnecting`;
   }, { skip: skipPartition });
