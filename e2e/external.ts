@@ -179,12 +179,19 @@ async function main(): Promise<void> {
     if (byIp.status === 0 || !/does not match host name/.test(byIp.out)) throw new Error(`verify-full by address was not refused for the name: ${byIp.out}`);
     const plain = db(['try', `host=${settings.dbIp} dbname=guestbook user=guestbook password=${PASSWORD} sslmode=disable`], true);
     if (plain.status === 0 || !/no encryption|pg_hba/.test(plain.out)) throw new Error(`a plain-text connection was not refused: ${plain.out}`);
-    return `${started.split('\n').pop()}; verify-full by name ok; by address refused (${byIp.out.split('\n').pop()}); plain text refused`;
+    return `${started.split('\n').find((l) => l.startsWith('[external-db]')) ?? started}; verify-full by name ok; by address refused (${byIp.out.split('\n').pop()}); plain text refused`;
   }, { fatal: true });
 
-  step(`DNS stand-in: a CoreDNS zone ${DNS_ZONE} answers ${DB_NAME} with ${settings.dbIp} inside the cluster`, async () => {
+  step(`DNS stand-in: a CoreDNS zone ${DNS_ZONE} (template plugin) answers ${DB_NAME} with ${settings.dbIp} inside the cluster`, async () => {
     corefileBefore = getCorefile();
-    const zone = `${DNS_ZONE}:53 {\n    errors\n    hosts {\n        ${settings.dbIp} ${DB_NAME}\n    }\n}\n`;
+    // The cluster's CoreDNS build has the template plugin (not hosts): an A record for the
+    // name, no AAAA (NOERROR, no answer), NXDOMAIN for any other name of the zone.
+    const re = `^${DB_NAME.replace(/\./g, '\\.')}\\.$`;
+    const zone = [
+      `${DNS_ZONE}:53 {`, '    errors',
+      `    template IN A ${DNS_ZONE} {`, `        match ${re}`, `        answer "{{ .Name }} 60 IN A ${settings.dbIp}"`, '        fallthrough', '    }',
+      `    template ANY ANY ${DNS_ZONE} {`, `        match ${re}`, '        rcode NOERROR', '        fallthrough', '    }',
+      `    template ANY ANY ${DNS_ZONE} {`, '        rcode NXDOMAIN', '    }', '}', ''].join('\n');
     if (!corefileBefore.includes(`${DNS_ZONE}:53`)) setCorefile(`${corefileBefore.trimEnd()}\n${zone}`);
     startClient();
     // The ConfigMap reaches the CoreDNS pods within the kubelet's sync period; `reload` then re-reads it.
