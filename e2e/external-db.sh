@@ -8,9 +8,14 @@
 #   e2e/external-db.sh start DIR     # DIR: password, server.crt, server.key, ca.crt; prints the address
 #   e2e/external-db.sh psql SQL...   # runs SQL as the superuser over the server's own socket
 #   e2e/external-db.sh try CONNINFO  # connects over TCP from the server's container with CONNINFO (TLS checks)
+#   e2e/external-db.sh route CIDR VIA [CIDR VIA ...]  # routes to the pod ranges through their nodes
 #   e2e/external-db.sh decoy         # a second listener on another address, same port (the egress check's target)
 #   e2e/external-db.sh stop          # removes both containers, by the IDs recorded at start
 # Containers are named and removed only by the IDs this script recorded in its state dir.
+# Pods keep their own addresses on the way out (kube-router does not masquerade traffic to
+# the node network), so the server needs a route back to each node's pod range, as a cloud
+# network routes VPC-native pod addresses: `route` sets them in the containers' network
+# namespaces from the host (nsenter), the containers themselves get no NET_ADMIN.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../cluster/kind/common.sh"
 # Inside KIND_SUBNET, above KIND_IP_RANGE (docker's pick for the nodes: .0/25), below KIND_LB_RANGE (.224/28).
@@ -19,9 +24,17 @@ DECOY_IP=${E2E_EXTERNAL_DECOY_IP:-198.19.100.201}
 PORT=5432
 id_file=$STATE/external-db.id
 decoy_file=$STATE/external-db-decoy.id
+routes_file=$STATE/external-db.routes
 action=${1:-}
 
 running() { [ -s "$1" ] && docker_ inspect -f '{{.State.Running}}' "$(cat "$1")" 2>/dev/null | grep -qx true; }
+# apply_routes ID_FILE: the recorded routes, in that container's network namespace.
+apply_routes() {
+  local pid cidr via
+  [ -s "$routes_file" ] || return 0
+  pid=$(docker_ inspect -f '{{.State.Pid}}' "$(cat "$1")")
+  while read -r cidr via; do nsenter -t "$pid" -n ip route replace "$cidr" via "$via"; done <"$routes_file"
+}
 in_db() { running "$id_file" || { echo "[external-db] not running (start it first)" >&2; exit 1; }; docker_ exec "$(cat "$id_file")" "$@"; }
 
 case $action in
@@ -65,10 +78,24 @@ EOF
     # Exit status and libpq's message: the caller decides what it proves.
     in_db psql -X -At -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' "${2:?usage: $0 try CONNINFO}"
     ;;
+  route)
+    shift
+    if [ $# -lt 2 ] || [ $(($# % 2)) != 0 ]; then echo "usage: $0 route CIDR VIA [CIDR VIA ...]" >&2; exit 2; fi
+    : >"$routes_file"
+    while [ $# -ge 2 ]; do
+      case $1 in 198.18.*|198.19.*) ;; *) echo "[external-db] $1: only ranges inside 198.18.0.0/15" >&2; exit 2 ;; esac
+      echo "$1 $2" >>"$routes_file"; shift 2
+    done
+    for f in "$id_file" "$decoy_file"; do running "$f" && apply_routes "$f"; done
+    echo "[external-db] routes: $(tr '\n' ';' <"$routes_file")"
+    ;;
   decoy)
     running "$decoy_file" && { echo "[external-db] decoy already running" >&2; exit 1; }
     docker_ run -d --network "$KIND_NETWORK" --ip "$DECOY_IP" --label refarch.e2e=external-db-decoy --read-only --user 65534:65534 \
-      "$BUSYBOX_IMAGE" httpd -f -p $PORT >"$decoy_file"
+      --entrypoint /bin/sh "$BUSYBOX_IMAGE" -c "exec httpd -f -p $PORT" >"$decoy_file"
+    sleep 1
+    running "$decoy_file" || { docker_ logs "$(cat "$decoy_file")" >&2; echo "[external-db] the decoy exited" >&2; exit 1; }
+    apply_routes "$decoy_file"
     echo "[external-db] decoy listener at $DECOY_IP:$PORT (container $(cut -c1-12 "$decoy_file"))"
     ;;
   stop)
@@ -79,6 +106,7 @@ EOF
       fi
       rm -f "$f"
     done
+    rm -f "$routes_file"
     ;;
-  *) echo "usage: $0 start DIR | psql SQL | try CONNINFO | decoy | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR | psql SQL | try CONNINFO | route CIDR VIA... | decoy | stop" >&2; exit 2 ;;
 esac

@@ -8,7 +8,7 @@
  * stage adds for its run: the stand-in for the real DNS record a managed database has.
  *
  * Settings (environment variables):
- *   E2E_EXTERNAL_DB       command managing the server: `start DIR`, `psql SQL`, `try CONNINFO`, `decoy`, `stop`
+ *   E2E_EXTERNAL_DB       command managing the server: `start DIR`, `psql SQL`, `try CONNINFO`, `route CIDR VIA...`, `decoy`, `stop`
  *                         (required; e2e/kind.sh sets `bash e2e/external-db.sh`)
  *   E2E_EXTERNAL_DB_IP    the server's address (default 198.19.100.200); E2E_EXTERNAL_DECOY_IP another
  *                         listener on the same port that the web pods must not reach (default 198.19.100.201)
@@ -172,6 +172,10 @@ async function main(): Promise<void> {
     const dir = makeServerFiles();
     db(['stop'], true); // a leftover of an aborted run
     const started = db(['start', dir]).out;
+    // Pods keep their addresses on the way out: the server routes each node's pod range back
+    // through that node, as a cloud network routes VPC-native pod addresses.
+    const routes = getJson(['get', 'nodes']).items.flatMap((n: any) => [n.spec.podCIDR, n.status.addresses.find((a: any) => a.type === 'InternalIP').address]);
+    db(['route', ...routes]);
     // libpq's own checks from the server's container: the name verifies, the bare address does not.
     const byName = db(['try', `host=${DB_NAME} hostaddr=${settings.dbIp} dbname=guestbook user=guestbook password=${PASSWORD} sslmode=verify-full sslrootcert=/etc/refarch-external/ca.crt`]);
     if (byName.status !== 0 || byName.out !== 't') throw new Error(`verify-full by name failed: ${byName.out}`);
@@ -245,7 +249,7 @@ async function main(): Promise<void> {
 
   step(`egress: the web pods reach ${settings.dbIp}:5432 and not another address on that port (the positive control, outside the policies, reaches both)`, async () => {
     db(['decoy']);
-    const nc = (ip: string) => `if nc -z -w 3 ${ip} 5432; then echo ${ip}=open; else echo ${ip}=blocked; fi`;
+    const nc = (ip: string) => `if nc -z -w 3 ${ip} 5432 2>/dev/null; then echo ${ip}=open; else echo ${ip}=blocked; fi`;
     await retry('the decoy to answer the control pod', 30, 2, () => (/=open/.test(inClient(nc(settings.decoyIp)).stdout) ? true : undefined));
     const control = inClient(`${nc(settings.dbIp)}; ${nc(settings.decoyIp)}`).stdout.trim().split('\n').join(' ');
     if (control !== `${settings.dbIp}=open ${settings.decoyIp}=open`) throw new Error(`control pod: ${control}`);

@@ -55,9 +55,10 @@ case $action in
       end=$(( $(date +%s) + seconds )); i=0
       while [ "$(date +%s)" -lt "$end" ]; do
         i=$((i + 1)); at=$(date +%s.%N); rc=0
-        timeout 4 ctr -n k8s.io task exec --exec-id "probe-$tag-$i" "$cid" psql -X -At -h /var/run/postgresql -U guestbook -d guestbook \
-          -c "INSERT INTO entries (name, message) VALUES ('"'"'isolated'"'"', '"'"'$tag-$i'"'"')" >/dev/null 2>&1 || rc=$?
-        case $rc in 0) echo "ack $i $at" ;; 124) echo "hang $i $at" ;; *) echo "error $i $at" ;; esac
+        err=$(timeout 4 ctr -n k8s.io task exec --exec-id "probe-$tag-$i" "$cid" psql -X -At -h /var/run/postgresql -U guestbook -d guestbook \
+          -c "INSERT INTO entries (name, message) VALUES ('"'"'isolated'"'"', '"'"'$tag-$i'"'"')" 2>&1 >/dev/null) || rc=$?
+        # an error line carries the first line of what failed (PostgreSQL refusing, or the exec)
+        case $rc in 0) echo "ack $i $at" ;; 124) echo "hang $i $at" ;; *) echo "error $i $at $(printf %s "$err" | head -1)" ;; esac
         sleep 0.5
       done' _ "$pod" "$seconds" "$tag"
     ;;

@@ -419,7 +419,9 @@ export function databaseSteps(ctx: DatabaseStepsContext): void {
     t.partitionIsolatedAcks = acks.length;
     t.partitionIsolatedLeaderStoppedSeconds = firstError ? Number((Number(firstError[2]) - partitionAt / 1000).toFixed(1)) : -1;
     const counts = ['ack', 'hang', 'error'].map((k) => `${lines.filter((l) => l[0] === k).length} ${k}`).join(', ');
-    harness.log(`   the isolated ${old.pod}, written to from its own node: ${counts}; first error ${t.partitionIsolatedLeaderStoppedSeconds} s after the cut`);
+    harness.log(`   the isolated ${old.pod}, written to from its own node: ${counts}; first error ${t.partitionIsolatedLeaderStoppedSeconds} s after the cut${firstError ? `: ${firstError.slice(3).join(' ').slice(0, 200)}` : ''}`);
+    const lastError = [...lines].reverse().find(([what]) => what === 'error');
+    if (lastError) harness.log(`   its last error: ${lastError.slice(3).join(' ').slice(0, 200)}`);
     const verdict = judge(ctx, 'partition', d);
     if (acks.length > 0) throw new Error(`the isolated leader acknowledged ${acks.length} writes after it was cut off: ${acks.map((a) => a[1]).join(', ')}`);
     const rejoin = await rejoined(ns, old.pod, 600);
