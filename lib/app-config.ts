@@ -3,7 +3,7 @@
  * (credentials), with typed accessors that only hand out references to keys that
  * exist, so an env var can never point at a missing ConfigMap or Secret key.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
 import { validateLabels } from './labels';

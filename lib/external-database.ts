@@ -5,7 +5,7 @@
  * database runs in the cluster or not.
  */
 import { isIP } from 'net';
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
 import { DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validatePort } from './prop-checks';

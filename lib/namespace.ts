@@ -2,7 +2,7 @@
  * A Namespace that enforces the Pod Security Standards `restricted` profile.
  */
 import { Chart } from 'cdk8s';
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
 import { fieldOf, validateOneOf, validateOwnNamespace } from './prop-checks';

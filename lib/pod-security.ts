@@ -6,7 +6,7 @@
  * has no seccompProfile option (plus-28 adds one) and its capabilities cannot drop `ALL`
  * (its Capability values carry a `CAP_` prefix), both required by `restricted`.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 
 /** The identity a pod runs as. */
 export interface PodUser {

@@ -17,7 +17,7 @@
  * The dumps live in the same cluster as the database: they protect against a dropped
  * table or a lost volume, not against losing the cluster. Copy them elsewhere too.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { configHash } from './config-hash';

@@ -23,7 +23,7 @@
  * Secret (plus `ca.crt`) and refuses plain-text TCP connections; the replication
  * connection uses `sslmode=verify-full`.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';

@@ -8,7 +8,7 @@
  * a {@link WebHttpRoute} to it with `GatewayParent.existing(...)`.
  */
 import { Construct } from 'constructs';
-import * as gw from '../imports/gateway.networking.k8s.io';
+import * as gw from './gateway-api';
 import { FrontDoorController } from './front-door-controller';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateInteger } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';

@@ -7,7 +7,7 @@
  * The Gateway API counterpart of {@link WebIngress}; docs/front-door.md maps one onto the other.
  */
 import { Construct } from 'constructs';
-import * as gw from '../imports/gateway.networking.k8s.io';
+import * as gw from './gateway-api';
 import { GatewayApiFeature } from './front-door-controller';
 import {
   LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf, validatePort,

@@ -1,7 +1,7 @@
 /**
  * An Ingress that routes one host (and path) to a web tier's Service port, with optional TLS.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
 import {

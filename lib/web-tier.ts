@@ -8,7 +8,7 @@
  * label, and plus has no PodDisruptionBudget. Measured in
  * docs/decisions/0001-l1-vs-cdk8s-plus.md.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
