@@ -10,6 +10,7 @@
  */
 const INTEGRATION = [
   'test/synth.test.ts',
+  'test/entry-points.test.ts',
   'test/synth-fast.test.ts',
   'test/watch.test.ts',
   'test/copy-guide.test.ts',
@@ -18,6 +19,7 @@ const INTEGRATION = [
   'test/bad-input.test.ts',
   'test/schema-check.test.ts',
   'test/kind-cluster.test.ts',
+  'test/e2e-harness.test.ts',
   'test/review/diagram.test.ts',
   'test/review/diff.test.ts',
   'plugins/refarch-policy/test/wiring.test.ts',
@@ -32,8 +34,7 @@ const common = {
     // transform only strips types, with esbuild: see scripts/jest-transform.js.
     '^.+\\.ts$': '<rootDir>/scripts/jest-transform.js',
   },
-  // Snapshots live at the repository root, one file per test file.
-  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  // No jest snapshots: the committed dist/ is the snapshot (test/environments.test.ts).
 };
 const ignored = ['/node_modules/', '/dist/', '/app/', '/cluster/'];
 const escape = (file) => file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

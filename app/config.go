@@ -22,7 +22,10 @@ import (
 type Config struct {
 	Port string // listen port, validated 1-65535
 
-	DBHost     string
+	DBHost string
+	// DBReadHost is the replicas' Service (optional): reads the primary cannot
+	// answer go there. Same port, database, user, password and TLS settings.
+	DBReadHost string
 	DBPort     string // validated 1-65535, kept as received (after defaulting)
 	DBName     string
 	DBUser     string
@@ -69,13 +72,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Port:     port("PORT", "8080"),
-		DBHost:   strings.TrimSpace(required("DB_HOST")),
-		DBPort:   port("DB_PORT", "5432"),
-		DBName:   strings.TrimSpace(required("DB_NAME")),
-		DBUser:   strings.TrimSpace(required("DB_USER")),
-		AppTitle: get("APP_TITLE", "Guestbook"),
-		AppEnv:   strings.TrimSpace(getenv("APP_ENV")),
+		Port:       port("PORT", "8080"),
+		DBHost:     strings.TrimSpace(required("DB_HOST")),
+		DBReadHost: strings.TrimSpace(getenv("DB_READ_HOST")),
+		DBPort:     port("DB_PORT", "5432"),
+		DBName:     strings.TrimSpace(required("DB_NAME")),
+		DBUser:     strings.TrimSpace(required("DB_USER")),
+		AppTitle:   get("APP_TITLE", "Guestbook"),
+		AppEnv:     strings.TrimSpace(getenv("APP_ENV")),
 	}
 	// The password is used verbatim (no trimming): it may legitimately contain spaces.
 	// A mounted Secret file (DB_PASSWORD_FILE) wins over DB_PASSWORD: the file keeps the
@@ -179,13 +183,23 @@ func (c Config) Level() slog.Level {
 	return l
 }
 
-// DatabaseURL builds a postgres:// URL. url.URL escapes user, password and
-// database name, so any character in them is safe.
-func (c Config) DatabaseURL() string {
+// DatabaseURL builds the postgres:// URL of the primary. url.URL escapes user,
+// password and database name, so any character in them is safe.
+func (c Config) DatabaseURL() string { return c.urlFor(c.DBHost) }
+
+// ReadDatabaseURL is DatabaseURL for DB_READ_HOST; empty without one.
+func (c Config) ReadDatabaseURL() string {
+	if c.DBReadHost == "" {
+		return ""
+	}
+	return c.urlFor(c.DBReadHost)
+}
+
+func (c Config) urlFor(host string) string {
 	u := url.URL{
 		Scheme: "postgres",
 		User:   url.UserPassword(c.DBUser, c.DBPassword),
-		Host:   net.JoinHostPort(c.DBHost, c.DBPort),
+		Host:   net.JoinHostPort(host, c.DBPort),
 		Path:   "/" + c.DBName,
 	}
 	q := url.Values{"sslmode": {c.DBSSLMode}, "application_name": {"guestbook"}}

@@ -347,3 +347,18 @@ func TestLoadConfigNoPasswordNamesBothVariables(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestReadDatabaseURLUsesTheReadHostWithTheSameSettings(t *testing.T) {
+	env := map[string]string{"DB_HOST": "postgres.ns.svc", "DB_READ_HOST": " postgres-read.ns.svc ", "DB_NAME": "g", "DB_USER": "u", "DB_PASSWORD": "p@ss", "DB_SSLMODE": "require"}
+	c, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReadDatabaseURL() != strings.Replace(c.DatabaseURL(), "postgres.ns.svc", "postgres-read.ns.svc", 1) {
+		t.Fatalf("read URL %q does not match %q but for the host", c.ReadDatabaseURL(), c.DatabaseURL())
+	}
+	delete(env, "DB_READ_HOST")
+	if c, _ = LoadConfig(func(k string) string { return env[k] }); c.ReadDatabaseURL() != "" {
+		t.Fatalf("without DB_READ_HOST the read URL is %q, want empty", c.ReadDatabaseURL())
+	}
+}

@@ -18,8 +18,10 @@ import (
 )
 
 // Version is reported in the X-App-Version header and the startup log. Keep it
-// in step with the image tag (refarch-guestbook:0.1.0).
-const Version = "0.1.0"
+// in step with the image tag (refarch-guestbook:0.1.0). A variable so that a build
+// can set it at link time (-ldflags "-X main.Version=..."): the e2e upgrade step
+// rolls the web tier to a second build made that way (cluster/images.sh).
+var Version = "0.1.0"
 
 // shutdownTimeout bounds http.Server.Shutdown after SHUTDOWN_DELAY.
 const shutdownTimeout = 10 * time.Second
@@ -63,7 +65,7 @@ func run(getenv func(string) string, stdout io.Writer) int {
 
 	log.Info("starting guestbook",
 		"version", Version, "addr", ln.Addr().String(), "appEnv", cfg.AppEnv, "appTitle", cfg.AppTitle,
-		"logLevel", cfg.LogLevel, "dbHost", cfg.DBHost, "dbPort", cfg.DBPort, "dbName", cfg.DBName,
+		"logLevel", cfg.LogLevel, "dbHost", cfg.DBHost, "dbReadHost", cfg.DBReadHost, "dbPort", cfg.DBPort, "dbName", cfg.DBName,
 		"dbUser", cfg.DBUser, "dbSslMode", cfg.DBSSLMode, "dbSslRootCert", cfg.DBSSLRootCert, "shutdownDelay", cfg.ShutdownDelay.String())
 
 	go warmUp(ctx, store, log)

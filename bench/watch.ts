@@ -11,7 +11,7 @@ import * as path from 'path';
 import { RebuildResult, Rebuilder, watchSources } from '../scripts/watch';
 
 const ROOT = path.resolve(__dirname, '..');
-const COPY = ['main.ts', 'package.json', 'lib', 'config', 'imports', 'dist', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/src'];
+const COPY = ['main.ts', 'package.json', 'lib', 'config', 'imports', 'dist', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'scripts/safe-write.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/src'];
 
 export interface WatchFigures { saves: number; medianMs: number; minMs: number; maxMs: number; p90Ms: number; rebuildMedianMs: number; cpuMsPerSave: number }
 

@@ -13,7 +13,7 @@
 #
 # Ports (127.0.0.1 only): kube-apiserver 16000+minor (16027), etcd client
 # 23000+minor, peer 24000+minor. State: ${REFARCH_STATE_DIR}-apiserver-1.<minor>
-# Can run next to the full cluster (different ports and state).
+# Can run next to the kind cluster (different ports and state).
 # Example:
 #   KUBECONFIG=$(cluster/apiserver-only.sh kubeconfig 27) kubectl get --raw /openapi/v2 > openapi-1.27.json
 set -euo pipefail
@@ -48,7 +48,10 @@ curl_api() {
 
 start() {
   step "kube-apiserver $VERSION + etcd $ETCD_VERSION on 127.0.0.1 (state: $DIR)"
-  [ -x "$BIN/kube-apiserver" ] && [ -x "$ETCD_BIN/etcd" ] || "$CLUSTER_DIR/build.sh" "$BUILD" etcd
+  if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$ETCD_BIN/etcd" ]; then "$CLUSTER_DIR/build.sh" "$BUILD" etcd; fi
+  # shellcheck disable=SC2034 # read by ensure_apt_packages
+  APT_PACKAGES=(curl openssl)
+  ensure_apt_packages
   mkdir -p "$RUN_DIR" "$LOG_DIR" "$PKI"
   chmod 0700 "$DIR"
   _openssl_ca refarch-apiserver-only-ca

@@ -1,33 +1,31 @@
 #!/usr/bin/env bash
-# Builds the cluster's local OCI images (no registry, no Docker engine) and
-# imports them into the cluster containerd's k8s.io namespace.
+# Builds the cluster's local OCI images (no registry, no Docker engine) as OCI
+# image-layout tarballs, cached in $REFARCH_CACHE/images/<name>-<content key>.oci.tar
+# (and .digest); cluster/kind/ loads them into the kind nodes (`kind load`) and bakes
+# the component images into its node image.
 #
 # Every image is a single uncompressed layer written by GNU tar with fixed
 # mtimes and sorted names, plus an OCI config, manifest and index.json written
-# here; the layout is tarred and loaded with `ctr images import`. Identical
-# content gives an identical digest, so a re-import is skipped; a changed app/
-# gives a new digest and is re-imported under the same tag.
+# here. Identical content gives an identical digest; a changed app/ gives a new one.
 #
-#   cluster/images.sh            # build all + import (cluster must be up)
-#   cluster/images.sh guestbook  # only some: pause busybox coredns traefik
-#                                #   local-path postgresql guestbook
-#   cluster/images.sh --build-only [names]   # build tarballs into the cache
-# Built tarballs are cached in $REFARCH_CACHE/images/.
+#   cluster/images.sh            # build all
+#   cluster/images.sh guestbook  # only some: pause busybox coredns traefik local-path
+#                                #   postgresql postgresql-patroni guestbook, and the upgrade
+#                                #   step's second builds guestbook-next postgresql-next
+#                                #   postgresql-patroni-next
+# (--build-only, the only mode since the single-node cluster was retired, is accepted.)
 set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-images}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 IMG_CACHE=$REFARCH_CACHE/images
 DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-BUILD_ONLY=0
-if [ "${1:-}" = --build-only ]; then BUILD_ONLY=1; shift; fi
+if [ "${1:-}" = --build-only ]; then shift; fi
 
-ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
-
-# oci_pack REF ROOTFS OUT_TAR USER ENTRYPOINT_JSON ENV_JSON [EXPOSED_PORTS_JSON]
+# oci_pack REF ROOTFS OUT_TAR USER ENTRYPOINT_JSON ENV_JSON [EXPOSED_PORTS_JSON] [STOPSIGNAL] [CMD_JSON]
 # Writes an OCI image layout tarball for REF; prints the manifest digest.
 oci_pack() {
-  local ref=$1 rootfs=$2 out=$3 user=$4 entry=$5 env=$6 ports=${7:-'{}'} stop=${8:-}
+  local ref=$1 rootfs=$2 out=$3 user=$4 entry=$5 env=$6 ports=${7:-'{}'} stop=${8:-} cmd=${9:-}
   local d ldig lsize cfg cdig csize man mdig msize
   d=$(mktemp -d "$IMG_CACHE/.oci.XXXXXX")
   mkdir -p "$d/blobs/sha256"
@@ -35,8 +33,8 @@ oci_pack() {
     --exclude=./dev/* -C "$rootfs" -cf "$d/layer.tar" .
   ldig=$(sha256sum "$d/layer.tar" | cut -d' ' -f1); lsize=$(stat -c %s "$d/layer.tar")
   mv "$d/layer.tar" "$d/blobs/sha256/$ldig"
-  cfg=$(printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":%s,"Entrypoint":%s,"WorkingDir":"/","ExposedPorts":%s%s,"Labels":{"org.opencontainers.image.ref.name":"%s","org.opencontainers.image.vendor":"refarch (built locally by cluster/images.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"cluster/images.sh"}]}' \
-    "$user" "$env" "$entry" "$ports" "${stop:+,\"StopSignal\":\"$stop\"}" "$ref" "$ldig")
+  cfg=$(printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":%s,"Entrypoint":%s,"WorkingDir":"/","ExposedPorts":%s%s%s,"Labels":{"org.opencontainers.image.ref.name":"%s","org.opencontainers.image.vendor":"refarch (built locally by cluster/images.sh)"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"cluster/images.sh"}]}' \
+    "$user" "$env" "$entry" "$ports" "${stop:+,\"StopSignal\":\"$stop\"}" "${cmd:+,\"Cmd\":$cmd}" "$ref" "$ldig")
   printf '%s' "$cfg" >"$d/cfg"
   cdig=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
   mv "$d/cfg" "$d/blobs/sha256/$cdig"
@@ -55,23 +53,16 @@ oci_pack() {
   rm -rf "$d"
 }
 
-# import REF TAR [EXTRA_REF...]: imports unless containerd already has REF at that digest.
-import_image() {
-  local ref=$1 tar=$2 want have extra; shift 2
-  want=$(cat "$tar.digest")
-  [ "$BUILD_ONLY" = 1 ] && { info "built $ref ($want)"; return 0; }
-  have=$(ctr_ images ls 2>/dev/null | awk -v r="$ref" '$1 == r {print $3}')
-  if [ "$have" = "$want" ]; then
-    info "$ref already imported ($want)"
-  else
-    ctr_ images import "$tar" >/dev/null 2>"$IMG_CACHE/import.err" ||
-      { cat "$IMG_CACHE/import.err" >&2; die "import of $ref failed"; }
-    info "imported $ref ($want)"
-  fi
-  for extra in "$@"; do
-    have=$(ctr_ images ls 2>/dev/null | awk -v r="$extra" '$1 == r {print $3}')
-    [ "$have" = "$want" ] || { ctr_ images tag --force "$ref" "$extra" >/dev/null; info "tagged $extra ($want)"; }
+# image_built REF TAR: reports a built image and its digest.
+image_built() { LAST_TAR=$2; info "built $1 ($(cat "$2.digest"))"; } # LAST_TAR: for callers that source this file (test/data-scripts)
+
+# image_tar NAME: the cached tarball of image NAME (as cached_tar names it), or fails.
+image_tar() {
+  local f
+  for f in "$IMG_CACHE/$1"-*.oci.tar; do
+    [[ ${f#"$IMG_CACHE/$1"-} =~ ^[0-9a-f]+\.oci\.tar$ ]] && [ -f "$f.digest" ] && { echo "$f"; return 0; }
   done
+  die "no built image $1 in $IMG_CACHE (cluster/images.sh $1)"
 }
 
 # file_sums FILE...: "<sha256> <basename>" per file, for cache keys. Content and name
@@ -114,7 +105,7 @@ static_binary_image() {
     oci_pack "$ref" "$root" "$tar" "$user" "$entry" "[\"PATH=$DEFAULT_PATH\"]" "$ports"
     rm -rf "$root"
   fi
-  import_image "$ref" "$tar"
+  image_built "$ref" "$tar"
 }
 
 img_pause() {
@@ -127,7 +118,7 @@ img_pause() {
     oci_pack "$PAUSE_IMAGE" "$root" "$tar" "65535:65535" '["/pause"]' "[\"PATH=$DEFAULT_PATH\"]"
     rm -rf "$root"
   fi
-  import_image "$PAUSE_IMAGE" "$tar"
+  image_built "$PAUSE_IMAGE" "$tar"
 }
 
 # Debian's busybox-static; also the local-path helper and the netcheck image.
@@ -158,7 +149,7 @@ img_busybox() {
     oci_pack "$BUSYBOX_IMAGE" "$root" "$tar" "0:0" '["/bin/sh"]' '["PATH=/bin"]'
     rm -rf "$root"
   fi
-  import_image "$BUSYBOX_IMAGE" "$tar" "$NETCHECK_IMAGE"
+  image_built "$BUSYBOX_IMAGE" "$tar"
 }
 
 img_coredns() {
@@ -181,79 +172,155 @@ debian_mirror() {
   echo "${m:-http://deb.debian.org/debian}"
 }
 
-img_postgresql() {
-  local key tar root mirror
-  key=$( { file_sums "$CLUSTER_DIR/images/postgres-entrypoint.sh"; sed -n '/^img_postgresql()/,/^}/p' "$0"; } |
-    sha256sum | cut -c1-16)
-  tar=$(cached_tar postgresql "$key")
-  if [ ! -f "$tar.digest" ]; then
+# The trixie root filesystem both PostgreSQL images start from, built once and cached by
+# the content of this recipe (the text of this function and the entrypoint): debootstrap
+# of Debian trixie (minbase) plus postgresql-$POSTGRES_MAJOR and the parts the official
+# image has (locales with en_US.UTF-8, gosu, libnss-wrapper, xz-utils, zstd, less), laid
+# out as the official image lays them out (uid/gid 999, PGDATA, /var/run/postgresql,
+# /docker-entrypoint-initdb.d, listen_addresses = '*' in the sample configuration). The
+# Debian packages of python3 and python3-venv are downloaded in the same apt session, so
+# the Patroni image installs them without the network. Prints the tarball's path; the
+# packages are in <tarball>.debs/.
+pg_base_rootfs() {
+  local key out root mirror
+  key=$( { file_sums "$CLUSTER_DIR/images/postgres-entrypoint.sh"; sed -n '/^pg_base_rootfs()/,/^}/p' "${BASH_SOURCE[0]}"
+    echo "$POSTGRES_MAJOR $DEBIAN_SUITE"; } | sha256sum | cut -c1-16)
+  out=$IMG_CACHE/pgbase-$key.tar
+  if [ ! -f "$out" ]; then
+    rm -rf "$IMG_CACHE"/pgbase-*.tar "$IMG_CACHE"/pgbase-*.tar.debs
     mirror=$(debian_mirror)
     root=$(mktemp -d "$IMG_CACHE/.pgroot.XXXXXX")
-    info "building $POSTGRES_IMAGE: debootstrap bookworm (minbase) from $mirror + postgresql-15 (a few minutes, once)"
+    chmod 0755 "$root" # the image's / (mktemp makes it 0700)
+    info "building the PostgreSQL base: debootstrap $DEBIAN_SUITE (minbase) from $mirror + postgresql-$POSTGRES_MAJOR (a few minutes, once)" >&2
     # shellcheck disable=SC2064
-    trap "umount -l '$root/proc' 2>/dev/null || true; umount -l '$root/sys' 2>/dev/null || true" EXIT
-    debootstrap --variant=minbase bookworm "$root" "$mirror" >"$IMG_CACHE/debootstrap.log" 2>&1 ||
-      { tail -30 "$IMG_CACHE/debootstrap.log"; die "debootstrap failed"; }
+    trap "umount -l '$root/proc' 2>/dev/null || true" EXIT
+    debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$mirror" >"$IMG_CACHE/debootstrap.log" 2>&1 ||
+      { tail -30 "$IMG_CACHE/debootstrap.log" >&2; die "debootstrap $DEBIAN_SUITE failed"; }
     # no service starts and no default cluster inside the image build
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 0755 "$root/usr/sbin/policy-rc.d"
     mkdir -p "$root/etc/postgresql-common"
     echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.conf"
     chroot "$root" groupadd -r -g 999 postgres
-    chroot "$root" useradd -r -u 999 -g 999 -d /var/lib/postgresql -s /bin/bash -c "PostgreSQL administrator" postgres
-    cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+    chroot "$root" useradd -r -u 999 -g 999 -d /var/lib/postgresql -s /bin/bash postgres
+    install -d -o 999 -g 999 -m 1777 "$root/var/lib/postgresql"
     rm -f "$root/etc/resolv.conf" # never write through a symlink into the host
     cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     mount -t proc proc "$root/proc"
     { chroot "$root" apt-get update -o Acquire::Retries=3 &&
       DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y --no-install-recommends \
-        postgresql-15 postgresql-client-15; } >>"$IMG_CACHE/debootstrap.log" 2>&1 ||
-      { umount -l "$root/proc"; tail -30 "$IMG_CACHE/debootstrap.log"; die "installing postgresql-15 failed"; }
+        "postgresql-$POSTGRES_MAJOR" locales gosu libnss-wrapper xz-utils zstd less &&
+      chroot "$root" apt-get clean &&
+      DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y --no-install-recommends --download-only python3 python3-venv
+    } >>"$IMG_CACHE/debootstrap.log" 2>&1 ||
+      { umount -l "$root/proc"; tail -30 "$IMG_CACHE/debootstrap.log" >&2; die "installing postgresql-$POSTGRES_MAJOR failed"; }
+    mkdir -p "$out.tmp.debs"
+    mv "$root"/var/cache/apt/archives/*.deb "$out.tmp.debs/"
+    echo 'en_US.UTF-8 UTF-8' >>"$root/etc/locale.gen"
+    chroot "$root" locale-gen >>"$IMG_CACHE/debootstrap.log" 2>&1
     umount -l "$root/proc"
     trap - EXIT
     chroot "$root" apt-get clean
-    rm -rf "$root/var/lib/apt/lists/"* "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/info" \
-      "$root/var/log/"*.log "$root/var/cache/debconf/"*-old "$root/usr/sbin/policy-rc.d" \
-      "$root/etc/resolv.conf" "$root/etc/postgresql/15" "$root/var/lib/postgresql/15"
+    # The package lists stay in the tarball (each image removes them) for the Patroni image's
+    # offline `apt-get install --no-download`.
+    rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/info" \
+      "$root/var/log/"*.log "$root/var/cache/debconf/"*-old "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
     : >"$root/etc/resolv.conf"
-    find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'C.*' -exec rm -rf {} + 2>/dev/null || true
+    find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'C.*' ! -name 'en*' -exec rm -rf {} + 2>/dev/null || true
+    sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$root/usr/share/postgresql/$POSTGRES_MAJOR/postgresql.conf.sample"
+    grep -q "^listen_addresses = '\*'" "$root/usr/share/postgresql/$POSTGRES_MAJOR/postgresql.conf.sample" || die "could not set listen_addresses in the sample configuration"
     # (/var/run is an absolute symlink to /run: always go through $root/run)
-    mkdir -p "$root/var/lib/postgresql/data" "$root/run/postgresql" "$root/docker-entrypoint-initdb.d"
-    chown 999:999 "$root/var/lib/postgresql" "$root/var/lib/postgresql/data" "$root/run/postgresql"
-    chmod 0700 "$root/var/lib/postgresql/data"; chmod 2775 "$root/run/postgresql"
+    install -d -o 999 -g 999 -m 3777 "$root/run/postgresql"
+    install -d -o 999 -g 999 -m 1777 "$root/var/lib/postgresql/data"
+    install -d -m 0755 "$root/docker-entrypoint-initdb.d"
     install -D -m 0755 "$CLUSTER_DIR/images/postgres-entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
-    oci_pack "$POSTGRES_IMAGE" "$root" "$tar" "999:999" '["/usr/local/bin/docker-entrypoint.sh"]' \
-      '["PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","PGDATA=/var/lib/postgresql/data","LANG=C.UTF-8"]' \
-      '{"5432/tcp":{}}' SIGINT
+    tar --format=gnu --sort=name --mtime=@0 --numeric-owner --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* \
+      -C "$root" -cf "$out.tmp" .
+    rm -rf "$root"
+    mv "$out.tmp.debs" "$out.debs"
+    mv "$out.tmp" "$out"
+  fi
+  echo "$out"
+}
+
+# The image config of both PostgreSQL images, as the official image sets it (no User: the
+# entrypoint steps down from root to 999 itself; the pods run as 999 anyway).
+pg_image_env() { # EXTRA_PATH
+  printf '["PATH=%s/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/%s/bin","PG_MAJOR=%s","PGDATA=/var/lib/postgresql/data","LANG=en_US.utf8"]' \
+    "${1:+$1:}" "$POSTGRES_MAJOR" "$POSTGRES_MAJOR"
+}
+
+# refarch.local/postgresql:17-trixie, the stand-in for the official postgres:17.x-trixie.
+img_postgresql() {
+  local base key tar root
+  base=$(pg_base_rootfs)
+  key=$( { basename "$base"; sed -n '/^img_postgresql()/,/^}/p;/^pg_image_env()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql "$key")
+  if [ ! -f "$tar.digest" ]; then
+    root=$(mktemp -d "$IMG_CACHE/.pgroot.XXXXXX")
+    tar -xf "$base" -C "$root" --numeric-owner
+    rm -rf "$root/var/lib/apt/lists/"*
     # SIGINT like the official image's STOPSIGNAL: PostgreSQL's "fast" shutdown. On
     # SIGTERM ("smart") it waits for every client to disconnect, and the app's pool never does.
-    # The config's Cmd would be ["postgres"]; the entrypoint defaults to it.
+    oci_pack "$POSTGRES_IMAGE" "$root" "$tar" "" '["docker-entrypoint.sh"]' "$(pg_image_env)" '{"5432/tcp":{}}' SIGINT '["postgres"]'
     rm -rf "$root"
   fi
-  # A second tag, the exact package version ('+' is not allowed in a tag), so the e2e
-  # suite can upgrade the StatefulSet to another image reference of a locally present image.
-  import_image "$POSTGRES_IMAGE" "$tar" "$(postgres_next_image "$tar")"
+  image_built "$POSTGRES_IMAGE" "$tar"
 }
 
-# postgres_next_image TAR: the PostgreSQL image's second reference, e.g. refarch.local/postgresql:15.14-0_deb12u1
-postgres_next_image() {
-  local v
-  v=$(postgres_version "$1")
-  echo "${POSTGRES_IMAGE%:*}:${v//[^A-Za-z0-9_.-]/_}"
-}
-
-# postgres_version TAR: the exact Debian version of postgresql-15 inside the image
-# (e.g. 15.14-0+deb12u1), read from the layer's dpkg status once and cached next to TAR.
-postgres_version() {
-  local tar=$1 man layer v
-  if [ ! -s "$tar.pgversion" ]; then
-    man=$(cut -d: -f2 <"$tar.digest")
-    layer=$(tar -xOf "$tar" "blobs/sha256/$man" | sed -n 's/.*"layers":\[{[^}]*"digest":"sha256:\([0-9a-f]*\)".*/\1/p')
-    v=$(tar -xOf "$tar" "blobs/sha256/$layer" | tar -xOf - ./var/lib/dpkg/status |
-      awk '/^Package: /{p = ($2 == "postgresql-15")} p && !done && /^Version: /{print $2; done = 1}')
-    [ -n "$v" ] || die "no postgresql-15 version in $tar"
-    echo "$v" >"$tar.pgversion"
+# PyPI wheels (and the one sdist, ydiff) of images/postgres-patroni's hash-pinned
+# requirements, for the trixie image's Python, downloaded on this machine into the cache:
+# the image build itself then needs no network. Prints the folder.
+patroni_wheels() {
+  local dir=$REPO_DIR/images/postgres-patroni key out
+  key=$(file_sums "$dir/requirements.txt" "$dir/build-requirements.txt" | sha256sum | cut -c1-16)
+  out=$REFARCH_CACHE/pip/patroni-$key
+  if [ ! -f "$out/.complete" ]; then
+    rm -rf "$out"; mkdir -p "$out"
+    info "downloading the Patroni requirements from PyPI (pip download --require-hashes, Python $PATRONI_PYTHON)" >&2
+    # --no-deps: exactly the pinned list (it is complete: uv pip compile resolved it).
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -d "$out" \
+      --python-version "$PATRONI_PYTHON" --implementation cp --abi "cp${PATRONI_PYTHON/./}" --abi abi3 --abi none \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform linux_x86_64 \
+      -r "$dir/requirements.txt" -r "$dir/build-requirements.txt" >"$out.log" 2>&1 ||
+      { tail -20 "$out.log" >&2; die "pip download of the Patroni requirements failed"; }
+    touch "$out/.complete"
   fi
-  cat "$tar.pgversion"
+  echo "$out"
+}
+
+# refarch.local/postgresql-patroni:17-trixie: the plain image plus images/postgres-patroni's
+# recipe (Debian's python3, a venv at /opt/patroni, Patroni from hash-pinned requirements),
+# run by the same install-patroni.sh as the Dockerfile, offline.
+img_postgresql_patroni() {
+  local base wheels dir=$REPO_DIR/images/postgres-patroni key tar root py
+  base=$(pg_base_rootfs)
+  wheels=$(patroni_wheels)
+  key=$( { basename "$base"; basename "$wheels"; file_sums "$dir/install-patroni.sh" "$dir/Dockerfile"
+    sed -n '/^img_postgresql_patroni()/,/^}/p;/^pg_image_env()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql-patroni "$key")
+  if [ ! -f "$tar.digest" ]; then
+    root=$(mktemp -d "$IMG_CACHE/.pgroot.XXXXXX")
+    tar -xf "$base" -C "$root" --numeric-owner
+    mkdir -p "$root/tmp/patroni/wheels"
+    cp "$base.debs"/*.deb "$root/var/cache/apt/archives/"
+    cp "$wheels"/* "$root/tmp/patroni/wheels/"
+    cp "$dir/requirements.txt" "$dir/build-requirements.txt" "$dir/install-patroni.sh" "$root/tmp/patroni/"
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 0755 "$root/usr/sbin/policy-rc.d"
+    # The Dockerfile's `apt-get install python3 python3-venv`, from the packages downloaded
+    # with the base; then its install-patroni.sh, with pip pointed at the wheels (no index).
+    { DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y --no-install-recommends --no-download python3 python3-venv &&
+      py=$(chroot "$root" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') &&
+      { [ "$py" = "$PATRONI_PYTHON" ] || { echo "the image has Python $py, the wheels are for $PATRONI_PYTHON (PATRONI_PYTHON in cluster/versions.env)"; false; }; } &&
+      chroot "$root" env -i PATH="$DEFAULT_PATH" PIP_NO_INDEX=1 PIP_FIND_LINKS=/tmp/patroni/wheels \
+        bash /tmp/patroni/install-patroni.sh /tmp/patroni
+    } >"$IMG_CACHE/patroni-build.log" 2>&1 || { tail -30 "$IMG_CACHE/patroni-build.log" >&2; rm -rf "$root"; die "building $POSTGRES_PATRONI_IMAGE failed"; }
+    chroot "$root" apt-get clean
+    rm -rf "$root/tmp/patroni" "$root/usr/sbin/policy-rc.d" "$root/var/lib/apt/lists/"* "$root/var/log/"*.log
+    oci_pack "$POSTGRES_PATRONI_IMAGE" "$root" "$tar" "" '["docker-entrypoint.sh"]' "$(pg_image_env /opt/patroni/bin)" \
+      '{"5432/tcp":{},"8008/tcp":{}}' SIGINT '["postgres"]'
+    rm -rf "$root"
+  fi
+  image_built "$POSTGRES_PATRONI_IMAGE" "$tar"
 }
 
 guestbook_version() {
@@ -262,34 +329,93 @@ guestbook_version() {
   echo "${v:-dev}"
 }
 
+# img_guestbook [VERSION]: the app, built from app/. With a VERSION other than the
+# Dockerfile's, a second build (tarball guestbook-next) that reports VERSION (linked in
+# with -X main.Version): different content, so a different digest, for the e2e upgrade.
 img_guestbook() {
-  local app=$REPO_DIR/app ver tar root hash
+  local app=$REPO_DIR/app ver name=guestbook ldflags="-s -w" tar root hash
   if [ ! -f "$app/go.mod" ]; then warn "app/ has no go.mod yet: skipping the guestbook image"; return 0; fi
-  ver=$(guestbook_version)
+  ver=${1:-$(guestbook_version)}
+  if [ "$ver" != "$(guestbook_version)" ]; then name=guestbook-next; ldflags+=" -X main.Version=$ver"; fi
   root=$(mktemp -d "$IMG_CACHE/.root.XXXXXX")
   passwd_files "$root"
   (cd "$app" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" \
-    go build -trimpath -ldflags="-s -w" -o "$root/guestbook" .) || { rm -rf "$root"; die "building app/ failed"; }
+    go build -trimpath -ldflags="$ldflags" -o "$root/guestbook" .) || { rm -rf "$root"; die "building app/ failed"; }
   hash=$(sha256sum "$root/guestbook" | cut -c1-12)
-  tar=$(cached_tar guestbook "$hash")
+  tar=$(cached_tar "$name" "$hash")
   [ -f "$tar.digest" ] || oci_pack "$GUESTBOOK_IMAGE_REPO:$ver" "$root" "$tar" "65532:65532" '["/guestbook"]' \
     "[\"PATH=$DEFAULT_PATH\"]" '{"8080/tcp":{}}'
   rm -rf "$root"
-  import_image "$GUESTBOOK_IMAGE_REPO:$ver" "$tar" "$GUESTBOOK_IMAGE_REPO:sha-$hash"
+  image_built "$GUESTBOOK_IMAGE_REPO:$ver" "$tar"
+}
+# The e2e upgrade's second web build: the same sources, another version string.
+guestbook_next_version() { echo "$(guestbook_version)-next"; }
+
+# img_postgresql_next: a second build of the PostgreSQL image for the e2e upgrade, with
+# another image digest. Debian ships one PostgreSQL minor per major and release, so two
+# builds of different minor versions cannot be made here; this one is the same layer
+# with one more config label (org.opencontainers.image.revision=next), under
+# ${POSTGRES_IMAGE}-next. The rollout then crosses two images by digest, as a minor
+# upgrade's would; what it cannot prove is a change of the server binaries.
+img_postgresql_next() {
+  local src tar key
+  src=$(image_tar postgresql)
+  key=$( { cat "$src.digest"; sed -n '/^img_postgresql_next()/,/^}/p;/^oci_relabel()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql-next "$key")
+  [ -f "$tar.digest" ] || oci_relabel "$src" "$POSTGRES_IMAGE-next" "$tar" org.opencontainers.image.revision next
+  image_built "$POSTGRES_IMAGE-next" "$tar"
+}
+
+# img_postgresql_patroni_next: the same for the Patroni image (the dev suite's data tier
+# runs it, so its upgrade step crosses from it to this one).
+img_postgresql_patroni_next() {
+  local src tar key
+  src=$(image_tar postgresql-patroni)
+  key=$( { cat "$src.digest"; sed -n '/^img_postgresql_patroni_next()/,/^}/p;/^oci_relabel()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+  tar=$(cached_tar postgresql-patroni-next "$key")
+  [ -f "$tar.digest" ] || oci_relabel "$src" "$POSTGRES_PATRONI_IMAGE-next" "$tar" org.opencontainers.image.revision next
+  image_built "$POSTGRES_PATRONI_IMAGE-next" "$tar"
+}
+
+# oci_relabel SRC_TAR REF OUT_TAR LABEL VALUE: SRC_TAR's image under REF with one more
+# config label; same layers, new config, manifest and index (so a new digest).
+oci_relabel() {
+  local src=$1 ref=$2 out=$3 label=$4 value=$5 d man cfg cdig csize mdig msize
+  d=$(mktemp -d "$IMG_CACHE/.relabel.XXXXXX")
+  tar -xf "$src" -C "$d"
+  man=$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$d/index.json")
+  cfg=$(jq -r '.config.digest | sub("sha256:"; "")' "$d/blobs/sha256/$man")
+  jq -c --arg k "$label" --arg v "$value" --arg r "$ref" \
+    '.config.Labels[$k] = $v | .config.Labels["org.opencontainers.image.ref.name"] = $r' "$d/blobs/sha256/$cfg" | tr -d '\n' >"$d/cfg"
+  cdig=$(sha256sum "$d/cfg" | cut -d' ' -f1); csize=$(stat -c %s "$d/cfg")
+  mv "$d/cfg" "$d/blobs/sha256/$cdig"
+  jq -c --arg d "sha256:$cdig" --argjson s "$csize" '.config.digest = $d | .config.size = $s' "$d/blobs/sha256/$man" | tr -d '\n' >"$d/man"
+  mdig=$(sha256sum "$d/man" | cut -d' ' -f1); msize=$(stat -c %s "$d/man")
+  mv "$d/man" "$d/blobs/sha256/$mdig"
+  rm -f "$d/blobs/sha256/$man" "$d/blobs/sha256/$cfg"
+  jq -c --arg d "sha256:$mdig" --argjson s "$msize" --arg r "$ref" \
+    '.manifests[0].digest = $d | .manifests[0].size = $s | .manifests[0].annotations["io.containerd.image.name"] = $r | .manifests[0].annotations["org.opencontainers.image.ref.name"] = ($r | sub(".*:"; ""))' \
+    "$d/index.json" | tr -d '\n' >"$d/index.new" && mv "$d/index.new" "$d/index.json"
+  tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$d" \
+    -cf "$out.tmp" oci-layout index.json blobs
+  mv "$out.tmp" "$out"
+  echo "sha256:$mdig" >"$out.digest"
+  rm -rf "$d"
 }
 
 main() {
-  local all=(pause busybox coredns traefik local-path postgresql guestbook) names=("$@") n
+  local all=(pause busybox coredns traefik local-path postgresql postgresql-patroni guestbook guestbook-next postgresql-next postgresql-patroni-next) names=("$@") n
   [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
   mkdir -p "$IMG_CACHE"
-  if [ "$BUILD_ONLY" = 0 ]; then
-    [ -S "$CONTAINERD_SOCK" ] || die "the cluster's containerd is not running ($CONTAINERD_SOCK); run cluster/up.sh (or use --build-only)"
-  fi
   for n in "${names[@]}"; do
     case $n in
       pause) img_pause ;; busybox | netcheck) img_busybox ;; coredns) img_coredns ;;
       traefik) img_traefik ;; local-path) img_local_path ;; postgresql | postgres) img_postgresql ;;
+      postgresql-patroni) img_postgresql_patroni ;;
       guestbook) img_guestbook ;;
+      guestbook-next) img_guestbook "$(guestbook_next_version)" ;;
+      postgresql-next) img_postgresql_next ;;
+      postgresql-patroni-next) img_postgresql_patroni_next ;;
       *) die "unknown image '$n' (known: ${all[*]})" ;;
     esac
   done
@@ -297,7 +423,7 @@ main() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   need_root
-  step "building local images and importing them into the cluster's containerd"
+  step "building local images"
   main "$@"
   step "images ready"
 fi

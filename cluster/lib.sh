@@ -23,9 +23,6 @@ TRAEFIK_BIN=$REFARCH_CACHE/traefik-$TRAEFIK_VERSION/bin
 KUBE_ROUTER_BIN=$REFARCH_CACHE/kube-router-$KUBE_ROUTER_VERSION/bin
 LOCAL_PATH_BIN=$REFARCH_CACHE/local-path-provisioner-$LOCAL_PATH_PROVISIONER_VERSION/bin
 
-CONTAINERD_SOCK=$STATE/containerd/containerd.sock
-APT_PACKAGES=(containerd runc containernetworking-plugins iptables ipset conntrack
-  busybox-static debootstrap openssl iproute2 util-linux procps gcc libc6-dev curl)
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -44,6 +41,7 @@ die() { printf '[%s] ERROR: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (it manages interfaces, iptables, mounts)"; }
 
 # ------------------------------------------------------------ apt packages
+# ensure_apt_packages: installs the packages named in the caller's APT_PACKAGES array.
 ensure_apt_packages() {
   local missing=() p
   for p in "${APT_PACKAGES[@]}"; do
@@ -105,26 +103,6 @@ stop_daemon() {
   rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.exe"
 }
 
-# proc_starttime PID: start time in clock ticks (tells a reused PID apart)
-proc_starttime() { awk '{sub(/^.*\) /, ""); print $20}' "/proc/$1/stat" 2>/dev/null; }
-
-# kill_tree PID: the process and its descendants, found by parent PID (never by name)
-kill_tree() {
-  local pid=$1 c
-  for c in $(awk -v p="$pid" '{line=$0; sub(/^.*\) /, "", line); split(line, f, " "); if (f[2] == p) print FILENAME}' /proc/[0-9]*/stat 2>/dev/null | cut -d/ -f3); do
-    kill_tree "$c"
-  done
-  kill -TERM "$pid" 2>/dev/null || true
-}
-
-# kill_pid_if PID EXE_SUBSTRING: kills one PID if its executable matches.
-kill_pid_if() {
-  local pid=$1 want=$2 exe
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 0
-  exe=$(readlink -f "/proc/$pid/exe" 2>/dev/null) || return 0
-  case $exe in *"$want"*) kill -KILL "$pid" 2>/dev/null || true ;; esac
-}
-
 # wait_until DESCRIPTION TIMEOUT_SECONDS CMD...: bounded poll (1 s interval).
 wait_until() {
   local what=$1 timeout=$2 i; shift 2
@@ -165,35 +143,3 @@ install_gateway_api_crds() { # KUBECTL...
   info "Gateway API $GATEWAY_API_VERSION (standard channel): ${#crds[@]} CRDs Established"
 }
 
-# ------------------------------------------------------------- iptables etc.
-# Chains created by kube-proxy, kube-router, the CNI plugins and us.
-OUR_CHAIN_RE='^(KUBE-|CNI-|REFARCH-)'
-# ipsets created by kube-router
-OUR_IPSET_RE='^(KUBE-|kube-router-|inet6:KUBE-|inet6:kube-router-)'
-
-iptables_cleanup() {
-  local ipt table chain rule
-  for ipt in iptables ip6tables; do
-    command -v "$ipt" >/dev/null || continue
-    for table in filter nat mangle raw; do
-      "$ipt" -t "$table" -S >/dev/null 2>&1 || continue
-      # 1) rules in any chain that jump to one of our chains
-      "$ipt" -t "$table" -S 2>/dev/null | grep -E -- '-j (KUBE-|CNI-|REFARCH-)' |
-        grep -E -- '^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) ' | sed 's/^-A /-D /' |
-        while read -r rule; do eval "$ipt -t $table $rule" 2>/dev/null || true; done
-      # 2) flush, then delete our chains
-      for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | grep -E "$OUR_CHAIN_RE"); do
-        "$ipt" -t "$table" -F "$chain" 2>/dev/null || true
-      done
-      for chain in $("$ipt" -t "$table" -S 2>/dev/null | awk '$1 == "-N" {print $2}' | grep -E "$OUR_CHAIN_RE"); do
-        "$ipt" -t "$table" -X "$chain" 2>/dev/null || true
-      done
-    done
-  done
-  if command -v ipset >/dev/null; then
-    local set
-    for set in $(ipset list -n 2>/dev/null | grep -E "$OUR_IPSET_RE"); do
-      ipset destroy "$set" 2>/dev/null || true
-    done
-  fi
-}

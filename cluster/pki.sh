@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Certificates, keys and kubeconfigs for the local cluster (sourced by up.sh).
-# Everything lives in $PKI (inside the state dir) and is created once per
-# cluster lifetime: `up` on an existing state reuses it, `down` deletes it.
+# Certificates, keys and kubeconfigs of cluster/apiserver-only.sh (sourced by it).
+# Everything lives in $PKI (inside its state dir) and is created once per start:
+# a start on an existing state reuses it, `stop` deletes it.
 
 _openssl_ca() { # CN : the CA that _openssl_sign signs with, made once
   [ -f "$PKI/ca.crt" ] && return 0
@@ -60,43 +60,4 @@ contexts:
 current-context: refarch
 EOF
   chmod 0600 "$file"
-}
-
-generate_pki() {
-  mkdir -p "$PKI"
-  chmod 0700 "$PKI"
-  _openssl_ca refarch-local-ca
-  _openssl_sign apiserver "/CN=kube-apiserver" \
-    "IP:$NODE_IP,IP:$KUBERNETES_SERVICE_IP,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$CLUSTER_DOMAIN,DNS:localhost,DNS:$NODE_NAME"
-  _openssl_sign kubelet-serving "/CN=$NODE_NAME" "IP:$NODE_IP,DNS:$NODE_NAME"
-  _openssl_sign admin "/O=system:masters/CN=refarch-admin"
-  _openssl_sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
-  _openssl_sign controller-manager "/CN=system:kube-controller-manager"
-  _openssl_sign scheduler "/CN=system:kube-scheduler"
-  _openssl_sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
-  _openssl_sign kube-proxy "/CN=system:kube-proxy"
-  _openssl_sign kube-router "/CN=refarch:kube-router"
-  _service_account_key
-  # Secrets are encrypted at rest in etcd (secretbox, key made here, once).
-  if [ ! -f "$PKI/encryption-config.yaml" ]; then
-    cat >"$PKI/encryption-config.yaml" <<EOF
-apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources: [secrets]
-    providers:
-      - secretbox:
-          keys:
-            - name: key1
-              secret: $(head -c 32 /dev/urandom | base64 -w0)
-      - identity: {}
-EOF
-    chmod 0600 "$PKI/encryption-config.yaml"
-  fi
-  local server=https://$NODE_IP:6443 n
-  for n in admin controller-manager scheduler kubelet kube-proxy kube-router; do
-    _kubeconfig "$PKI/$n.kubeconfig" "$n" "$server"
-  done
-  cp "$PKI/admin.kubeconfig" "$KUBECONFIG_FILE.tmp" && mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
-  chmod 0600 "$KUBECONFIG_FILE"
 }

@@ -9,11 +9,12 @@
  *       Front door: the Gateway API (a Gateway of its own with an HTTPS listener that
  *       terminates TLS, an HTTPRoute, plain HTTP redirected to HTTPS); no Ingress.
  *       Both front doors default to Traefik (docs/front-door.md explains the choice).
- *       PostgreSQL: a primary and a streaming standby, TLS from the Secret postgres-tls,
+ *       PostgreSQL: three Patroni-managed members (a leader, two streaming replicas, one
+ *       of them synchronous) with automatic failover, TLS from the Secret postgres-tls,
  *       nightly pg_dump backups.
  *
- * dev keeps one plain-text PostgreSQL pod (no TLS, no standby, no backups) so it starts
- * fast on a laptop; the e2e suite turns all three on with --set.
+ * dev keeps one plain-text PostgreSQL pod of the official image (no TLS, no Patroni, no
+ * backups) so it starts fast on a laptop; the e2e suite turns them on with --set.
  *
  * `npm run synth` checks these against config/settings.schema.json (generated from
  * ReferenceArchitectureProps) before any construct runs, so a misspelled key fails there.
@@ -42,7 +43,7 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
       // Front door: the Ingress with its defaults (IngressClass traefik, host refarch.localtest.me).
       // The Gateway API instead: --set dev.gateway.enabled=true --set dev.ingress.enabled=false.
       database: {
-        image: 'postgres:16.4-bookworm',
+        image: 'postgres:17.11-trixie',
         storage: '1Gi',
       },
       credentials: {
@@ -72,12 +73,19 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
       ingress: { enabled: false },
       gateway: { enabled: true, host: 'guestbook.example.com', tlsSecretName: 'guestbook-tls' },
       database: {
-        // The official image's multi-arch index digest for this tag, as recorded in public
-        // repositories (not pulled here: no registry access). Check it with
-        // `docker buildx imagetools inspect postgres:16.4-bookworm` before relying on it.
-        image: 'docker.io/library/postgres:16.4-bookworm@sha256:e62fbf9d3e2b49816a32c400ed2dba83e3b361e6833e624024309c35d334b412',
+        // PLACEHOLDER: registry.example.com does not exist and the digest is not of a real
+        // image. Build images/postgres-patroni/Dockerfile (FROM the official
+        // postgres:17.11-trixie, pinned there by digest), push it to your registry and put
+        // its name and digest here (docs/data-tier.md, "The Patroni image").
+        image: 'registry.example.com/refarch/postgres-patroni:17.11-4.1.5@sha256:0000000000000000000000000000000000000000000000000000000000000000',
         storage: '20Gi',
-        replicas: 2,
+        // Three members: with one node lost, a leader and a synchronous replica remain.
+        replicas: 3,
+        synchronousReplication: 'on',
+        // PLACEHOLDER: your API server's own addresses (not the Service IP), which
+        // Patroni's egress policy allows: `kubectl get endpointslices -n default
+        // -l kubernetes.io/service-name=kubernetes`. 192.0.2.0/24 is a documentation range.
+        kubernetesApi: { cidrs: ['192.0.2.10/32'], port: 6443 },
         // kubectl -n refarch-prod create secret generic postgres-tls --type=kubernetes.io/tls
         //   --from-file=tls.crt --from-file=tls.key --from-file=ca.crt   (README: TLS to the database)
         tls: { secretName: 'postgres-tls' },
@@ -89,7 +97,7 @@ export function environments(env: NodeJS.ProcessEnv = process.env): Record<strin
         },
       },
       // Created out of band: kubectl -n refarch-prod create secret generic guestbook-db-credentials
-      //   --from-literal=password=... --from-literal=replication-password=...
+      //   --from-literal=password=... --from-literal=replication-password=... --from-literal=superuser-password=...
       credentials: { secretName: 'guestbook-db-credentials' },
     },
   };

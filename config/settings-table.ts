@@ -1,5 +1,5 @@
 /**
- * The README's settings table, rendered from config/settings.schema.json so that the
+ * The settings table of docs/configuration.md, rendered from config/settings.schema.json so that the
  * documented keys, types and defaults cannot drift from what `npm run synth` accepts.
  */
 import { SchemaNode, SettingsSchema, resolveNode } from './schema-node';

@@ -2,15 +2,20 @@
  * Checks environment settings against config/settings.schema.json, the JSON Schema that
  * `npm run schema:settings` generates from `ReferenceArchitectureProps`: the definitions in
  * config/environments.ts and every `--set` of `npm run synth`, before any construct runs.
+ * The validator itself is generated with the schema (config/settings-validator.js, Ajv's
+ * standalone code); this file turns its errors into messages that name the setting as
+ * written, where it was set, the value given and what is allowed.
  *
  * The schema is the only list of setting keys; the constructs in lib/ keep their own value
  * checks (ranges, formats, conflicts) and never import this file, so they stay copyable.
  */
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { SchemaNode, SettingsSchema, resolveNode } from './schema-node';
 import schemaJson from './settings.schema.json';
+// Generated from settings.schema.json by `npm run generate` (scripts/settings-validator.ts).
+import validateSettings from './settings-validator';
 
 export const SETTINGS_SCHEMA = schemaJson as unknown as SettingsSchema;
 
@@ -210,16 +215,6 @@ export function applySets(
   return out;
 }
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  // allErrors: every problem of an environment in one run, not one per attempt.
-  // validateSchema: false: checking the committed, generated schema against JSON Schema's
-  // meta-schema took a third of a synth's check time on every run; test/synth-fast.test.ts
-  // does it once (strict mode still refuses unknown keywords while compiling).
-  compiled ??= new Ajv({ allErrors: true, strict: true, strictTypes: false, validateSchema: false }).compile(SETTINGS_SCHEMA);
-  return compiled;
-}
-
 /** Where a setting's value came from, for messages. */
 type Origin = (settingPath: string) => { label: string; set?: SetArgument };
 
@@ -240,14 +235,13 @@ export function checkEnvironments(envs: Readonly<Record<string, ReferenceArchite
   }
   if (problems.length > 0) throw new SettingsError(problems);
   for (const [env, props] of Object.entries(envs)) {
-    const validate = validator();
-    if (validate(props)) continue;
+    if (validateSettings(props)) continue;
     const origin: Origin = (settingPath) => {
       const set = [...sets].reverse().find((s) => s.env === env && isWithin(settingPath, [s.env, ...s.path].join('.')));
       if (set) return { label: `--set ${set.text}`, set };
       return { label: `config/environments.ts: ${settingPath}` };
     };
-    for (const error of groupRequired(validate.errors ?? [])) {
+    for (const error of groupRequired(validateSettings.errors ?? [])) {
       const problem = explain(env, props, error, origin);
       if (!problems.includes(problem)) problems.push(problem);
     }

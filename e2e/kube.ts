@@ -59,3 +59,15 @@ export async function retry<T>(what: string, timeoutSeconds: number, intervalSec
   }
   throw new Error(`timed out after ${timeoutSeconds}s waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * Where this cluster's API server is, as Patroni's egress policy must name it: the
+ * endpoints of Service `kubernetes` (the command docs/data-tier.md gives users).
+ */
+export function kubernetesApi(): { cidrs: string[]; port: number } {
+  const slices = getJson(['-n', 'default', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=kubernetes']).items;
+  const cidrs = [...new Set<string>(slices.flatMap((s: any) => (s.endpoints ?? []).flatMap((e: any) => e.addresses)))].map((a) => `${a}/${a.includes(':') ? 128 : 32}`);
+  const port = slices[0]?.ports?.find((p: any) => p.name === 'https')?.port;
+  if (cidrs.length === 0 || !port) throw new Error(`no endpoints of Service kubernetes: ${JSON.stringify(slices)}`);
+  return { cidrs, port };
+}

@@ -21,6 +21,10 @@
  *                        node name as its argument (the kind cluster's e2e/kind-node.sh sets it).
  *                        Unset: the node-loss step is skipped.
  *   E2E_NODE_HEAL        command that starts them again (argument: the node name)
+ *   E2E_NODE_PARTITION   command that cuts a node off the cluster network, its processes running (argument: the node)
+ *   E2E_NODE_RECONNECT   command that connects it again (argument: the node)
+ *   E2E_NODE_PROBE_WRITES command that writes from inside a node to a pod's PostgreSQL (arguments: node, pod,
+ *                        seconds, tag; see e2e/kind-node.sh probe-writes). The three unset: the partition step is skipped.
  *   E2E_HPA_TIMEOUT      seconds the load may run before the HPA must have scaled (default 240)
  *   E2E_KEEP             1 to leave the namespace in place afterwards
  */
@@ -31,10 +35,12 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFile } from '../scripts/safe-write';
-import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
+import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
+import { databaseSteps } from './prod-database';
+import { runDocCommands } from './doc-commands';
 import { browseGuestbook } from './browser';
 import { gatewayStatus } from './front-door';
-import { Harness } from './harness';
+import { Harness, Step } from './harness';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-prod';
@@ -48,8 +54,13 @@ const settings = {
   https: process.env.E2E_INGRESS_HTTPS ?? '127.0.0.1:443',
   nodeLoss: process.env.E2E_NODE_LOSS,
   nodeHeal: process.env.E2E_NODE_HEAL,
+  nodePartition: process.env.E2E_NODE_PARTITION,
+  nodeReconnect: process.env.E2E_NODE_RECONNECT,
+  nodeProbeWrites: process.env.E2E_NODE_PROBE_WRITES,
   hpaTimeout: Number(process.env.E2E_HPA_TIMEOUT ?? 240),
 };
+// Why an optional step does not run (undefined: it runs), decided before any step runs.
+const SKIP_NODE_LOSS = settings.nodeLoss && settings.nodeHeal ? undefined : 'needs E2E_NODE_LOSS and E2E_NODE_HEAL';
 
 const harness = new Harness({
   label: 'e2e:prod', diagnose, cleanup, reportFile: path.join(OUT, 'report.json'), closingSuffix: ` (output: ${OUT})`,
@@ -57,8 +68,9 @@ const harness = new Harness({
 const { timings } = harness;
 const log = (msg: string): void => harness.log(msg);
 const elapsed = (): string => harness.elapsed();
-const step = harness.step.bind(harness);
-const finish = (): never => harness.finish();
+/** The stage's steps, declared in order by main() before any runs (Harness.run). */
+const steps: Step[] = [];
+const step = (title: string, run: Step['run'], opts: { skip?: string; fatal?: boolean } = {}): void => { steps.push({ title, run, ...opts }); };
 
 function diagnose(): void {
   console.log('---- diagnostics ----');
@@ -68,36 +80,26 @@ function diagnose(): void {
   console.log('---- end of diagnostics ----');
 }
 
+/** The control plane's NoSchedule taint, lifted while the stage runs (see main). */
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
+const untainted: string[] = [];
+
 function cleanup(): void {
   log('cleanup: uncordoning the nodes, deleting the namespace');
   for (const n of getJson(['get', 'nodes']).items) kubectlRaw(['uncordon', n.metadata.name]);
+  for (const n of untainted) kubectlRaw(['taint', 'node', n, CONTROL_PLANE_TAINT, '--overwrite']);
   kubectlRaw(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutSeconds: 200 });
+}
+
+/** Runs a command line in sh with `node` as $0 and `args` after it. */
+function runOn(command: string, node: string, ...args: string[]): string {
+  return run('sh', ['-c', `${command} "$0" "$@"`, node, ...args]);
 }
 
 function run(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}${r.error ?? ''}`);
   return r.stdout;
-}
-
-/**
- * The first ```sh block of README.md after `marker`, without the list indentation: the
- * commands a user copies, so the suite runs what the README says, not a paraphrase.
- */
-function readmeCommands(marker: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const at = readme.indexOf(marker);
-  if (at < 0) throw new Error(`README.md no longer has "${marker}"`);
-  const block = /^([ \t]*)```sh\n([\s\S]*?)^[ \t]*```$/m.exec(readme.slice(at));
-  if (!block) throw new Error(`README.md has no sh block after "${marker}"`);
-  return block[2].split('\n').map((l) => l.startsWith(block[1]) ? l.slice(block[1].length) : l).join('\n');
-}
-
-/** Runs README commands with sh -eu in `dir` (kubectl from PATH, KUBECONFIG from the environment). */
-function runReadmeCommands(marker: string, dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const r = spawnSync('sh', ['-euc', readmeCommands(marker)], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`the README's commands after "${marker}" failed in ${dir}: ${r.stderr}${r.error ?? ''}`);
 }
 
 /** The suite's own CA and a server certificate for the prod host (openssl, in OUT/tls). */
@@ -173,6 +175,18 @@ function webPods(): any[] {
 }
 const isReady = (p: any) => (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 
+/** Workers: nodes without the control-plane role (which runs the ingress controller here). */
+function workerNodes(): string[] {
+  return schedulableWorkers().filter((n) => !('node-role.kubernetes.io/control-plane' in (getJson(['get', 'node', n]).metadata.labels ?? {})));
+}
+
+/** The node of the database leader: the pod Patroni's Endpoints name. */
+function leaderNode(): string {
+  const leader = getJson(['-n', NS, 'get', 'endpoints', 'postgres']).metadata.annotations?.leader;
+  if (!leader) throw new Error('the client Service postgres names no leader');
+  return getJson(['-n', NS, 'get', 'pod', leader]).spec.nodeName;
+}
+
 function schedulableWorkers(): string[] {
   return getJson(['get', 'nodes']).items
     .filter((n: any) => !(n.spec.taints ?? []).some((t: any) => t.effect === 'NoSchedule') && !n.spec.unschedulable)
@@ -186,7 +200,9 @@ function schedulableWorkers(): string[] {
  */
 function synthProd(): string {
   const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'prod', '--stdout',
-    '--set', `prod.web.image=${settings.webImage}`, '--set', `prod.database.image=${settings.dbImage}`];
+    '--set', `prod.web.image=${settings.webImage}`, '--set', `prod.database.image=${settings.dbImage}`,
+    // This cluster's API server, as docs/data-tier.md tells a user to find it.
+    '--set', `prod.database.kubernetesApi=${JSON.stringify(kubernetesApi())}`];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 || !r.stdout.includes('kind: Deployment')) throw new Error(`synth failed: ${r.stderr}${r.error ?? ''}`);
   const file = path.join(OUT, 'prod.k8s.yaml');
@@ -202,7 +218,7 @@ async function main(): Promise<void> {
   const ca = fs.readFileSync(certs.ca);
   let manifest = '';
 
-  await step('the cluster has at least two schedulable nodes in different zones, and the metrics API answers', () => {
+  step('the cluster has at least two schedulable nodes in different zones, and the metrics API answers', () => {
     const workers = schedulableWorkers();
     const zones = new Set(getJson(['get', 'nodes']).items.filter((n: any) => workers.includes(n.metadata.name))
       .map((n: any) => n.metadata.labels['topology.kubernetes.io/zone']));
@@ -211,13 +227,29 @@ async function main(): Promise<void> {
     return `${workers.join(', ')} in ${[...zones].join(', ')}; kubectl top works`;
   }, { fatal: true });
 
-  await step('the Secrets are created out of band exactly as the README says (namespace, database passwords, the TLS certificate of the front door, database TLS)', () => {
-    // README, "Secrets": its commands as written, in the folder of the suite's front-door
-    // certificate, which holds it as tls.crt/tls.key (the names the README uses).
-    runReadmeCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt));
+  step('three schedulable nodes in three zones for the three database members (kind\'s control plane admits pods for this stage)', () => {
+    // kind runs one control plane and two workers; prod's three database members want three
+    // nodes (a leader and a synchronous replica must survive the loss of any one). The
+    // control plane's NoSchedule taint is lifted while the stage runs (restored in cleanup),
+    // as kind's own single-node clusters run pods there; it is never the node lost or cut off.
+    for (const n of getJson(['get', 'nodes']).items) {
+      if ((n.spec.taints ?? []).some((t: any) => `${t.key}:${t.effect}` === CONTROL_PLANE_TAINT)) {
+        kubectl(['taint', 'node', n.metadata.name, `${CONTROL_PLANE_TAINT}-`]);
+        untainted.push(n.metadata.name);
+      }
+    }
+    const nodes = schedulableWorkers();
+    if (nodes.length < 3) throw new Error(`schedulable nodes: ${nodes.join(', ')}`);
+    return `schedulable: ${nodes.join(', ')}${untainted.length ? ` (lifted ${CONTROL_PLANE_TAINT} on ${untainted.join(', ')})` : ''}`;
+  }, { fatal: true });
+
+  step('the Secrets are created out of band exactly as the documentation says (namespace, database passwords, the TLS certificate of the front door, database TLS)', () => {
+    // docs/secrets.md: its commands as written, in the folder of the suite's front-door
+    // certificate, which holds it as tls.crt/tls.key (the names the page uses).
+    runDocCommands('`prod` renders **no** Secret. Create it before applying', path.dirname(certs.crt), 'docs/secrets.md');
     // README, "TLS to the database": its openssl and kubectl commands, in a folder of their own
     // (they write tls.crt/tls.key too).
-    runReadmeCommands('### TLS to the database', path.join(OUT, 'readme-db-tls'));
+    runDocCommands('## TLS to the database', path.join(OUT, 'readme-db-tls'), 'docs/data-tier.md');
     const secrets = getJson(['-n', NS, 'get', 'secrets']).items.map((s: any) => s.metadata.name).sort();
     const want = ['guestbook-db-credentials', 'guestbook-tls', 'postgres-tls'];
     const missing = want.filter((n) => !secrets.includes(n));
@@ -226,7 +258,7 @@ async function main(): Promise<void> {
     return `secrets ${secrets.join(', ')}; guestbook-db-credentials keys ${keys.join(', ')}`;
   }, { fatal: true });
 
-  await step('prod (with only the image overrides) applies with strict server-side validation and rolls out', async () => {
+  step('prod (with only the image overrides) applies with strict server-side validation and rolls out', async () => {
     manifest = synthProd();
     const t0 = Date.now();
     const r = kubectlRaw(['apply', '--server-side', '--field-manager=refarch-e2e', '--force-conflicts', '--validate=strict', '-f', manifest], { timeoutSeconds: 120 });
@@ -247,7 +279,7 @@ async function main(): Promise<void> {
     return `${pods.length} web pods Ready ${timings.applyToReadySeconds.toFixed(1)}s after apply (the HPA raised the Deployment from 1 to ${min})`;
   }, { fatal: true });
 
-  await step('the Gateway API front door: the Gateway Programmed, the HTTPRoutes Accepted with their refs resolved, no Ingress; TLS terminated at the Gateway\'s HTTPS listener verifies with the suite CA; HTTP redirects to HTTPS', async () => {
+  step('the Gateway API front door: the Gateway Programmed, the HTTPRoutes Accepted with their refs resolved, no Ingress; TLS terminated at the Gateway\'s HTTPS listener verifies with the suite CA; HTTP redirects to HTTPS', async () => {
     const status = await retry('the Gateway Programmed and the HTTPRoutes Accepted', 90, 2, () => gatewayStatus(NS));
     const ingresses = getJson(['-n', NS, 'get', 'ingresses']).items.length;
     if (ingresses !== 0) throw new Error(`prod has ${ingresses} Ingress(es): its front door is the Gateway API alone`);
@@ -267,7 +299,7 @@ async function main(): Promise<void> {
     return `HTTPS ${r.status} with the suite CA; without it: ${refused}; HTTP ${plain.status} -> ${plain.headers.location}`;
   });
 
-  await step('the web pods spread over the nodes (topology spread constraints honoured)', () => {
+  step('the web pods spread over the nodes (topology spread constraints honoured)', () => {
     const pods = webPods().filter(isReady);
     const perNode: Record<string, number> = {};
     for (const p of pods) perNode[p.spec.nodeName] = (perNode[p.spec.nodeName] ?? 0) + 1;
@@ -278,7 +310,7 @@ async function main(): Promise<void> {
     return `per node ${JSON.stringify(perNode)}, skew ${skew}`;
   });
 
-  await step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)`, async () => {
+  step(`the HPA scales up under a bounded load and the new pods become Ready (within ${settings.hpaTimeout}s)`, async () => {
     const before = getJson(['-n', NS, 'get', 'hpa', 'guestbook']);
     const min = before.spec.minReplicas;
     const target = before.spec.metrics[0].resource.target.averageUtilization;
@@ -333,10 +365,10 @@ async function main(): Promise<void> {
     return `scaled ${min} -> ${scaled.desired}, all Ready, ${timings.hpaScaleUpSeconds.toFixed(0)}s after the load started (${sent} requests; CPU up to ${peak} % of requests, target ${target} %)`;
   });
 
-  await step('kubectl drain of a node with web pods (not the database node): PDB honoured, zero failed requests through the Gateway', async () => {
-    const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
-    const candidates = schedulableWorkers().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
-    if (candidates.length === 0) throw new Error(`no node with web pods besides the database node ${dbNode}`);
+  step('kubectl drain of a worker with web pods (not the database leader\'s node): PDBs honoured, zero failed requests through the Gateway', async () => {
+    const dbNode = leaderNode();
+    const candidates = workerNodes().filter((n) => n !== dbNode && webPods().some((p) => p.spec.nodeName === n));
+    if (candidates.length === 0) throw new Error(`no worker with web pods besides the database leader's node ${dbNode}`);
     const node = candidates[0];
     const loop = requestLoop(ca, 1200, 100);
     await sleep(2);
@@ -355,64 +387,65 @@ async function main(): Promise<void> {
     return `drained ${node} in ${timings.drainSeconds.toFixed(1)}s; ${res.ok} requests, 0 failed`;
   });
 
-  if (settings.nodeLoss && settings.nodeHeal) {
-    await step('node loss: kubelet, container runtime and pods of a worker stopped while requests run; the web tier keeps serving', async () => {
-      const dbNode = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.nodeName;
-      const node = schedulableWorkers().find((n) => n !== dbNode);
-      if (!node) throw new Error('no worker without the database pod');
-      // Make sure the node carries web pods (after the drain it may not): restart the rollout.
-      if (!webPods().some((p) => p.spec.nodeName === node)) {
-        kubectl(['-n', NS, 'rollout', 'restart', 'deployment/guestbook']);
-        kubectl(['-n', NS, 'rollout', 'status', 'deployment/guestbook', '--timeout=180s'], { timeoutSeconds: 190 });
-      }
-      const lost = webPods().filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name);
-      const loop = requestLoop(ca, 2400, 100);
-      await sleep(2);
-      const t0 = Date.now();
-      run('sh', ['-c', `${settings.nodeLoss} "$0"`, node]);
-      log(`   ${node} lost (web pods there: ${lost.join(', ') || 'none'})`);
-      let notReadyAt = 0;
-      let replacedAt = 0;
-      try {
-        await retry(`the lost pods to be replaced on other nodes`, 420, 5, () => {
-          const n = getJson(['get', 'node', node]);
-          const ready = n.status.conditions.find((c: any) => c.type === 'Ready')?.status;
-          if (!notReadyAt && ready !== 'True') notReadyAt = Date.now();
-          const elsewhere = webPods().filter((p) => p.spec.nodeName !== node && isReady(p)).length;
-          const desired = getJson(['-n', NS, 'get', 'deployment', 'guestbook']).spec.replicas;
-          const stillThere = webPods().filter((p) => p.spec.nodeName === node).length;
-          if (elsewhere >= desired && stillThere === 0) { replacedAt = Date.now(); return true; }
-          return undefined;
-        });
-      } finally {
-        loop.stop();
-      }
-      const res = await loop.done;
-      timings.nodeNotReadySeconds = notReadyAt ? (notReadyAt - t0) / 1000 : -1;
-      timings.nodeLossReplacedSeconds = (replacedAt - t0) / 1000;
-      timings.nodeLossFailedRequests = res.failed;
-      // The node comes back: kubelet and runtime start, the node is Ready again.
-      run('sh', ['-c', `${settings.nodeHeal} "$0"`, node]);
-      await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
-      if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Gateway failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
-      return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
-        `${res.ok} requests ok, ${res.failed} failed (${res.failures.slice(0, 3).join('; ')}${res.failed > 3 ? '; ...' : ''}); node Ready again`;
-    });
-  } else {
-    log('(node loss needs E2E_NODE_LOSS and E2E_NODE_HEAL: skipped)');
-  }
+  step('node loss: kubelet, container runtime and pods of a worker (not the database leader\'s) stopped while requests run; the web tier keeps serving', async () => {
+    const dbNode = leaderNode();
+    const node = workerNodes().find((n) => n !== dbNode);
+    if (!node) throw new Error('no worker without the database leader');
+    // Make sure the node carries web pods (after the drain it may not): restart the rollout.
+    if (!webPods().some((p) => p.spec.nodeName === node)) {
+      kubectl(['-n', NS, 'rollout', 'restart', 'deployment/guestbook']);
+      kubectl(['-n', NS, 'rollout', 'status', 'deployment/guestbook', '--timeout=180s'], { timeoutSeconds: 190 });
+    }
+    const lost = webPods().filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name);
+    const loop = requestLoop(ca, 2400, 100);
+    await sleep(2);
+    const t0 = Date.now();
+    runOn(settings.nodeLoss!, node);
+    log(`   ${node} lost (web pods there: ${lost.join(', ') || 'none'})`);
+    let notReadyAt = 0;
+    let replacedAt = 0;
+    try {
+      await retry(`the lost pods to be replaced on other nodes`, 420, 5, () => {
+        const n = getJson(['get', 'node', node]);
+        const ready = n.status.conditions.find((c: any) => c.type === 'Ready')?.status;
+        if (!notReadyAt && ready !== 'True') notReadyAt = Date.now();
+        const elsewhere = webPods().filter((p) => p.spec.nodeName !== node && isReady(p)).length;
+        const desired = getJson(['-n', NS, 'get', 'deployment', 'guestbook']).spec.replicas;
+        const stillThere = webPods().filter((p) => p.spec.nodeName === node).length;
+        if (elsewhere >= desired && stillThere === 0) { replacedAt = Date.now(); return true; }
+        return undefined;
+      });
+    } finally {
+      loop.stop();
+    }
+    const res = await loop.done;
+    timings.nodeNotReadySeconds = notReadyAt ? (notReadyAt - t0) / 1000 : -1;
+    timings.nodeLossReplacedSeconds = (replacedAt - t0) / 1000;
+    timings.nodeLossFailedRequests = res.failed;
+    // The node comes back: kubelet and runtime start, the node is Ready again.
+    runOn(settings.nodeHeal!, node);
+    await retry(`${node} Ready again`, 180, 3, () => getJson(['get', 'node', node]).status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True' ? true : undefined);
+    if (res.failed !== 0) throw new Error(`${res.failed} of ${res.ok + res.failed} requests through the Gateway failed while ${node} was lost: ${res.failures.slice(0, 5).join('; ')}`);
+    return `${node}: NotReady after ${timings.nodeNotReadySeconds.toFixed(0)}s, web pods replaced after ${timings.nodeLossReplacedSeconds.toFixed(0)}s; ` +
+      `${res.ok} requests ok, ${res.failed} failed (${res.failures.slice(0, 3).join('; ')}${res.failed > 3 ? '; ...' : ''}); node Ready again`;
+  }, { skip: SKIP_NODE_LOSS });
+
+  databaseSteps({
+    ns: NS, harness, step,
+    request: (method, urlPath, body) => request('https', method, urlPath, { ca, body }),
+    nodeLoss: settings.nodeLoss, nodeHeal: settings.nodeHeal,
+    nodePartition: settings.nodePartition, nodeReconnect: settings.nodeReconnect, nodeProbeWrites: settings.nodeProbeWrites,
+    run: runOn,
+  });
 
   const chromium = process.env.E2E_CHROMIUM ?? 'chromium';
-  if (spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0) {
-    await step('a real browser (headless Chromium) opens the page through the Gateway, adds an entry with the form and sees it after a reload', async () => {
-      const message = `from the browser ${Date.now()}`;
-      const r = await browseGuestbook({ chromium, url: `https://${HOST}${settings.https.endsWith(':443') ? '' : `:${settings.https.split(':')[1]}`}/`, host: HOST, ingress: settings.https, caFile: certs.ca, certFile: certs.crt, outDir: OUT, name: 'e2e browser', message });
-      return `entry listed after reload; screenshot ${r.screenshot}`;
-    });
-  } else {
-    log(`(${chromium} not found: the browser step is skipped)`);
-  }
-  finish();
+  const SKIP_BROWSER = spawnSync(chromium, ['--version'], { encoding: 'utf8' }).status === 0 ? undefined : `${chromium} not found (E2E_CHROMIUM names another binary)`;
+  step('a real browser (headless Chromium) opens the page through the Gateway, adds an entry with the form and sees it after a reload', async () => {
+    const message = `from the browser ${Date.now()}`;
+    const r = await browseGuestbook({ chromium, url: `https://${HOST}${settings.https.endsWith(':443') ? '' : `:${settings.https.split(':')[1]}`}/`, host: HOST, ingress: settings.https, caFile: certs.ca, certFile: certs.crt, outDir: OUT, name: 'e2e browser', message });
+    return `entry listed after reload; screenshot ${r.screenshot}`;
+  }, { skip: SKIP_BROWSER });
+  await harness.run(steps);
 }
 
 main().catch((err) => harness.crashed(err));

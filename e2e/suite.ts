@@ -7,9 +7,11 @@
  *
  * Settings (environment variables):
  *   E2E_WEB_IMAGE        web image to synthesize with        (default: refarch-guestbook:0.1.0)
- *   E2E_DB_IMAGE         database image                      (default: the dev environment's)
+ *   E2E_DB_IMAGE         database image of the single instance (default: the dev environment's)
+ *   E2E_DB_PATRONI_IMAGE database image with Patroni, for the data tier (required unless E2E_DATA_TIER=0)
  *   E2E_WEB_IMAGE_NEXT   another tag of a locally present web image, for the upgrade check
- *   E2E_DB_IMAGE_NEXT    another tag of a locally present database image (both unset: check skipped)
+ *   E2E_DB_IMAGE_NEXT    a second build of the database image (both unset: check skipped); with
+ *                        the data tier, a second build of the Patroni image
  *   E2E_INGRESS_NAMESPACE namespace of the front door's controller (default: traefik); the
  *                        suite runs its "edge" client pod there, with E2E_INGRESS_POD_LABELS
  *                        (default: app.kubernetes.io/name=traefik), the only pods the web
@@ -23,8 +25,9 @@
  *                        argument; enables the etcd encryption check (the local cluster sets it)
  *   E2E_READY_TIMEOUT    seconds allowed for apply-to-all-Ready (default: 300)
  *   E2E_DATA_TIER        0 to apply plain dev (one database pod, no TLS, no backups) and skip
- *                        the data-tier checks; by default dev is synthesized with 2 database
- *                        replicas, TLS (CA and certificate made here with openssl) and backups
+ *                        the data-tier checks; by default plain dev runs first, then dev is
+ *                        re-synthesized with 2 Patroni members (the single instance upgraded in
+ *                        place), TLS (CA and certificate made here with openssl) and backups
  *   E2E_KEEP             1 to leave the namespaces in place afterwards
  *   E2E_REPORT           file to write the measured timings to, as JSON
  */
@@ -35,9 +38,10 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { runDocCommands } from './doc-commands';
 import { GATEWAY_ONLY, loadBalancerAddress, migrateToHttpRoute, nodePortReachesEveryNode } from './front-door';
-import { Harness } from './harness';
-import { getJson, kubectl, kubectlRaw, retry, sleep } from './kube';
+import { Harness, Step } from './harness';
+import { getJson, kubectl, kubectlRaw, kubernetesApi, retry, sleep } from './kube';
 
 const ROOT = path.resolve(__dirname, '..');
 const NS = 'refarch-dev';
@@ -57,18 +61,21 @@ const WEB_SELECTOR = 'app.kubernetes.io/name=guestbook,app.kubernetes.io/instanc
 const CHANGED_TITLE = 'Guestbook (e2e config change)';
 const PASSWORD = process.env.E2E_DB_PASSWORD ?? 'e2e-only-password-7f3a';
 const REPLICATION_PASSWORD = 'e2e-only-replication-password-5c1d';
+const SUPERUSER_PASSWORD = 'e2e-only-superuser-password-9b2e';
 const DATA_TIER = process.env.E2E_DATA_TIER !== '0';
 const TLS_SECRET = 'postgres-tls';
 // The e2e's dev: streaming replication, TLS and backups on (the --set values are JSON).
 const DATA_TIER_SETTINGS = DATA_TIER ? [
   '--set', 'dev.database.replicas=2',
   '--set', `dev.credentials.replicationPassword=${REPLICATION_PASSWORD}`,
+  '--set', `dev.credentials.superuserPassword=${SUPERUSER_PASSWORD}`,
   '--set', `dev.database.tls={"secretName":"${TLS_SECRET}"}`,
   '--set', 'dev.database.backup={"keep":2}',
 ] : [];
 const settings = {
   webImage: process.env.E2E_WEB_IMAGE ?? 'refarch-guestbook:0.1.0',
   dbImage: process.env.E2E_DB_IMAGE,
+  dbPatroniImage: process.env.E2E_DB_PATRONI_IMAGE,
   webImageNext: process.env.E2E_WEB_IMAGE_NEXT || undefined,
   dbImageNext: process.env.E2E_DB_IMAGE_NEXT || undefined,
   clientImage: process.env.E2E_CLIENT_IMAGE ?? 'busybox:1.36.1',
@@ -76,12 +83,19 @@ const settings = {
   etcdGet: process.env.E2E_ETCD_GET,
   readyTimeout: Number(process.env.E2E_READY_TIMEOUT ?? 300),
 };
+// Why an optional step does not run in this configuration (undefined: it runs). Decided
+// before any step runs, so the plan the suite prints is the whole run.
+const SKIP_DATA_TIER = DATA_TIER ? undefined : 'E2E_DATA_TIER=0 (plain dev: one database pod, no TLS, no backups)';
+const SKIP_UPGRADE = settings.webImageNext || settings.dbImageNext ? undefined : 'needs E2E_WEB_IMAGE_NEXT and/or E2E_DB_IMAGE_NEXT';
+const SKIP_SERVICE_TYPES = SERVICE_TYPES ? undefined : 'needs E2E_SERVICE_TYPES=1 and a load-balancer implementation (E2E_LB_RANGE)';
+const SKIP_ETCD = settings.etcdGet ? undefined : 'needs E2E_ETCD_GET (a command that prints the raw etcd value of a key)';
 
 const harness = new Harness({ label: 'e2e', diagnose, cleanup, reportFile: process.env.E2E_REPORT });
 const { timings } = harness;
 const log = (msg: string): void => harness.log(msg);
-const step = harness.step.bind(harness);
-const finish = (): never => harness.finish();
+/** The suite's steps, declared in order by main() before any runs (Harness.run). */
+const steps: Step[] = [];
+const step = (title: string, run: Step['run'], opts: { skip?: string; fatal?: boolean } = {}): void => { steps.push({ title, run, ...opts }); };
 
 /** What a person needs when something is not ready: events, describe, logs. */
 function diagnose(): void {
@@ -107,9 +121,14 @@ function cleanup(): void {
 }
 
 /** Synthesizes dev with the suite's image overrides; returns the manifest path. */
-function synth(outdir: string, extra: string[] = []): string {
-  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`, ...DATA_TIER_SETTINGS];
-  if (settings.dbImage) args.push('--set', `dev.database.image=${settings.dbImage}`);
+function synth(outdir: string, extra: string[] = [], plain = false): string {
+  const args = ['--import', 'tsx', 'scripts/synth.ts', '--env', 'dev', '--out', outdir, '--set', `dev.web.image=${settings.webImage}`];
+  if (DATA_TIER && !plain) {
+    if (!settings.dbPatroniImage) throw new Error('E2E_DB_PATRONI_IMAGE must name the Patroni image (or E2E_DATA_TIER=0)');
+    args.push(...DATA_TIER_SETTINGS, '--set', `dev.database.image=${settings.dbPatroniImage}`, '--set', `dev.database.kubernetesApi=${JSON.stringify(kubernetesApi())}`);
+  } else if (settings.dbImage) {
+    args.push('--set', `dev.database.image=${settings.dbImage}`);
+  }
   args.push(...frontDoorSets, ...extra); // later --set assignments win
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DB_PASSWORD: PASSWORD }, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
@@ -126,7 +145,7 @@ function apply(file: string): string {
 }
 
 /** GET/POST through the ingress on 127.0.0.1, with the dev Host header. Bounded by a 5 s timeout. */
-function viaIngress(method: string, urlPath: string, body?: string): Promise<{ status: number; body: string }> {
+function viaIngress(method: string, urlPath: string, body?: string): Promise<{ status: number; body: string; version?: string }> {
   const [host, port] = settings.ingressAddr.split(':');
   if (!/^127\.|^localhost$/.test(host)) throw new Error(`E2E_INGRESS_ADDR must be on 127.0.0.0/8, got ${host}`);
   return new Promise((resolve, reject) => {
@@ -137,7 +156,7 @@ function viaIngress(method: string, urlPath: string, body?: string): Promise<{ s
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { data += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, version: res.headers['x-app-version'] as string | undefined }));
     });
     req.on('timeout', () => req.destroy(new Error('request timed out after 5s')));
     req.on('error', reject);
@@ -146,7 +165,7 @@ function viaIngress(method: string, urlPath: string, body?: string): Promise<{ s
   });
 }
 
-async function ingressUntil(urlPath: string, want: number, timeoutSeconds: number): Promise<{ status: number; body: string }> {
+async function ingressUntil(urlPath: string, want: number, timeoutSeconds: number): Promise<{ status: number; body: string; version?: string }> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last = '';
   for (let i = 0; i < timeoutSeconds && Date.now() < deadline; i++) {
@@ -237,7 +256,8 @@ function waitRollout(kind: string, name: string, timeoutSeconds: number): void {
 function createTlsSecret(work: string): string {
   const dir = path.join(work, 'tls');
   fs.mkdirSync(dir);
-  const names = ['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]);
+  // Plus every member's own name, by which the Patroni members clone and stream from each other.
+  const names = [...['postgres', 'postgres-read'].flatMap((n) => [n, `${n}.${NS}`, `${n}.${NS}.svc`, `${n}.${NS}.svc.cluster.local`]), `*.postgres-headless.${NS}.svc.cluster.local`];
   fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
   const openssl = (args: string[]) => {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
@@ -280,6 +300,19 @@ function startPsqlClient(labels: Record<string, string>, image: string): void {
   kubectl(['-n', NS, 'wait', '--for=condition=Ready', 'pod/psql-client', '--timeout=120s'], { timeoutSeconds: 130 });
 }
 
+/** The web pods that are not being deleted. */
+function liveWebPods(): any[] {
+  return getJson(['-n', NS, 'get', 'pods', '-l', WEB_SELECTOR]).items.filter((p: any) => !p.metadata.deletionTimestamp);
+}
+
+/** The image a pod's first container runs, by digest (the kubelet's imageID), e.g. sha256:ab12... */
+function imageDigest(pod: any): string {
+  const id: string | undefined = pod.status?.containerStatuses?.[0]?.imageID;
+  const m = id ? /sha256:[0-9a-f]{64}/.exec(id) : null;
+  if (!m) throw new Error(`${pod.metadata.name}: no image digest in its status (imageID ${id})`);
+  return m[0];
+}
+
 /** psql from the client pod through a Service (postgres or postgres-read), TLS verify-full. */
 function psql(service: string, sql: string, sslmode = 'verify-full') {
   const conn = `host=${service}.${NS}.svc.cluster.local port=5432 dbname=guestbook user=guestbook sslmode=${sslmode} sslrootcert=/etc/e2e-ca/ca.crt`;
@@ -302,13 +335,33 @@ async function main(): Promise<void> {
   const manifest = synth(path.join(work, 'dist'));
   const objects = parseAllDocuments(fs.readFileSync(manifest, 'utf8')).map((d) => d.toJS());
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
+  let upgradedEntry = '';
 
-  await step('dist/ applies with strict server-side validation and no warnings; the namespace enforces restricted', () => {
+  step('first, dev as committed: a single instance of the official image contract, which takes an entry (to be upgraded in place next)', async () => {
+    const plain = synth(path.join(work, 'plain'), [], true);
+    const t0 = Date.now();
+    apply(plain);
+    waitRollout('statefulset', 'postgres', settings.readyTimeout);
+    waitRollout('deployment', 'guestbook', settings.readyTimeout);
+    upgradedEntry = `single-instance-${Date.now()}`;
+    const post = await retry('an entry accepted by the single instance', 90, 2, async () => {
+      const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: upgradedEntry }));
+      return r.status === 201 ? r : undefined;
+    });
+    timings.singleInstanceReadySeconds = (Date.now() - t0) / 1000;
+    return `postgres-0 (${getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image}) Ready; entry ${JSON.parse(post.body).id} stored`;
+  }, { fatal: true, skip: SKIP_DATA_TIER });
+
+  step('dist/ applies with strict server-side validation and no warnings; the namespace enforces restricted', () => {
     const t0 = Date.now();
     if (DATA_TIER) {
       // The namespace first, then the database's TLS Secret, so no pod waits for its volume.
       kubectl(['apply', '--server-side', '--field-manager=refarch-e2e', '-f', '-'], { input: JSON.stringify(objects.find((o) => o.kind === 'Namespace')) });
       log(`   TLS Secret ${TLS_SECRET}: ${createTlsSecret(work)}`);
+      // The upgrade of the single instance to Patroni, as docs/data-tier.md says: first its
+      // commands (the selector-made Endpoints of Service postgres go), then the apply.
+      runDocCommands('### Upgrading a single instance to Patroni', path.join(work, 'upgrade'), 'docs/data-tier.md', NS);
+      log('   ran the commands of docs/data-tier.md, "Upgrading a single instance to Patroni" (Service and Endpoints postgres deleted)');
     }
     apply(manifest);
     timings.applySeconds = (Date.now() - t0) / 1000;
@@ -317,10 +370,9 @@ async function main(): Promise<void> {
     return `${objects.length} objects`;
   }, { fatal: true });
 
-  await step(`the web Deployment and database StatefulSet roll out to Ready within ${settings.readyTimeout}s; PVCs are Bound; every pod was admitted`, () => {
+  step(`the web Deployment and database StatefulSet roll out to Ready within ${settings.readyTimeout}s; PVCs are Bound; every pod was admitted`, () => {
     const t0 = Date.now();
     waitRollout('statefulset', 'postgres', settings.readyTimeout);
-    if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', Math.max(30, Math.round(settings.readyTimeout - (Date.now() - t0) / 1000)));
     const remaining = Math.max(30, settings.readyTimeout - (Date.now() - t0) / 1000);
     waitRollout('deployment', 'guestbook', Math.round(remaining));
     timings.applyToAllReadySeconds = (Date.now() - t0) / 1000 + (timings.applySeconds ?? 0);
@@ -333,7 +385,7 @@ async function main(): Promise<void> {
     return `all Ready ${timings.applyToAllReadySeconds.toFixed(1)}s after apply; PVCs ${pvcs.map((p: any) => p.metadata.name).join(', ')} Bound`;
   }, { fatal: true });
 
-  await step('client pods for in-cluster requests start (restricted pod security)', () => {
+  step('client pods for in-cluster requests start (restricted pod security)', () => {
     kubectl(['apply', '-f', '-'], { input: JSON.stringify({
       apiVersion: 'v1', kind: 'Namespace',
       metadata: { name: CLIENT_NS, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'app.kubernetes.io/part-of': 'refarch-e2e' } },
@@ -344,7 +396,7 @@ async function main(): Promise<void> {
     startClient(EDGE, INGRESS_NS, INGRESS_POD_LABELS);
   }, { fatal: true });
 
-  await step('the web Service\'s EndpointSlices list exactly the ready web pods; the Ingress routes the dev host to the app (200)', async () => {
+  step('the web Service\'s EndpointSlices list exactly the ready web pods; the Ingress routes the dev host to the app (200)', async () => {
     const detail = await retry('EndpointSlices to match the ready pods', 30, 1, () => {
       const slices = getJson(['-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=guestbook']).items;
       const ready = slices.flatMap((s: any) => (s.endpoints ?? []).filter((e: any) => e.conditions?.ready).flatMap((e: any) => e.addresses)).sort();
@@ -356,7 +408,7 @@ async function main(): Promise<void> {
     return `${detail}; ingress /readyz -> 200 ${r.body.trim()}`;
   });
 
-  await step('the running environment switches from its Ingress to a Gateway API HTTPRoute (both, then the HTTPRoute alone) while a bounded request loop runs through the front door: zero failed requests', async () => {
+  step('the running environment switches from its Ingress to a Gateway API HTTPRoute (both, then the HTTPRoute alone) while a bounded request loop runs through the front door: zero failed requests', async () => {
     const t0 = Date.now();
     const detail = await migrateToHttpRoute({
       namespace: NS, name: 'guestbook', host: HOST, frontDoor: settings.ingressAddr, workDir: work, log,
@@ -368,7 +420,7 @@ async function main(): Promise<void> {
     return detail;
   }, { fatal: true });
 
-  await step('config injection: every web pod holds the ConfigMap values and the Secret value, read from a mounted file; no pod has the password in its env', () => {
+  step('config injection: every web pod holds the ConfigMap values and the Secret value, read from a mounted file; no pod has the password in its env', () => {
     const expected = {
       dbHost: configMap.data.DB_HOST, dbPort: configMap.data.DB_PORT, dbName: configMap.data.DB_NAME, dbUser: configMap.data.DB_USER,
       logLevel: configMap.data.LOG_LEVEL, appTitle: configMap.data.APP_TITLE, appEnv: configMap.data.APP_ENV,
@@ -397,7 +449,7 @@ async function main(): Promise<void> {
         // One mount of the credentials Secret; with the data tier also the replication password
         // (database pods) and the TLS Secret or its CA: every one read-only.
         const credentialMounts = mounts.filter((m: any) => secretOf.get(m.name) === 'guestbook-db-credentials');
-        const wantCredentialMounts = DATA_TIER && pod.metadata.name === 'postgres-0' ? 2 : 1;
+        const wantCredentialMounts = 1;
         if (credentialMounts.length !== wantCredentialMounts || mounts.some((m: any) => !m.readOnly)) {
           throw new Error(`${pod.metadata.name}: expected ${wantCredentialMounts} read-only mount(s) of the credentials Secret and only read-only Secret mounts, got ${JSON.stringify(mounts)}`);
         }
@@ -406,7 +458,7 @@ async function main(): Promise<void> {
     return `${pods.length} web pods report the password's SHA-256; ${live.length} pods read it from a read-only file, none from env`;
   });
 
-  await step('a guestbook entry survives deleting the database pod (same PVC)', async () => {
+  step('a guestbook entry survives deleting the database pod (same PVC)', async () => {
     const message = `persisted-${Date.now()}`;
     const post = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message }));
     if (post.status !== 201) throw new Error(`POST /api/entries -> ${post.status} ${post.body}`);
@@ -426,26 +478,33 @@ async function main(): Promise<void> {
     return `entry found; volume ${volumeAfter}`;
   });
 
-  if (DATA_TIER) {
-    await step('data tier: after the primary was recreated, the standby resumes streaming (replication lag back to 0)', async () => {
-      const t0 = Date.now();
-      const cron = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'postgres-backup');
-      const podLabels = cron.spec.jobTemplate.spec.template.metadata.labels;
-      const dbImage = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres').spec.template.spec.containers[0].image;
-      startPsqlClient({ 'app.kubernetes.io/name': podLabels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': podLabels['app.kubernetes.io/instance'] }, dbImage);
-      // A write, so "caught up" means the standby replayed something after the restart.
-      psqlValue('postgres', 'SELECT txid_current()');
-      await retry('the standby to stream with zero lag', 90, 1, () => {
-        const v = psqlValue('postgres', REPLICATION_STATE);
-        if (v !== '1 true') throw new Error(`pg_stat_replication: ${v} (want "1 true")`);
-        return v;
-      });
-      timings.standbyResumeSeconds = (Date.now() - t0) / 1000;
-      return `pg_stat_replication: 1 standby streaming, replay = current WAL position (${timings.standbyResumeSeconds.toFixed(1)}s)`;
-    });
-  }
+  step('data tier: the single instance was upgraded in place: its entry is there, served by the Patroni leader, and the new member cloned it', async () => {
+    const list = await ingressUntil('/api/entries', 200, 90);
+    if (!list.body.includes(upgradedEntry)) throw new Error(`the single instance's entry ${upgradedEntry} is missing: ${list.body.slice(0, 300)}`);
+    const roles = getJson(['-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/component=database']).items
+      .map((p: any) => `${p.metadata.name}=${p.metadata.labels['refarch.example.com/role']}`).sort();
+    if (roles.length !== 2 || !roles.some((r: string) => r.endsWith('=primary')) || !roles.some((r: string) => r.endsWith('=replica'))) throw new Error(`roles: ${roles}`);
+    return `entry ${upgradedEntry} served; ${roles.join(', ')}`;
+  }, { skip: SKIP_DATA_TIER });
 
-  await step('deleting a web pod while a bounded request loop runs through the Service: zero failed requests', async () => {
+  step('data tier: after the primary was recreated, the standby resumes streaming (replication lag back to 0)', async () => {
+    const t0 = Date.now();
+    const cron = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'postgres-backup');
+    const podLabels = cron.spec.jobTemplate.spec.template.metadata.labels;
+    const dbImage = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres').spec.template.spec.containers[0].image;
+    startPsqlClient({ 'app.kubernetes.io/name': podLabels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': podLabels['app.kubernetes.io/instance'] }, dbImage);
+    // A write, so "caught up" means the standby replayed something after the restart.
+    psqlValue('postgres', 'SELECT txid_current()');
+    await retry('the standby to stream with zero lag', 90, 1, () => {
+      const v = psqlValue('postgres', REPLICATION_STATE);
+      if (v !== '1 true') throw new Error(`pg_stat_replication: ${v} (want "1 true")`);
+      return v;
+    });
+    timings.standbyResumeSeconds = (Date.now() - t0) / 1000;
+    return `pg_stat_replication: 1 standby streaming, replay = current WAL position (${timings.standbyResumeSeconds.toFixed(1)}s)`;
+  }, { skip: SKIP_DATA_TIER });
+
+  step('deleting a web pod while a bounded request loop runs through the Service: zero failed requests', async () => {
     const pods = readyWebPods();
     const loop = startRequestLoop(150);
     await sleep(3);
@@ -456,7 +515,7 @@ async function main(): Promise<void> {
     return `${ok} requests, 0 failed; deleted ${pods[0].name}`;
   });
 
-  await step('a ConfigMap change, re-synthesized and re-applied, rolls the web pods with zero failed requests', async () => {
+  step('a ConfigMap change, re-synthesized and re-applied, rolls the web pods with zero failed requests', async () => {
     const oldHashes = new Set(readyWebPods().map((p) => p.hash));
     const title = CHANGED_TITLE;
     appliedSets = ['--set', `dev.web.title=${title}`];
@@ -477,40 +536,63 @@ async function main(): Promise<void> {
     return `hash ${[...oldHashes]} -> ${[...newHashes]}; ${ok} requests, 0 failed`;
   });
 
-  if (settings.webImageNext || settings.dbImageNext) {
-    await step(`upgrade to other image tags (web ${settings.webImageNext ?? 'unchanged'}, database ${settings.dbImageNext ?? 'unchanged'}): accepted without Forbidden, rolled out, earlier entries intact`, async () => {
-      const message = `before-upgrade-${Date.now()}`;
-      const post = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message }));
-      if (post.status !== 201) throw new Error(`POST /api/entries -> ${post.status} ${post.body}`);
-      const volumeBefore = getJson(['-n', NS, 'get', 'pvc', 'data-postgres-0']).spec.volumeName;
-      // Same title as the config change before, so only the images differ.
-      const extra = ['--set', `dev.web.title=${CHANGED_TITLE}`];
-      if (settings.webImageNext) extra.push('--set', `dev.web.image=${settings.webImageNext}`);
-      if (settings.dbImageNext) extra.push('--set', `dev.database.image=${settings.dbImageNext}`);
-      appliedSets = extra;
-      const upgraded = synth(path.join(work, 'upgraded'), extra);
-      const t0 = Date.now();
-      apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
-      waitRollout('statefulset', 'postgres', 300);
-      if (DATA_TIER) waitRollout('statefulset', 'postgres-replica', 300); // ready = streaming again
-      waitRollout('deployment', 'guestbook', 300);
-      timings.upgradeSeconds = (Date.now() - t0) / 1000;
-      const dbImage = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).spec.containers[0].image;
-      if (settings.dbImageNext && dbImage !== settings.dbImageNext) throw new Error(`postgres-0 runs ${dbImage}, expected ${settings.dbImageNext}`);
-      const webImages = [...new Set(getJson(['-n', NS, 'get', 'pods', '-l', WEB_SELECTOR]).items
-        .filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.spec.containers[0].image))];
-      if (settings.webImageNext && (webImages.length !== 1 || webImages[0] !== settings.webImageNext)) throw new Error(`web pods run ${webImages}, expected ${settings.webImageNext}`);
-      const volumeAfter = getJson(['-n', NS, 'get', 'pvc', 'data-postgres-0']).spec.volumeName;
-      if (volumeAfter !== volumeBefore) throw new Error(`PVC volume changed: ${volumeBefore} -> ${volumeAfter}`);
-      const list = await ingressUntil('/api/entries', 200, 90);
-      if (!list.body.includes(message)) throw new Error(`entry ${message} missing after the upgrade: ${list.body.slice(0, 300)}`);
-      return `rolled out in ${timings.upgradeSeconds.toFixed(1)}s; postgres-0 ${dbImage}, web ${webImages.join(', ')}; entry intact on ${volumeAfter}`;
-    });
-  } else {
-    log('(upgrade check needs E2E_WEB_IMAGE_NEXT and/or E2E_DB_IMAGE_NEXT: skipped)');
-  }
+  step(`upgrade to other builds (web ${settings.webImageNext ?? 'unchanged'}, database ${settings.dbImageNext ?? 'unchanged'}): accepted without Forbidden, rolled out, each pod on a different image digest than before, the web pods serving the new build's version, earlier entries intact`, async () => {
+    const message = `before-upgrade-${Date.now()}`;
+    const post = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message }));
+    if (post.status !== 201) throw new Error(`POST /api/entries -> ${post.status} ${post.body}`);
+    const versionBefore = post.version;
+    const volumeBefore = getJson(['-n', NS, 'get', 'pvc', 'data-postgres-0']).spec.volumeName;
+    // What the pods run now, by digest: a second tag of the same image would upgrade nothing.
+    const dbDigestBefore = imageDigest(getJson(['-n', NS, 'get', 'pod', 'postgres-0']));
+    const webDigestsBefore = new Set(liveWebPods().map(imageDigest));
+    // Same title as the config change before, so only the images differ.
+    const extra = ['--set', `dev.web.title=${CHANGED_TITLE}`];
+    if (settings.webImageNext) extra.push('--set', `dev.web.image=${settings.webImageNext}`);
+    if (settings.dbImageNext) extra.push('--set', `dev.database.image=${settings.dbImageNext}`);
+    appliedSets = extra;
+    const upgraded = synth(path.join(work, 'upgraded'), extra);
+    const t0 = Date.now();
+    apply(upgraded); // a change to an immutable StatefulSet field fails here with "Forbidden"
+    waitRollout('statefulset', 'postgres', 300); // ready = leader, or a replica streaming again
+    waitRollout('deployment', 'guestbook', 300);
+    timings.upgradeSeconds = (Date.now() - t0) / 1000;
+    const db = getJson(['-n', NS, 'get', 'pod', 'postgres-0']);
+    const dbImage = db.spec.containers[0].image;
+    const done: string[] = [];
+    if (settings.dbImageNext) {
+      if (dbImage !== settings.dbImageNext) throw new Error(`postgres-0 runs ${dbImage}, expected ${settings.dbImageNext}`);
+      const after = imageDigest(db);
+      if (after === dbDigestBefore) throw new Error(`E2E_DB_IMAGE_NEXT ${settings.dbImageNext} is the same image as before (${after}): the upgrade must cross two builds`);
+      done.push(`postgres-0 ${dbDigestBefore} -> ${after}`);
+    }
+    const web = liveWebPods();
+    const webImages = [...new Set(web.map((p: any) => p.spec.containers[0].image))];
+    if (settings.webImageNext) {
+      if (webImages.length !== 1 || webImages[0] !== settings.webImageNext) throw new Error(`web pods run ${webImages}, expected ${settings.webImageNext}`);
+      const same = web.map(imageDigest).filter((d: string) => webDigestsBefore.has(d));
+      if (same.length > 0) throw new Error(`E2E_WEB_IMAGE_NEXT ${settings.webImageNext} is the same image as before (${same[0]}): the upgrade must cross two builds`);
+      done.push(`web ${[...webDigestsBefore].join(', ')} -> ${[...new Set(web.map(imageDigest))].join(', ')}`);
+    }
+    const volumeAfter = getJson(['-n', NS, 'get', 'pvc', 'data-postgres-0']).spec.volumeName;
+    if (volumeAfter !== volumeBefore) throw new Error(`PVC volume changed: ${volumeBefore} -> ${volumeAfter}`);
+    const list = await ingressUntil('/api/entries', 200, 90);
+    if (!list.body.includes(message)) throw new Error(`entry ${message} missing after the upgrade: ${list.body.slice(0, 300)}`);
+    let versionAfter = versionBefore;
+    if (settings.webImageNext) {
+      // The old pods answer until their shutdown delay ends: wait (bounded) until the
+      // Ingress serves the new build only, 10 responses in a row.
+      let last = '';
+      versionAfter = await retry('the Ingress to serve only the new build (X-App-Version)', 60, 1, async () => {
+        const seen: string[] = [];
+        for (let i = 0; i < 10; i++) seen.push(String((await viaIngress('GET', '/readyz')).version));
+        last = seen.join(', ');
+        return seen.every((v) => v === seen[0] && v !== 'undefined' && v !== versionBefore) ? seen[0] : undefined;
+      }).catch(() => { throw new Error(`the Ingress still serves the old build after 60 s (X-App-Version of 10 responses: ${last}; before: ${versionBefore})`); });
+    }
+    return `rolled out in ${timings.upgradeSeconds.toFixed(1)}s; ${done.join('; ')}; app version ${versionBefore} -> ${versionAfter}; entry intact on ${volumeAfter}`;
+  }, { skip: SKIP_UPGRADE });
 
-  await step(`NetworkPolicy: ingress -> web, web -> database and DNS from the web pods work; pods in other namespaces no longer reach the web port; DNS goes only to the cluster DNS`, async () => {
+  step(`NetworkPolicy: ingress -> web, web -> database and DNS from the web pods work; pods in other namespaces no longer reach the web port; DNS goes only to the cluster DNS`, async () => {
     const dbIp = getJson(['-n', NS, 'get', 'pod', 'postgres-0']).status.podIP;
     const listenerIp = getJson(['-n', CLIENT_NS, 'get', 'pod', 'listener']).status.podIP;
     const applied = Date.parse(getJson(['-n', NS, 'get', 'networkpolicy', 'allow-dns-egress']).metadata.creationTimestamp);
@@ -552,140 +634,132 @@ async function main(): Promise<void> {
     return `ingress /readyz ${viaIngressOk.status}; ${web.length} new web pods ready via DNS name + db; ${CLIENT_NS}/client -> listener:8080,53 ok, -> web:8080 blocked, -> db blocked; ${NS}/intruder: DNS ok, listener:53 blocked, listener:8080 blocked, db blocked`;
   });
 
-  if (DATA_TIER) {
-    await step('data tier: a row written through the app is on postgres-read within 5 s; a write through postgres-read is refused', async () => {
-      const message = `replicated-${Date.now()}`;
-      const post = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message }));
-      if (post.status !== 201) throw new Error(`POST /api/entries -> ${post.status} ${post.body}`);
-      const t0 = Date.now();
-      let seen = '';
-      while (Date.now() - t0 < 5000) {
-        seen = psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message = '${message}'`);
-        if (seen === '1') break;
-        await sleep(0.2);
+  step('data tier: a row written through the app is on postgres-read within 5 s; a write through postgres-read is refused', async () => {
+    const message = `replicated-${Date.now()}`;
+    const post = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message }));
+    if (post.status !== 201) throw new Error(`POST /api/entries -> ${post.status} ${post.body}`);
+    const t0 = Date.now();
+    let seen = '';
+    while (Date.now() - t0 < 5000) {
+      seen = psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message = '${message}'`);
+      if (seen === '1') break;
+      await sleep(0.2);
+    }
+    const lagMs = Date.now() - t0;
+    if (seen !== '1') throw new Error(`entry ${message} not on postgres-read after 5 s (count ${seen})`);
+    timings.readYourWriteOnStandbyMs = lagMs;
+    const write = psql('postgres-read', "INSERT INTO entries (name, message) VALUES ('e2e', 'must be refused')");
+    if (write.status === 0 || !/read-only transaction/.test(write.stderr)) throw new Error(`write through postgres-read: status ${write.status}: ${write.stderr}${write.stdout}`);
+    const inRecovery = psqlValue('postgres-read', 'SELECT pg_is_in_recovery()');
+    if (inRecovery !== 't') throw new Error(`postgres-read answered from a server not in recovery (${inRecovery})`);
+    return `seen on the standby after ${lagMs} ms; write refused: ${write.stderr.trim().split('\n')[0]}`;
+  }, { skip: SKIP_DATA_TIER });
+
+  step('data tier: TLS: pg_stat_ssl shows every app and replication connection encrypted; a plain-text connection is refused', async () => {
+    await ingressUntil('/api/entries', 200, 30); // the app holds at least one connection
+    const rows = psqlValue('postgres', "SELECT a.backend_type || ':' || coalesce(a.application_name, '') || ':' || s.ssl || ':' || coalesce(s.version, '') FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.backend_type = 'walsender' OR a.application_name = 'guestbook' ORDER BY 1")
+      .split('\n').filter((l) => l.length > 0);
+    const app = rows.filter((r) => r.startsWith('client backend:guestbook:'));
+    const replication = rows.filter((r) => r.startsWith('walsender:'));
+    if (app.length === 0 || replication.length !== 1) throw new Error(`want >= 1 app and 1 replication connection, got: ${rows.join(', ')}`);
+    const plain = rows.filter((r) => !/:true:TLS/.test(r));
+    if (plain.length > 0) throw new Error(`unencrypted connections: ${plain.join(', ')}`);
+    const r = psql('postgres', 'SELECT 1', 'disable');
+    if (r.status === 0 || !/no encryption|pg_hba\.conf rejects/.test(r.stderr)) throw new Error(`a plain-text connection was not refused: ${r.stderr}${r.stdout}`);
+    return `${app.length} app + ${replication.length} replication connection(s), all ${app[0].split(':')[3]}; plain text refused`;
+  }, { skip: SKIP_DATA_TIER });
+
+  step('data tier: deleting the replica\'s pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
+    const t0 = Date.now();
+    const replica = getJson(['-n', NS, 'get', 'pods', '-l', 'refarch.example.com/role=replica']).items[0]?.metadata.name;
+    if (!replica) throw new Error('no pod is labelled refarch.example.com/role=replica');
+    const marker = `standby-delete-${Date.now()}`;
+    const count = 60;
+    let failed = 0;
+    const failures: string[] = [];
+    const writes = (async () => {
+      for (let i = 0; i < count; i++) {
+        try {
+          const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: `${marker}-${i}` }));
+          if (r.status !== 201) { failed++; failures.push(`HTTP ${r.status}`); }
+        } catch (err) { failed++; failures.push((err as Error).message); }
+        await sleep(0.1);
       }
-      const lagMs = Date.now() - t0;
-      if (seen !== '1') throw new Error(`entry ${message} not on postgres-read after 5 s (count ${seen})`);
-      timings.readYourWriteOnStandbyMs = lagMs;
-      const write = psql('postgres-read', "INSERT INTO entries (name, message) VALUES ('e2e', 'must be refused')");
-      if (write.status === 0 || !/read-only transaction/.test(write.stderr)) throw new Error(`write through postgres-read: status ${write.status}: ${write.stderr}${write.stdout}`);
-      const inRecovery = psqlValue('postgres-read', 'SELECT pg_is_in_recovery()');
-      if (inRecovery !== 't') throw new Error(`postgres-read answered from a server not in recovery (${inRecovery})`);
-      return `seen on the standby after ${lagMs} ms; write refused: ${write.stderr.trim().split('\n')[0]}`;
+    })();
+    await sleep(1);
+    kubectl(['-n', NS, 'delete', 'pod', replica, '--wait=false']);
+    await writes;
+    if (failed !== 0) throw new Error(`${failed} of ${count} writes failed: ${failures.slice(0, 5).join('; ')}`);
+    await retry(`${replica} to be Ready again`, 120, 1, () => {
+      const p = getJson(['-n', NS, 'get', 'pod', replica]);
+      return !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
     });
-
-    await step('data tier: TLS: pg_stat_ssl shows every app and replication connection encrypted; a plain-text connection is refused', async () => {
-      await ingressUntil('/api/entries', 200, 30); // the app holds at least one connection
-      const rows = psqlValue('postgres', "SELECT a.backend_type || ':' || coalesce(a.application_name, '') || ':' || s.ssl || ':' || coalesce(s.version, '') FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.backend_type = 'walsender' OR a.application_name = 'guestbook' ORDER BY 1")
-        .split('\n').filter((l) => l.length > 0);
-      const app = rows.filter((r) => r.startsWith('client backend:guestbook:'));
-      const replication = rows.filter((r) => r.startsWith('walsender:'));
-      if (app.length === 0 || replication.length !== 1) throw new Error(`want >= 1 app and 1 replication connection, got: ${rows.join(', ')}`);
-      const plain = rows.filter((r) => !/:true:TLS/.test(r));
-      if (plain.length > 0) throw new Error(`unencrypted connections: ${plain.join(', ')}`);
-      const r = psql('postgres', 'SELECT 1', 'disable');
-      if (r.status === 0 || !/no encryption|pg_hba\.conf rejects/.test(r.stderr)) throw new Error(`a plain-text connection was not refused: ${r.stderr}${r.stdout}`);
-      return `${app.length} app + ${replication.length} replication connection(s), all ${app[0].split(':')[3]}; plain text refused`;
+    const onStandby = await retry('every write to reach the recreated standby', 30, 1, () => {
+      const n = psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`);
+      return n === String(count) ? n : undefined;
     });
+    timings.standbyDeleteSeconds = (Date.now() - t0) / 1000;
+    return `${count} writes, 0 failed while ${replica} was deleted; the recreated replica has all ${onStandby}`;
+  }, { skip: SKIP_DATA_TIER });
 
-    await step('data tier: deleting the standby pod never interrupts writes through the app (bounded loop, zero failures)', async () => {
-      const t0 = Date.now();
-      const marker = `standby-delete-${Date.now()}`;
-      const count = 60;
-      let failed = 0;
-      const failures: string[] = [];
-      const writes = (async () => {
-        for (let i = 0; i < count; i++) {
-          try {
-            const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: `${marker}-${i}` }));
-            if (r.status !== 201) { failed++; failures.push(`HTTP ${r.status}`); }
-          } catch (err) { failed++; failures.push((err as Error).message); }
-          await sleep(0.1);
-        }
-      })();
-      await sleep(1);
-      kubectl(['-n', NS, 'delete', 'pod', 'postgres-replica-0', '--wait=false']);
-      await writes;
-      if (failed !== 0) throw new Error(`${failed} of ${count} writes failed: ${failures.slice(0, 5).join('; ')}`);
-      await retry('postgres-replica-0 to be Ready again', 120, 1, () => {
-        const p = getJson(['-n', NS, 'get', 'pod', 'postgres-replica-0']);
-        return !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-      });
-      const onStandby = await retry('every write to reach the recreated standby', 30, 1, () => {
-        const n = psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`);
-        return n === String(count) ? n : undefined;
-      });
-      timings.standbyDeleteSeconds = (Date.now() - t0) / 1000;
-      return `${count} writes, 0 failed; the recreated standby has all ${onStandby}`;
+  step('data tier: backup now (Job from the CronJob), drop the table, restore with scripts/restore-database.sh: the entries are back', async () => {
+    const t0 = Date.now();
+    const marker = `backed-up-${Date.now()}`;
+    for (let i = 0; i < 3; i++) {
+      const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: `${marker}-${i}` }));
+      if (r.status !== 201) throw new Error(`POST /api/entries -> ${r.status} ${r.body}`);
+    }
+    // The backup reads from the standby through postgres-read: wait until the standby
+    // recreated by the previous step is Ready (an endpoint of the Service) and has the entries.
+    waitRollout('statefulset', 'postgres', 120);
+    await retry('the entries on the standby', 10, 0.5, () => (psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`) === '3' ? true : undefined));
+    const job = `e2e-backup-${Date.now()}`;
+    kubectl(['-n', NS, 'create', 'job', job, '--from=cronjob/postgres-backup']);
+    const done = kubectlRaw(['-n', NS, 'wait', '--for=condition=complete', `job/${job}`, '--timeout=120s'], { timeoutSeconds: 130 });
+    const logs = kubectlRaw(['-n', NS, 'logs', `job/${job}`]).stdout;
+    if (done.status !== 0) throw new Error(`backup Job ${job} did not complete: ${done.stderr}\n${logs}`);
+    const dump = /backup: done: (\S+\.dump)/.exec(logs)?.[1];
+    if (!dump) throw new Error(`no dump name in the backup log:\n${logs}`);
+    const backupSeconds = (Date.now() - t0) / 1000;
+
+    psqlValue('postgres', 'DROP TABLE entries');
+    const gone = await viaIngress('GET', '/api/entries');
+    if (gone.status === 200 && gone.body.includes(marker)) throw new Error('the entries are still served after DROP TABLE');
+
+    const restore = spawnSync('bash', ['scripts/restore-database.sh', NS, dump], {
+      cwd: ROOT, encoding: 'utf8', timeout: 200_000, env: { ...process.env, RESTORE_TIMEOUT: '150' },
     });
-
-    await step('data tier: backup now (Job from the CronJob), drop the table, restore with scripts/restore-database.sh: the entries are back', async () => {
-      const t0 = Date.now();
-      const marker = `backed-up-${Date.now()}`;
-      for (let i = 0; i < 3; i++) {
-        const r = await viaIngress('POST', '/api/entries', JSON.stringify({ name: 'e2e', message: `${marker}-${i}` }));
-        if (r.status !== 201) throw new Error(`POST /api/entries -> ${r.status} ${r.body}`);
-      }
-      // The backup reads from the standby through postgres-read: wait until the standby
-      // recreated by the previous step is Ready (an endpoint of the Service) and has the entries.
-      waitRollout('statefulset', 'postgres-replica', 120);
-      await retry('the entries on the standby', 10, 0.5, () => (psqlValue('postgres-read', `SELECT count(*) FROM entries WHERE message LIKE '${marker}-%'`) === '3' ? true : undefined));
-      const job = `e2e-backup-${Date.now()}`;
-      kubectl(['-n', NS, 'create', 'job', job, '--from=cronjob/postgres-backup']);
-      const done = kubectlRaw(['-n', NS, 'wait', '--for=condition=complete', `job/${job}`, '--timeout=120s'], { timeoutSeconds: 130 });
-      const logs = kubectlRaw(['-n', NS, 'logs', `job/${job}`]).stdout;
-      if (done.status !== 0) throw new Error(`backup Job ${job} did not complete: ${done.stderr}\n${logs}`);
-      const dump = /backup: done: (\S+\.dump)/.exec(logs)?.[1];
-      if (!dump) throw new Error(`no dump name in the backup log:\n${logs}`);
-      const backupSeconds = (Date.now() - t0) / 1000;
-
-      psqlValue('postgres', 'DROP TABLE entries');
-      const gone = await viaIngress('GET', '/api/entries');
-      if (gone.status === 200 && gone.body.includes(marker)) throw new Error('the entries are still served after DROP TABLE');
-
-      const restore = spawnSync('bash', ['scripts/restore-database.sh', NS, dump], {
-        cwd: ROOT, encoding: 'utf8', timeout: 200_000, env: { ...process.env, RESTORE_TIMEOUT: '150' },
-      });
-      if (restore.status !== 0) throw new Error(`restore-database.sh failed (${restore.status}):\n${restore.stdout}${restore.stderr}`);
-      if (!/: OK$/m.test(restore.stdout)) throw new Error(`the restore log shows no checksum check:\n${restore.stdout}`);
-      const back = await retry('the entries to be served again', 30, 1, async () => {
-        const r = await viaIngress('GET', '/api/entries');
-        return r.status === 200 && [0, 1, 2].every((i) => r.body.includes(`${marker}-${i}`)) ? r : undefined;
-      });
-      timings.backupRestoreSeconds = (Date.now() - t0) / 1000;
-      return `dump ${dump} in ${backupSeconds.toFixed(1)}s; table dropped (GET -> ${gone.status}); restored, 3 entries back (HTTP ${back.status}) after ${timings.backupRestoreSeconds.toFixed(1)}s in all`;
+    if (restore.status !== 0) throw new Error(`restore-database.sh failed (${restore.status}):\n${restore.stdout}${restore.stderr}`);
+    if (!/: OK$/m.test(restore.stdout)) throw new Error(`the restore log shows no checksum check:\n${restore.stdout}`);
+    const back = await retry('the entries to be served again', 30, 1, async () => {
+      const r = await viaIngress('GET', '/api/entries');
+      return r.status === 200 && [0, 1, 2].every((i) => r.body.includes(`${marker}-${i}`)) ? r : undefined;
     });
-  }
+    timings.backupRestoreSeconds = (Date.now() - t0) / 1000;
+    return `dump ${dump} in ${backupSeconds.toFixed(1)}s; table dropped (GET -> ${gone.status}); restored, 3 entries back (HTTP ${back.status}) after ${timings.backupRestoreSeconds.toFixed(1)}s in all`;
+  }, { skip: SKIP_DATA_TIER });
 
-  if (SERVICE_TYPES) {
-    await step('NodePort: a request to every node\'s address at the node port reaches the app, also on a node without a web pod; the node port is this Service\'s alone', async () => {
-      // Only the Service's type (and the web port's policy, which NodePort opens to the nodes) changes.
-      apply(synth(path.join(work, 'nodeport'), [...appliedSets, '--set', 'dev.web.serviceType=NodePort']));
-      return nodePortReachesEveryNode({ namespace: NS, service: 'guestbook', selector: WEB_SELECTOR, host: HOST, otherNamespace: CLIENT_NS });
-    });
-    await step(`LoadBalancer: an external address from the load balancer's pool (${LB_RANGE ?? 'E2E_LB_RANGE unset'}) reaches the app; a second LoadBalancer Service gets another address`, async () => {
-      if (!LB_RANGE) throw new Error('E2E_SERVICE_TYPES=1 needs E2E_LB_RANGE, the load balancer\'s address pool (CIDR)');
-      apply(synth(path.join(work, 'loadbalancer'), [...appliedSets, '--set', 'dev.web.serviceType=LoadBalancer']));
-      return loadBalancerAddress({ namespace: NS, service: 'guestbook', host: HOST, inRange: (ip) => ipInCidr(ip, LB_RANGE), range: LB_RANGE, otherNamespace: CLIENT_NS });
-    });
-  } else {
-    log('(NodePort and LoadBalancer checks need E2E_SERVICE_TYPES=1 and a load-balancer implementation: skipped on this cluster)');
-  }
+  step('NodePort: a request to every node\'s address at the node port reaches the app, also on a node without a web pod; the node port is this Service\'s alone', async () => {
+    // Only the Service's type (and the web port's policy, which NodePort opens to the nodes) changes.
+    apply(synth(path.join(work, 'nodeport'), [...appliedSets, '--set', 'dev.web.serviceType=NodePort']));
+    return nodePortReachesEveryNode({ namespace: NS, service: 'guestbook', selector: WEB_SELECTOR, host: HOST, otherNamespace: CLIENT_NS });
+  }, { skip: SKIP_SERVICE_TYPES });
+  step(`LoadBalancer: an external address from the load balancer's pool (${LB_RANGE ?? 'E2E_LB_RANGE unset'}) reaches the app; a second LoadBalancer Service gets another address`, async () => {
+    if (!LB_RANGE) throw new Error('E2E_SERVICE_TYPES=1 needs E2E_LB_RANGE, the load balancer\'s address pool (CIDR)');
+    apply(synth(path.join(work, 'loadbalancer'), [...appliedSets, '--set', 'dev.web.serviceType=LoadBalancer']));
+    return loadBalancerAddress({ namespace: NS, service: 'guestbook', host: HOST, inRange: (ip) => ipInCidr(ip, LB_RANGE), range: LB_RANGE, otherNamespace: CLIENT_NS });
+  }, { skip: SKIP_SERVICE_TYPES });
 
-  if (settings.etcdGet) {
-    await step('the database password is not stored in plain text in etcd', () => {
-      const key = `/registry/secrets/${NS}/guestbook-db-credentials`;
-      const r = spawnSync('sh', ['-c', `${settings.etcdGet} "$0"`, key], { encoding: 'latin1', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
-      if (r.status !== 0 || r.stdout.length === 0) throw new Error(`reading ${key} failed: ${r.stderr}`);
-      if (r.stdout.includes(PASSWORD) || r.stdout.includes(Buffer.from(PASSWORD).toString('base64'))) throw new Error('password found in etcd data');
-      const prefix = /k8s:enc:[a-z0-9]+:v1:[^:]+:/.exec(r.stdout);
-      if (!prefix) throw new Error(`value is not encrypted (no k8s:enc: prefix): ${r.stdout.slice(0, 80)}`);
-      return `stored as ${prefix[0]}... (${r.stdout.length} bytes)`;
-    });
-  } else {
-    log('(etcd encryption-at-rest check needs E2E_ETCD_GET: skipped on this cluster)');
-  }
-  finish();
+  step('the database password is not stored in plain text in etcd', () => {
+    const key = `/registry/secrets/${NS}/guestbook-db-credentials`;
+    const r = spawnSync('sh', ['-c', `${settings.etcdGet} "$0"`, key], { encoding: 'latin1', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
+    if (r.status !== 0 || r.stdout.length === 0) throw new Error(`reading ${key} failed: ${r.stderr}`);
+    if (r.stdout.includes(PASSWORD) || r.stdout.includes(Buffer.from(PASSWORD).toString('base64'))) throw new Error('password found in etcd data');
+    const prefix = /k8s:enc:[a-z0-9]+:v1:[^:]+:/.exec(r.stdout);
+    if (!prefix) throw new Error(`value is not encrypted (no k8s:enc: prefix): ${r.stdout.slice(0, 80)}`);
+    return `stored as ${prefix[0]}... (${r.stdout.length} bytes)`;
+  }, { skip: SKIP_ETCD });
+  await harness.run(steps);
 }
 
 /** Whether an IPv4 address is inside a CIDR. */

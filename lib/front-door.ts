@@ -8,9 +8,9 @@
  * constructs it uses (WebIngress, WebGateway, WebHttpRoute) validate their own props.
  */
 import { Construct } from 'constructs';
-import { FRONT_DOOR_PRESETS, FrontDoorController, FrontDoorPreset, FrontDoorSource, sourcePeer, validateFrontDoorSource } from './front-door-controller';
+import { FrontDoorController, FrontDoorPreset, FrontDoorSource, sourcePeer, validateFrontDoorSource } from './front-door-controller';
 import { Peer } from './network-policies';
-import { ValidationError, validateDnsLabel, validateDnsSubdomain, validateOneOf } from './prop-checks';
+import { ValidationError, validateDnsLabel, validateDnsSubdomain } from './prop-checks';
 import { ExistingGatewayProps, GatewayParent, IGatewayParent, WebGateway, WebGatewayProps } from './web-gateway';
 import { WebHttpRoute, WebHttpRouteProps } from './web-http-route';
 import { WebIngress, WebIngressProps } from './web-ingress';
@@ -88,8 +88,6 @@ export function renderFrontDoor(scope: Construct, ctx: FrontDoorContext): FrontD
   const { enabled: gatewayEnabledSetting, controller: gatewayPreset, existingGateway, ...gatewayProps } = ctx.gateway;
   const ingressEnabled = ingressEnabledSetting ?? true;
   const gatewayEnabled = gatewayEnabledSetting ?? false;
-  if (typeof ingressEnabled !== 'boolean') throw new ValidationError(field('ingress.enabled'), ingressEnabledSetting, 'Must be true or false.');
-  if (typeof gatewayEnabled !== 'boolean') throw new ValidationError(field('gateway.enabled'), gatewayEnabledSetting, 'Must be true or false.');
   refuseUnused(field, 'ingress', ingressEnabled, { ...ingressProps, controller: ingressPreset });
   refuseUnused(field, 'gateway', gatewayEnabled, { ...gatewayProps, controller: gatewayPreset, existingGateway });
 
@@ -101,7 +99,7 @@ export function renderFrontDoor(scope: Construct, ctx: FrontDoorContext): FrontD
   const webFrom = checkWebFrom(field, ctx);
   const cidrs = webFrom?.flatMap((s) => s.cidrs ?? []);
   const controllerOf = (key: string, preset: FrontDoorPreset | undefined) =>
-    FrontDoorController.preset(field(key), validateOneOf(field(key), preset ?? 'traefik', FRONT_DOOR_PRESETS), cidrs && cidrs.length > 0 ? cidrs : undefined);
+    FrontDoorController.preset(field(key), preset ?? 'traefik', cidrs && cidrs.length > 0 ? cidrs : undefined);
   const ingressController = ingressEnabled ? controllerOf('ingress.controller', ingressPreset) : undefined;
   const gatewayController = gatewayEnabled ? controllerOf('gateway.controller', gatewayPreset) : undefined;
 
@@ -125,9 +123,6 @@ export function renderFrontDoor(scope: Construct, ctx: FrontDoorContext): FrontD
         if (key !== 'host' && value !== undefined) {
           throw new ValidationError(field(`gateway.${key}`), value, 'Conflicts with gateway.existingGateway: it configures a Gateway of the environment\'s own, and the shared Gateway\'s owner sets it there. Remove one of them.');
         }
-      }
-      if (existingGateway === null || typeof existingGateway !== 'object') {
-        throw new ValidationError(field('gateway.existingGateway'), existingGateway, 'Must be { "namespace": ..., "name": ..., "sectionName": ... }.');
       }
       // Checked here too, so an error names the setting as written.
       validateDnsLabel(field('gateway.existingGateway.namespace'), existingGateway.namespace);
@@ -175,7 +170,7 @@ function checkWebFrom(field: (key: string) => string, ctx: FrontDoorContext): Fr
     refuseOwnNamespace(field('networkPolicies.ingressControllerNamespace'), ingressControllerNamespace, ctx.namespace);
   }
   if (webFrom === undefined) return undefined;
-  if (!Array.isArray(webFrom) || webFrom.length === 0) {
+  if (webFrom.length === 0) {
     throw new ValidationError(field('networkPolicies.webFrom'), webFrom,
       'Must name at least one source: an empty list admits none, so nothing could reach the web pods. Name the proxy of the front door, e.g. [{ "namespace": "traefik" }] or [{ "cidrs": ["172.18.0.0/16"] }], or leave it out for the controllers\' presets.');
   }

@@ -40,7 +40,10 @@ export interface ILabelSelectedWorkload {
   readonly metadata: { readonly namespace?: string | undefined };
   /** Labels the workload selects its pods by. */
   readonly matchLabels: Record<string, string>;
-  /** Refused when not empty: a policy selects by these labels only. */
+  /**
+   * Refused when not empty: a policy selects by these labels only.
+   * @default none
+   */
   readonly matchExpressions?: readonly LabelRequirementLike[] | undefined;
 }
 

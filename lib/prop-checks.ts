@@ -30,7 +30,7 @@ export class ValidationError extends Error {
 }
 
 function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
+  if (value === undefined) return '(not set)'; // a required setting left out: there is no value to show
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -296,7 +296,7 @@ export function validateProductionImage(field: string, value: string): string {
   const hasDigest = ref.digest !== undefined;
   if (!hasRegistry || !hasDigest) {
     throw new ValidationError(field, value,
-      `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:16.4-bookworm@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);
+      `Must name its registry host and be pinned by digest in a production environment (missing: ${[hasRegistry ? '' : 'registry host', hasDigest ? '' : 'digest'].filter(Boolean).join(' and ')}), e.g. "docker.io/library/postgres:17.11-trixie@sha256:<64 hex>" or "registry.example.com/team/app:1.2.3@sha256:<64 hex>".`);
   }
   return value;
 }

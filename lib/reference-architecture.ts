@@ -6,7 +6,12 @@
  * Service), NetworkPolicies and PodDisruptionBudgets.
  *
  * This file only wires the constructs of this folder together; each of them validates
- * its own props.
+ * its own props. The settings' types (objects, booleans, enums, lists, known keys) are not
+ * checked again here: every entry point checks them against config/settings.schema.json
+ * (generated from these interfaces) before any construct runs, and TypeScript checks them
+ * for code that builds the props itself. What is checked here is what a type cannot say:
+ * formats, ranges, and settings that conflict or only apply in another mode, named as the
+ * user wrote them (`dev: database.externalHost`).
  */
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -21,11 +26,14 @@ import {
   AllowedConnection, DEFAULT_DNS_NAMESPACE, DEFAULT_DNS_POD_LABELS, NetworkPolicies, Peer,
 } from './network-policies';
 import { PostgresBackup, PostgresBackupProps } from './postgres-backup';
-import { DEFAULT_REPLICATION_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps } from './postgres-database';
+import {
+  DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY, MAX_POSTGRES_REPLICAS, PostgresDatabase, PostgresDatabaseProps,
+} from './postgres-database';
+import { KubernetesApiAccess } from './postgres-patroni-config';
 import { validatePassword } from './passwords';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import {
-  SSL_MODES, ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOneOf, validateOwnNamespace,
+  ValidationError, validateCidr, validateDnsLabel, validateDnsSubdomain, validateImage, validateInteger, validateOwnNamespace,
   validatePostgresIdentifier, validateProductionImage,
 } from './prop-checks';
 import { WebGateway } from './web-gateway';
@@ -53,7 +61,12 @@ export type { ExistingGatewaySettings, GatewaySettings, IngressSettings } from '
  */
 export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
 'image' | 'port' | 'storage' | 'storageClassName' | 'accessMode' | 'retainOnDelete' | 'retainOnScaleDown' | 'resources'
-| 'replicas' | 'replicationUser' | 'tls'> {
+| 'replicas' | 'replicationUser' | 'tls' | 'synchronousReplication' | 'failover'> {
+  /**
+   * With `replicas` above 1: where Patroni reaches the Kubernetes API server (its egress policy).
+   * @default - kind's: the `kind` Docker network on port 6443 (172.18.0.0/16, Docker's usual pick, and 198.19.100.0/24, cluster/kind's); required with `production`
+   */
+  readonly kubernetesApi?: KubernetesApiAccess;
   /**
    * Scheduled pg_dump backups and the restore job ({@link PostgresBackup}); in-cluster only.
    * @default - no backups
@@ -82,6 +95,12 @@ export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | '
 /** The demo app (app/): names its objects, and its database and user unless the settings say otherwise. */
 const APP_NAME = 'guestbook';
 
+/**
+ * The API server of a kind cluster as the pods see it after the Service IP is translated:
+ * the control-plane container on Docker's network `kind`, port 6443.
+ */
+export const KIND_KUBERNETES_API: KubernetesApiAccess = { cidrs: ['172.18.0.0/16', '198.19.100.0/24'], port: 6443 };
+
 /** Where the web pods find the CA of the database's TLS certificate. */
 export const DB_CA_DIR = '/etc/refarch-db-ca';
 
@@ -102,6 +121,13 @@ export interface CredentialsSettings {
    * @default - not rendered
    */
   readonly replicationPassword?: string;
+  /**
+   * With `password` and `database.replicas` above 1: the password of Patroni's superuser
+   * `postgres`, rendered as key `superuser-password` (development only). An out-of-band
+   * Secret needs that key instead.
+   * @default - not rendered
+   */
+  readonly superuserPassword?: string;
 }
 
 /** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
@@ -188,19 +214,15 @@ export class ReferenceArchitecture extends Chart {
 
   constructor(scope: Construct, id: string, props: ReferenceArchitectureProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
-    for (const section of ['web', 'ingress', 'gateway', 'database', 'credentials'] as const) {
-      const value: unknown = props[section];
-      if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
-        throw new ValidationError(`${id}: ${section}`, value, `Must be an object of ${section} settings, e.g. ${SECTION_EXAMPLE[section]}.`);
-      }
-    }
     const web = props.web ?? {};
     const db = props.database ?? {};
     const ingress = props.ingress ?? {};
     // Each setting key is named once, in its Settings interface; the rest of a section is
     // handed to its construct as props (same names, same meaning, same defaults).
     const { logLevel, title: webTitle, ...webTierSettings } = web;
-    const { mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, ...postgresSettings } = db;
+    const {
+      mode: dbMode, name: dbNameSetting, user: dbUserSetting, sslMode: sslModeSetting, externalHost, externalCidrs, backup: backupSettings, kubernetesApi, ...postgresSettings
+    } = db;
     const environment = props.environment ?? id;
     const partOf = props.partOf ?? 'refarch';
     const namespace = validateOwnNamespace(`${id}: namespace`, props.namespace ?? 'refarch');
@@ -211,13 +233,13 @@ export class ReferenceArchitecture extends Chart {
       throw new ValidationError(`${id}: partOf + environment`, instance,
         `Together at most 62 characters (${partOf.length} + ${environment.length} given): the instance label "<partOf>-<environment>" is at most 63.`);
     }
-    const mode = validateOneOf(`${id}: database.mode`, dbMode ?? 'in-cluster', ['in-cluster', 'external'] as const);
+    const mode = dbMode ?? 'in-cluster';
     // The port is the one PostgresDatabase setting that also applies to an external database.
-    const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings };
+    const { port: _port, ...inClusterOnly } = { ...postgresSettings, backup: backupSettings, kubernetesApi };
     checkModeSpecificSettings(id, mode, mode === 'external' ? inClusterOnly : { externalHost, externalCidrs }, externalHost, externalCidrs);
     const tls = mode === 'in-cluster' && db.tls !== undefined;
     // In-cluster without TLS the traffic is plain text (dev): say so rather than pretend.
-    const sslMode = validateOneOf(`${id}: database.sslMode`, sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable'), SSL_MODES);
+    const sslMode = sslModeSetting ?? (mode === 'external' ? 'require' : tls ? 'verify-full' : 'disable');
     const dbName = validatePostgresIdentifier(`${id}: database.name`, dbNameSetting ?? APP_NAME, 'database');
     const dbUser = validatePostgresIdentifier(`${id}: database.user`, dbUserSetting ?? APP_NAME, 'role');
     if (props.credentials?.secretName !== undefined) validateDnsSubdomain(`${id}: credentials.secretName`, props.credentials.secretName);
@@ -229,7 +251,6 @@ export class ReferenceArchitecture extends Chart {
     if (mode === 'in-cluster' && db.image !== undefined) validateImage(`${id}: database.image`, db.image);
     checkProduction(id, props, webImage, mode);
     const title = webTitle ?? 'Guestbook';
-    if (typeof title !== 'string') throw new ValidationError(`${id}: web.title`, title, 'Must be a string.');
     const appVersion = versionFromImage(webImage);
     const shared = (component: string) => recommendedLabels({ name: partOf, instance, version: appVersion, component, partOf });
     const dbPort = db.port ?? DEFAULT_POSTGRES_PORT;
@@ -253,13 +274,15 @@ export class ReferenceArchitecture extends Chart {
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
-        LOG_LEVEL: validateOneOf(`${id}: web.logLevel`, logLevel ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
+        // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
+        ...(replicated ? { DB_READ_HOST: `${dbServiceName}-read.${namespace}.svc.cluster.local` } : {}),
+        LOG_LEVEL: logLevel ?? 'info',
         APP_TITLE: title,
         APP_ENV: environment,
       },
       secretName: props.credentials?.secretName ?? `${APP_NAME}-db-credentials`,
       secretStringData: secretData,
-      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY] : undefined,
+      existingSecretKeys: secretData === undefined && replicated ? [DEFAULT_PASSWORD_KEY, DEFAULT_REPLICATION_PASSWORD_KEY, DEFAULT_SUPERUSER_PASSWORD_KEY] : undefined,
     });
 
     const webTier = this.web = new WebTier(this, 'Web', {
@@ -302,15 +325,12 @@ export class ReferenceArchitecture extends Chart {
         port: dbPort,
         config,
         replicationPasswordKey: replicated ? DEFAULT_REPLICATION_PASSWORD_KEY : undefined,
+        superuserPasswordKey: replicated ? DEFAULT_SUPERUSER_PASSWORD_KEY : undefined,
+        // kind's API server unless told otherwise; a production environment must say where its own is.
+        kubernetesApi: replicated ? kubernetesApi ?? (props.production ? undefined : KIND_KUBERNETES_API) : kubernetesApi,
       });
       this.database = databasePeer = postgres;
-      const backup = backupSettings ?? { enabled: false };
-      const { enabled: backupEnabled, ...backupProps } = backup;
-      const unknownBackupKey = Object.keys(backup).find((k) => !BACKUP_KEYS.includes(k as keyof BackupSettings));
-      if (unknownBackupKey !== undefined) {
-        throw new ValidationError(`${id}: database.backup.${unknownBackupKey}`, (backup as Record<string, unknown>)[unknownBackupKey],
-          `Unknown setting. database.backup takes: ${BACKUP_KEYS.join(', ')}.`);
-      }
+      const { enabled: backupEnabled, ...backupProps } = backupSettings ?? { enabled: false };
       if (backupEnabled ?? true) {
         this.backup = new PostgresBackup(this, 'Backup', {
           ...backupProps,
@@ -346,9 +366,6 @@ export class ReferenceArchitecture extends Chart {
 /** Where DNS queries may go, from the settings; who may reach the web port comes from the front door. */
 function networkPolicyPeers(id: string, np: NetworkPolicySettings, webIngressFrom: Peer) {
   const field = (key: string) => `${id}: networkPolicies.${key}`;
-  if (np.dnsToAnyAddress !== undefined && typeof np.dnsToAnyAddress !== 'boolean') {
-    throw new ValidationError(field('dnsToAnyAddress'), np.dnsToAnyAddress, 'Must be true or false.');
-  }
   if (np.dnsToAnyAddress) {
     for (const key of ['dnsNamespace', 'dnsPodLabels'] as const) {
       if (np[key] !== undefined) throw new ValidationError(field(key), np[key], 'Conflicts with dnsToAnyAddress: true. Remove one of them.');
@@ -356,30 +373,17 @@ function networkPolicyPeers(id: string, np: NetworkPolicySettings, webIngressFro
     return { webIngressFrom, dnsTo: Peer.anyAddress() };
   }
   const dnsPodLabels = np.dnsPodLabels ?? { ...DEFAULT_DNS_POD_LABELS };
-  if (dnsPodLabels === null || typeof dnsPodLabels !== 'object' || Array.isArray(dnsPodLabels) || Object.keys(dnsPodLabels).length === 0) {
-    throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must be an object with at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
+  if (Object.keys(dnsPodLabels).length === 0) {
+    throw new ValidationError(field('dnsPodLabels'), dnsPodLabels, 'Must have at least one label, e.g. { "k8s-app": "kube-dns" } (an empty selector would match every pod of the namespace).');
   }
   validateLabels(field('dnsPodLabels'), dnsPodLabels);
   const dnsNamespace = validateDnsLabel(field('dnsNamespace'), np.dnsNamespace ?? DEFAULT_DNS_NAMESPACE);
   return { webIngressFrom, dnsTo: Peer.clusterDns(dnsNamespace, dnsPodLabels) };
 }
 
-const SECTION_EXAMPLE = { web: '{ "replicas": 2 }', ingress: '{ "host": "app.example.com" }', gateway: '{ "enabled": true }', database: '{ "storage": "1Gi" }', credentials: '{ "secretName": "db-credentials" }' };
-
-/**
- * The keys of {@link BackupSettings}, for refusing unknown ones at run time (types are
- * gone by then). The compiler checks the list against the interface: a key added to
- * one and not the other fails `tsc`.
- */
-const BACKUP_KEYS = ['enabled', 'schedule', 'timeZone', 'keep', 'storage', 'storageClassName', 'resources'] as const satisfies ReadonlyArray<keyof BackupSettings>;
-const BACKUP_KEYS_COMPLETE: Exclude<keyof BackupSettings, typeof BACKUP_KEYS[number]> extends never ? true : never = true;
-void BACKUP_KEYS_COMPLETE;
-
 /** What `production: true` refuses; see {@link ReferenceArchitectureProps.production}. */
 function checkProduction(id: string, props: ReferenceArchitectureProps, webImage: string, mode: 'in-cluster' | 'external'): void {
-  const production = props.production ?? false;
-  if (typeof production !== 'boolean') throw new ValidationError(`${id}: production`, props.production, 'Must be true or false.');
-  if (!production) return;
+  if (!(props.production ?? false)) return;
   if (props.credentials?.password !== undefined) {
     throw new ValidationError(`${id}: credentials.password`, '<redacted>',
       'Must not be set in a production environment: a rendered password ends up in the YAML and in git. Create the Secret out of band '
@@ -403,28 +407,32 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   if (mode === 'external') {
     // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
     validateExternalName(`${id}: database.externalHost`, externalHost!);
-    if (externalCidrs !== undefined) {
-      if (!Array.isArray(externalCidrs)) {
-        throw new ValidationError(`${id}: database.externalCidrs`, externalCidrs, 'Must be a list of CIDRs, e.g. ["10.20.0.0/16"].');
-      }
-      externalCidrs.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
-    }
+    externalCidrs?.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
   }
 }
 
-/** The Secret data to render (dev), with the replication password when standbys need it. */
+/** The Secret data to render (dev), with the replication and superuser passwords when Patroni needs them. */
 function renderedSecretData(id: string, credentials: CredentialsSettings | undefined, replicated: boolean): Record<string, string> | undefined {
-  const replicationPassword = credentials?.replicationPassword;
-  if (replicationPassword !== undefined && !(replicated && credentials?.password !== undefined)) {
-    throw new ValidationError(`${id}: credentials.replicationPassword`, '<redacted>',
-      'Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "replication-password" into the out-of-band Secret.');
+  const extra = [
+    ['replicationPassword', DEFAULT_REPLICATION_PASSWORD_KEY, 'the replicas authenticate as the replication role with it'],
+    ['superuserPassword', DEFAULT_SUPERUSER_PASSWORD_KEY, 'Patroni logs in as its superuser "postgres" with it'],
+  ] as const;
+  for (const [setting, key] of extra) {
+    if (credentials?.[setting] !== undefined && !(replicated && credentials?.password !== undefined)) {
+      throw new ValidationError(`${id}: credentials.${setting}`, '<redacted>',
+        `Only applies with credentials.password (a rendered Secret) and database.replicas above 1. Remove it, or put key "${key}" into the out-of-band Secret.`);
+    }
   }
   if (credentials?.password === undefined) return undefined;
-  if (!replicated) return { [DEFAULT_PASSWORD_KEY]: credentials.password };
-  if (replicationPassword === undefined || replicationPassword === '') {
-    throw new ValidationError(`${id}: credentials.replicationPassword`, replicationPassword,
-      'Required with credentials.password and database.replicas above 1: the standbys authenticate as the replication role with it.');
+  const data: Record<string, string> = { [DEFAULT_PASSWORD_KEY]: credentials.password };
+  if (!replicated) return data;
+  for (const [setting, key, why] of extra) {
+    const value = credentials[setting];
+    if (value === undefined || value === '') {
+      throw new ValidationError(`${id}: credentials.${setting}`, value, `Required with credentials.password and database.replicas above 1: ${why}.`);
+    }
+    validatePassword(`${id}: credentials.${setting}`, value);
+    data[key] = value;
   }
-  validatePassword(`${id}: credentials.replicationPassword`, replicationPassword);
-  return { [DEFAULT_PASSWORD_KEY]: credentials.password, [DEFAULT_REPLICATION_PASSWORD_KEY]: replicationPassword };
+  return data;
 }

@@ -85,6 +85,7 @@ EOF
   rm -rf --one-file-system "$STATE"
 }
 
+# shellcheck disable=SC2046 # one argument per minor, words on purpose
 if [ $# -eq 0 ]; then set -- $(default_minors); fi
 for m in "$@"; do capture "$(minor_arg "$m")"; done
-log "done; now run: npm run import && npm run synth && npm test"
+log "done; now run: npm run generate && npm test"

@@ -47,6 +47,7 @@ check() { # MINOR
   rm -rf --one-file-system "$STATE"
 }
 
+# shellcheck disable=SC2046 # one argument per minor, words on purpose
 if [ $# -eq 0 ]; then set -- $(default_minors); fi
 for m in "$@"; do check "$(minor_arg "$m")"; done
 if [ "$disagreements" -ne 0 ]; then die "$disagreements disagreement(s) between the validator, the server and the expectation"; fi

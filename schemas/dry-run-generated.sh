@@ -68,7 +68,7 @@ installed=$(install_vendored_crds "1.$minor" "${k[@]}") || die "installing the G
 log "$installed"
 
 # Namespaced objects are refused in a namespace that does not exist, dry run or not.
-for ns in $(sed -n "s/^  namespace: ['\"]\{0,1\}\([^'\"]*\)['\"]\{0,1\}$/\1/p" "${files[@]}" | sort -u); do
+sed -n "s/^  namespace: ['\"]\{0,1\}\([^'\"]*\)['\"]\{0,1\}$/\1/p" "${files[@]}" | sort -u | while read -r ns; do
   "${k[@]}" get namespace "$ns" >/dev/null 2>&1 || "${k[@]}" create namespace "$ns" >/dev/null
 done
 

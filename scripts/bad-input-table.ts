@@ -26,7 +26,7 @@ if (require.main === module) {
     const doc = fs.readFileSync(BAD_INPUT_DOC, 'utf8');
     const next = withBadInputTable(doc, badInputTable(runCases(tmp)));
     if (process.argv.includes('--check')) {
-      console.log(next === doc ? 'docs/bad-input.md is up to date' : 'docs/bad-input.md is stale: run node --import tsx scripts/bad-input-table.ts');
+      console.log(next === doc ? 'docs/bad-input.md is up to date' : 'docs/bad-input.md is stale: run npm run generate (or node --import tsx scripts/bad-input-table.ts)');
       process.exitCode = next === doc ? 0 : 1;
     } else {
       writeFile(BAD_INPUT_DOC, next, { display: 'docs/bad-input.md' });

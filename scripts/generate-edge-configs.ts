@@ -30,7 +30,7 @@ export function generate(outdir: string, runs = EDGE_RUNS, seed = EDGE_SEED): { 
     let refused = 0;
     fc.sample(edgeConfig, { numRuns: runs, seed }).forEach((props, i) => {
       const outcome = synthEdge(props);
-      if ('error' in outcome) {
+      if (!('manifests' in outcome)) {
         refused++;
         return;
       }

@@ -69,7 +69,7 @@ if (require.main === module) {
   const text = timeZonesSource(timeZoneNames(), goVersion);
   if (process.argv.includes('--check')) {
     const same = fs.existsSync(TIME_ZONES_FILE) && fs.readFileSync(TIME_ZONES_FILE, 'utf8') === text;
-    console.log(same ? 'lib/time-zones.ts is up to date' : 'lib/time-zones.ts is stale: run node --import tsx scripts/generate-time-zones.ts');
+    console.log(same ? 'lib/time-zones.ts is up to date' : 'lib/time-zones.ts is stale: run npm run generate (or node --import tsx scripts/generate-time-zones.ts)');
     process.exitCode = same ? 0 : 1;
   } else {
     writeFile(TIME_ZONES_FILE, text, { display: 'lib/time-zones.ts' });

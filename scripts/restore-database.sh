@@ -14,7 +14,7 @@ kubectl() { command "${KUBECTL:-kubectl}" "$@"; }
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 refuse() { echo "restore-database: $*" >&2; exit 2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 ns=$1 dump=${2:-}
 backup=${BACKUP_NAME:-postgres-backup}
 timeout=${RESTORE_TIMEOUT:-900}
@@ -25,13 +25,15 @@ is_label "$ns" 63 || refuse "the namespace must be a Kubernetes namespace name (
 if [ $# -eq 2 ]; then
   # What backup.sh writes: <database>-<UTC time>.dump. Never a path, never starting with '-' or '.'.
   [ -n "$dump" ] || refuse "the dump name is empty: give a name from the list, or leave it out to list the dumps"
-  [ ${#dump} -le 255 ] && [[ $dump =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.dump$ ]] ||
+  if [ ${#dump} -gt 255 ] || ! [[ $dump =~ ^[A-Za-z0-9][A-Za-z0-9._-]*\.dump$ ]]; then
     refuse "the dump name must be a file name from the list (letters, digits, '.', '_' or '-', ending in .dump; no path), got: '$dump'"
+  fi
 fi
 # The Job is named <BACKUP_NAME>-restore-<14 digits>: a Job name is at most 63 characters.
 is_label "$backup" 40 || refuse "BACKUP_NAME must be the backup's name (1-40 lowercase letters, digits or '-', starting and ending with a letter or digit), got: '$backup'"
-[[ $timeout =~ ^[0-9]{1,5}$ ]] && [ "$((10#$timeout))" -ge 1 ] && [ "$((10#$timeout))" -le 86400 ] ||
+if ! [[ $timeout =~ ^[0-9]{1,5}$ ]] || [ "$((10#$timeout))" -lt 1 ] || [ "$((10#$timeout))" -gt 86400 ]; then
   refuse "RESTORE_TIMEOUT must be a number of seconds from 1 to 86400, got: '$timeout'"
+fi
 timeout=$((10#$timeout))
 
 kubectl -n "$ns" get cronjob "$backup-restore" >/dev/null ||

@@ -20,6 +20,9 @@
  *   is untouched.
  * - Mode 0644 (or options.mode) for every file written, whatever the file it replaced or
  *   a symlink's target had, and whatever the umask.
+ * - With options.keepIdentical, a target that already is a regular file (not a symlink)
+ *   with exactly the new bytes and that mode is left alone: nothing to flush or rename,
+ *   and its mtime keeps saying when its content last changed.
  *
  * A run killed between renames leaves every file complete (its old or its new bytes) and
  * temporary files named `.<name>.<tag>-<12 hex>.tmp` ({@link tempFilePattern}), which the
@@ -135,16 +138,19 @@ function kindOf(st) {
  * @property {number} [mode] Mode of every file written. Default: 0o644.
  * @property {string} [tag] Marker in temporary file names. Default: 'refarch'.
  * @property {boolean} [createFolders] Create missing parent folders (after every check). Default: false.
+ * @property {boolean} [keepIdentical] Leave a target that already is a regular file with these bytes and mode as it is. Default: false.
  * @property {ReadonlyArray<string | { path: string, display?: string }>} [remove] Files removed in the same
  *   all-or-nothing step (a symlink is removed, not its target; a missing file is fine). Default: none.
- * @property {(point: 'written' | 'renamed', count: number) => void} [pauseAt] Called when every
- *   temporary file is written (count 0) and after each rename (count: renamed so far). Tests use it
+ * @property {(point: 'written' | 'renamed', count: number, target?: string) => void} [pauseAt] Called when every
+ *   temporary file is written (count 0) and after each rename (count: renamed so far; target: the file
+ *   just renamed, absolute). Tests use it
  *   to change the filesystem between the checks and the renames, or to stop a run. Default: none.
  */
 
 /**
  * @typedef {object} ReplaceResult
  * @property {string[]} written Absolute paths written, in the order given.
+ * @property {string[]} unchanged Absolute paths left as they were (keepIdentical), in the order given.
  * @property {string[]} removed Absolute paths removed (those that existed).
  */
 
@@ -286,6 +292,16 @@ function replaceFiles(writes, options = {}) {
     seen.set(target, r.display);
     return { target, display: r.display, existed: checkTarget(target, r.display, { createFolders: true, removal: true }) };
   }).filter((r) => r.existed);
+  /** @type {string[]} */
+  const unchanged = [];
+  if (options.keepIdentical) {
+    for (const t of [...targets]) {
+      if (!t.existed || !holds(t.target, t.data, mode)) continue;
+      unchanged.push(t.target);
+      targets.splice(targets.indexOf(t), 1);
+    }
+    if (targets.length === 0 && toRemove.length === 0) return { written: [], unchanged, removed: [] };
+  }
 
   // 2. New content beside each target. A failure here (disk full...) changes nothing.
   /** @type {Map<string, string>} */
@@ -319,7 +335,7 @@ function replaceFiles(writes, options = {}) {
       fs.renameSync(/** @type {string} */ (temps.get(t.target)), t.target);
       temps.delete(t.target);
       done.push(t);
-      options.pauseAt?.('renamed', done.length);
+      options.pauseAt?.('renamed', done.length, t.target);
     }
     for (const r of toRemove) {
       fs.rmSync(r.target, { force: true });
@@ -350,7 +366,17 @@ function replaceFiles(writes, options = {}) {
   }
   cleanUp(); // the old versions, now replaced
   for (const dir of new Set([...targets, ...toRemove].map((t) => path.dirname(t.target)))) syncFolder(dir);
-  return { written: targets.map((t) => t.target), removed: toRemove.map((r) => r.target) };
+  return { written: targets.map((t) => t.target), unchanged, removed: toRemove.map((r) => r.target) };
+}
+
+/**
+ * Whether `file` is a regular file (not a symlink) with exactly `data` and `mode`.
+ * @param {string} file @param {string | Uint8Array} data @param {number} mode
+ */
+function holds(file, data, mode) {
+  const st = fs.lstatSync(file);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  return st.isFile() && (st.mode & 0o7777) === mode && st.size === bytes.length && fs.readFileSync(file).equals(bytes);
 }
 
 /**

@@ -1,22 +1,25 @@
 /**
  * `npm run schema:settings`: regenerates config/settings.schema.json from the
- * TypeScript type `ReferenceArchitectureProps` (lib/reference-architecture.ts) and the
- * settings table between the markers in README.md from that schema.
+ * TypeScript type `ReferenceArchitectureProps` (lib/reference-architecture.ts), and from
+ * that schema its validator (config/settings-validator.js, scripts/settings-validator.ts)
+ * and the settings table between the markers in docs/configuration.md.
  *
  * The schema is the one list of setting keys: `npm run synth` checks config/environments.ts
  * and every `--set` against it, and test/settings-schema.test.ts fails when the committed
- * schema or README table is stale.
+ * schema, validator or settings table is stale.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { createGenerator } from 'ts-json-schema-generator';
 import { replaceFiles } from './safe-write';
+import { VALIDATOR_FILE, settingsValidatorCode } from './settings-validator';
 import { SettingsSchema } from '../config/schema-node';
 import { SETTINGS_TABLE_END, SETTINGS_TABLE_START, settingsTable } from '../config/settings-table';
 
 const root = path.resolve(__dirname, '..');
 export const SCHEMA_FILE = path.join(root, 'config', 'settings.schema.json');
-export const README_FILE = path.join(root, 'README.md');
+/** The page with the settings table (between the markers of config/settings-table.ts). */
+export const CONFIGURATION_DOC = path.join(root, 'docs', 'configuration.md');
 
 /** The JSON Schema of one environment's settings, as committed (text, with a final newline). */
 export function generateSettingsSchema(): string {
@@ -49,21 +52,22 @@ function tidy(node: unknown): unknown {
   return out;
 }
 
-/** README.md with the block between the settings-table markers replaced by the table of `schema`. */
-export function readmeWithSettingsTable(readme: string, schema: SettingsSchema): string {
-  const start = readme.indexOf(SETTINGS_TABLE_START);
-  const end = readme.indexOf(SETTINGS_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${SETTINGS_TABLE_START} ... ${SETTINGS_TABLE_END} block.`);
-  return `${readme.slice(0, start + SETTINGS_TABLE_START.length)}\n${settingsTable(schema)}\n${readme.slice(end)}`;
+/** `doc` (docs/configuration.md) with the block between the settings-table markers replaced by the table of `schema`. */
+export function withSettingsTable(doc: string, schema: SettingsSchema): string {
+  const start = doc.indexOf(SETTINGS_TABLE_START);
+  const end = doc.indexOf(SETTINGS_TABLE_END);
+  if (start < 0 || end < start) throw new Error(`docs/configuration.md has no ${SETTINGS_TABLE_START} ... ${SETTINGS_TABLE_END} block.`);
+  return `${doc.slice(0, start + SETTINGS_TABLE_START.length)}\n${settingsTable(schema)}\n${doc.slice(end)}`;
 }
 
 if (require.main === module) {
   const text = generateSettingsSchema();
-  const readme = fs.readFileSync(README_FILE, 'utf8');
-  // Both or neither: a schema without its README table (or the reverse) would fail the tests.
+  const doc = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
+  // All or none: a schema without its validator or settings table would fail the tests.
   replaceFiles([
     { path: SCHEMA_FILE, data: text, display: path.relative(root, SCHEMA_FILE) },
-    { path: README_FILE, data: readmeWithSettingsTable(readme, JSON.parse(text)), display: 'README.md' },
+    { path: VALIDATOR_FILE, data: settingsValidatorCode(JSON.parse(text)), display: path.relative(root, VALIDATOR_FILE) },
+    { path: CONFIGURATION_DOC, data: withSettingsTable(doc, JSON.parse(text)), display: path.relative(root, CONFIGURATION_DOC) },
   ]);
-  console.log(`wrote ${path.relative(root, SCHEMA_FILE)} and the settings table in README.md`);
+  console.log(`wrote ${path.relative(root, SCHEMA_FILE)}, ${path.relative(root, VALIDATOR_FILE)} and the settings table in ${path.relative(root, CONFIGURATION_DOC)}`);
 }

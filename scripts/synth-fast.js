@@ -2,13 +2,22 @@
 // @ts-check
 'use strict';
 /**
- * What `npm run synth` runs: scripts/synth.ts, but from a cached esbuild bundle instead of
- * transpiling the TypeScript on every run (tsx spends ~0.4 s of a 0.5 s synth compiling
- * imports/k8s.ts and friends; see bench/README.md). Same arguments, output, messages and
- * exit codes as `node --import tsx scripts/synth.ts`: the bundle runs the same runCli().
+ * The fast entry of the synth pipeline: what `npm run synth` and cdk8s.yaml's `app` run.
+ * scripts/synth.ts, but from a cached esbuild bundle instead of transpiling the TypeScript
+ * on every run (tsx spends ~0.4 s of a 0.5 s synth compiling imports/k8s.ts and friends;
+ * see bench/README.md). Same arguments, output, messages and exit codes as
+ * `node --import tsx scripts/synth.ts`: the bundle runs the same runCli().
+ *
+ * The speed comes from build outputs only, never from reading or rewriting source text:
+ * the bundle (esbuild, of the sources as they are), V8's code cache of it, and two files
+ * that `npm run generate` writes and commits: the settings validator
+ * (config/settings-validator.js, Ajv's standalone code) and the policy rule index
+ * (plugins/refarch-policy/src/rule-index.js, static requires). Reformatting any source
+ * changes the bundle's bytes, nothing else. REFARCH_SYNTH_FAST_DEBUG=1 prints which path a
+ * run took (test/synth-fast.test.ts checks it).
  *
  * The cache (.cache/synth/, git-ignored) is keyed by the content of every file esbuild
- * read to build it. A stale bundle is never run: each input's size, mtime, ctime and inode
+ * read to build it, and of this launcher. A stale bundle is never run: each input's size, mtime, ctime and inode
  * must equal what was recorded, and any input whose recorded ctime is within a second of
  * the recording (a "racy" entry, as git calls it: it could have been edited again in the
  * same clock tick) is hashed and compared instead. ctime cannot be set back by tools that
@@ -17,7 +26,8 @@
  * read-only checkout) falls back to running scripts/synth.ts through tsx in this process,
  * so the errors are exactly the TypeScript entry's.
  */
-const crypto = require('crypto');
+// performance.now() counts from the process's start: this is how long Node.js took to get here.
+const NODE_START_MS = performance.now();
 const fs = require('fs');
 const path = require('path');
 
@@ -40,28 +50,7 @@ const RACY_MS = 1000;
  * @returns {import('esbuild').BuildOptions & { write: false, metafile: true }}
  */
 function bundleOptions({ bundlePackages, root = ROOT }) {
-  const registry = path.join(root, 'plugins', 'refarch-policy', 'src', 'registry.js');
-  /** @type {import('esbuild').Plugin} */
-  const projectPaths = {
-    name: 'project-paths',
-    setup(build) {
-      // The policy plugin loads its rule files by listing its rules/ folder at run time. It is
-      // bundled with that listing turned into static requires (so its code, and js-yaml's,
-      // is in the V8 code cache); if registry.js no longer has the expected lines, it is
-      // required from its folder instead, as it is.
-      build.onResolve({ filter: /plugins[\\/]refarch-policy$/ }, (args) => {
-        const resolved = path.resolve(args.resolveDir, args.path);
-        return staticRules(registry) ? undefined : { path: resolved, external: true };
-      });
-      build.onLoad({ filter: /[\\/]plugins[\\/]refarch-policy[\\/]src[\\/]registry\.js$/ }, (args) => ({ contents: realDirname(staticRules(args.path) ?? fs.readFileSync(args.path, 'utf8'), args.path), loader: 'js' }));
-      build.onLoad({ filter: /[\\/]config[\\/]settings\.ts$/ }, (args) => ({ contents: realDirname(precompiledSettings(args.path), args.path), loader: 'ts', resolveDir: path.dirname(args.path) }));
-      // The bundle lives in .cache/: project files that locate themselves get their real folder.
-      build.onLoad({ filter: /\.(ts|js)$/ }, (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-        return { contents: realDirname(fs.readFileSync(args.path, 'utf8'), args.path), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
-      });
-    },
-  };
+  const dedupe = bundlePackages ? sharedYaml(root) : undefined;
   return {
     entryPoints: [path.join(root, 'scripts', 'synth.ts')],
     bundle: true,
@@ -74,108 +63,99 @@ function bundleOptions({ bundlePackages, root = ROOT }) {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [projectPaths],
     absWorkingDir: root,
+    plugins: dedupe ? [dedupe] : [],
   };
 }
 
-/** @param {string} text @param {string} file */
-function realDirname(text, file) {
-  return text.includes('__dirname') ? text.replace(/\b__dirname\b/g, JSON.stringify(path.dirname(file))) : text;
-}
-
-const LIST_RULES = "const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();";
-const REQUIRE_RULE = 'const rule = require(path.join(dir, f));';
-
-/** The rule files of the policy plugin, part of the cache key: a new rule file rebuilds the bundle. */
-function ruleFiles(root = ROOT) {
-  try {
-    return fs.readdirSync(path.join(root, 'plugins', 'refarch-policy', 'src', 'rules')).filter((f) => f.endsWith('.js')).sort();
-  } catch {
-    return [];
-  }
-}
-
 /**
- * registry.js with its own rules/ folder listed at build time (other folders, as tests
- * pass, still listed at run time); undefined when it does not read its rules as expected.
- * @param {string} file
- * @returns {string | undefined}
+ * cdk8s ships its own copy of the `yaml` package (a bundled dependency) beside the
+ * project's, which scripts/synth/yaml.ts writes with. When both are the same version the
+ * bundle holds one copy: a quarter of its code that every synth would load twice.
+ * @param {string} root
+ * @returns {import('esbuild').Plugin | undefined}
  */
-function staticRules(file) {
-  let text;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (!text.includes(LIST_RULES) || !text.includes(REQUIRE_RULE) || !text.includes('const RULES_DIR =')) return undefined;
-  const rules = ruleFiles(path.resolve(path.dirname(file), '..', '..', '..'));
-  const table = `const BUNDLED_RULES = {\n${rules.map((f) => `  ${JSON.stringify(f)}: require(${JSON.stringify(`./rules/${f}`)}),`).join('\n')}\n};\n`;
-  // After 'use strict', which must stay the first statement.
-  const at = text.includes("'use strict';\n") ? text.indexOf("'use strict';\n") + "'use strict';\n".length : 0;
-  return (text.slice(0, at) + table + text.slice(at))
-    .replace(LIST_RULES, "const files = dir === RULES_DIR ? Object.keys(BUNDLED_RULES) : fs.readdirSync(dir).filter((f) => f.endsWith('.js')).sort();")
-    .replace(REQUIRE_RULE, 'const rule = dir === RULES_DIR ? BUNDLED_RULES[f] : require(path.join(dir, f));');
-}
-
-const COMPILE_SETTINGS = /new Ajv\((\{[^{}]*\})\)\.compile\(SETTINGS_SCHEMA\)/;
-
-/**
- * config/settings.ts with its settings-schema validator compiled now, at bundle time, by
- * ajv's standalone code generation (the same options, the same generated code, the same
- * errors), instead of by new Ajv().compile() on every run (~20 ms). The schema is
- * config/settings.schema.json, an input of the bundle. Unchanged if the line is not there.
- * @param {string} file
- */
-function precompiledSettings(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  const match = COMPILE_SETTINGS.exec(text);
-  if (!match) return text;
-  let code;
-  try {
-    // An object literal of booleans in our own source, e.g. { allErrors: true, strict: true }.
-    const options = Function(`"use strict"; return (${match[1]});`)();
-    const Ajv = require('ajv').default;
-    const standalone = require('ajv/dist/standalone').default;
-    const schema = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'settings.schema.json'), 'utf8'));
-    const ajv = new Ajv({ ...options, code: { ...options.code, source: true } });
-    code = standalone(ajv, ajv.compile(schema));
-  } catch {
-    return text;
-  }
-  // A function expression that evaluates the generated CommonJS module once.
-  const precompiled = `((() => { const module = { exports: {} }; const exports = module.exports; ${code}\n; return module.exports.default ?? module.exports; })())`;
-  return text.replace(match[0], precompiled);
+function sharedYaml(root) {
+  const version = (/** @type {string} */ dir) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const ours = path.join(root, 'node_modules', 'yaml');
+  const cdk8s = path.join(root, 'node_modules', 'cdk8s');
+  if (version(ours) === undefined || version(ours) !== version(path.join(cdk8s, 'node_modules', 'yaml'))) return undefined;
+  const entry = require.resolve('yaml', { paths: [root] });
+  return {
+    name: 'shared-yaml',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, (args) => (args.resolveDir.startsWith(cdk8s + path.sep) ? { path: entry } : undefined));
+    },
+  };
 }
 
 /** @param {string} file */
 function sha256(file) {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  // Loaded here, not at the top: a run whose cache is current hashes nothing (3 ms saved).
+  return require('crypto').createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /**
  * @typedef {{ file: string, sha256: string, size: number, mtimeMs: number, ctimeMs: number, ino: number }} Input
- * @typedef {{ key: string, recordedAt: number, inputs: Input[] }} Manifest
+ * @typedef {{ base: string, key: string, recordedAt: number, inputs: Input[] }} Manifest
  */
 
-/** What the key covers besides the inputs: Node.js (the code cache), esbuild and ajv, this launcher, where the project is, and which policy rule files exist. */
+/**
+ * What the cache depends on besides its input files: Node.js (the code cache), esbuild and
+ * where the project is. Compared as text with the manifest's, so that a run whose cache
+ * is current computes no hash.
+ */
 function baseKey() {
-  // Their package.json, not require(): loading the APIs costs more than the check. ajv
-  // generates the settings validator's code at bundle time (precompiledSettings).
-  const version = (/** @type {string} */ pkg) => {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-    } catch {
-      return 'none'; // no esbuild: the build fails and tsx runs the synth
-    }
-  };
-  return `${process.version}\0${version('esbuild')}\0${version('ajv')}\0${ROOT}\0${sha256(__filename)}\0${ruleFiles().join(',')}`;
+  // esbuild's package.json, not require(): loading its API costs more than the check.
+  let esbuild = 'none'; // no esbuild: the build fails and tsx runs the synth
+  try {
+    esbuild = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'esbuild', 'package.json'), 'utf8')).version;
+  } catch { /* as above */ }
+  return `node ${process.version}, esbuild ${esbuild}, ${ROOT}`;
+}
+
+/**
+ * Files the bundled code reads at run time beside its own module, by folder: the bundle's
+ * counterpart of each source folder (`lib/postgres-scripts.ts` reads the shell scripts from
+ * `path.join(__dirname, 'scripts')`; in the bundle `__dirname` is the cache folder). They are
+ * copied there with every bundle and are inputs of the cache key like the sources.
+ */
+const ASSETS = [{ from: path.join('lib', 'scripts'), to: 'scripts' }];
+
+/** The asset files, project-relative. @param {string} root */
+function assetFiles(root) {
+  return ASSETS.flatMap((a) => fs.readdirSync(path.join(root, a.from)).sort().map((f) => path.join(a.from, f)));
+}
+
+/**
+ * Copies the asset files into `<root>/.cache/synth/` (the folder of every bundle the fast
+ * path and the watch loop evaluate), replacing what is there.
+ * @param {string} root
+ */
+function syncAssets(root) {
+  const { replaceFiles } = require('./safe-write');
+  for (const a of ASSETS) {
+    const dest = path.join(root, '.cache', 'synth', a.to);
+    const names = fs.readdirSync(path.join(root, a.from)).sort();
+    replaceFiles(names.map((f) => ({ path: path.join(dest, f), data: fs.readFileSync(path.join(root, a.from, f)), display: path.join(a.to, f) })), { createFolders: true });
+    for (const f of fs.existsSync(dest) ? fs.readdirSync(dest) : []) if (!names.includes(f)) fs.rmSync(path.join(dest, f), { force: true });
+  }
+}
+
+/** The inputs of a bundle: what esbuild read, the assets it reads and this launcher (it loads the bundle). @param {string[]} files project-relative */
+function withLauncher(files) {
+  return [...new Set([...files, ...assetFiles(ROOT), path.relative(ROOT, __filename)])].sort();
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
 function keyOf(base, inputs) {
-  const h = crypto.createHash('sha256').update(base);
+  const h = require('crypto').createHash('sha256').update(base);
   for (const i of inputs) h.update(`\0${i.file}\0${i.sha256}`);
   return h.digest('hex').slice(0, 24);
 }
@@ -194,7 +174,9 @@ function cachedBundle(base) {
     return undefined;
   }
   const bundle = path.join(CACHE, `bundle-${manifest.key}.js`);
-  if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
+  if (manifest.base !== base || !Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !fs.existsSync(bundle)) return undefined;
+  // The assets' copies beside the bundle (a cache folder someone emptied by hand: rebuild).
+  if (!ASSETS.every((a) => fs.existsSync(path.join(CACHE, a.to)))) return undefined;
   let rehashed = false;
   for (const i of manifest.inputs) {
     let s;
@@ -209,22 +191,22 @@ function cachedBundle(base) {
     if (s.size !== i.size || sha256(path.join(ROOT, i.file)) !== i.sha256) return undefined;
     rehashed = true;
   }
-  if (keyOf(base, manifest.inputs) !== manifest.key) return undefined;
-  if (rehashed) writeManifest(manifest.key, manifest.inputs.map((i) => ({ file: i.file, sha256: i.sha256 })));
+  if (rehashed) writeManifest(base, manifest.key, manifest.inputs.map((i) => ({ file: i.file, sha256: i.sha256 })));
   return bundle;
 }
 
 /**
+ * @param {string} base
  * @param {string} key
  * @param {Array<{ file: string, sha256: string }>} hashed
  */
-function writeManifest(key, hashed) {
+function writeManifest(base, key, hashed) {
   const recordedAt = Date.now();
   const inputs = hashed.map(({ file, sha256: digest }) => {
     const s = fs.statSync(path.join(ROOT, file));
     return { file, sha256: digest, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
   });
-  writeAtomic(MANIFEST, JSON.stringify({ key, recordedAt, inputs }));
+  writeAtomic(MANIFEST, JSON.stringify({ base, key, recordedAt, inputs }));
 }
 
 /** The project's one safe writer (scripts/safe-write.js): atomic, never through a symlink. @param {string} file @param {string | Buffer} data */
@@ -241,12 +223,13 @@ async function build(base) {
   const esbuild = require('esbuild');
   const result = await esbuild.build(bundleOptions({ bundlePackages: true }));
   // Hash the inputs as read now; a file edited during the build then fails the next check.
-  const hashed = Object.keys(result.metafile.inputs).sort().map((file) => ({ file, sha256: sha256(path.join(ROOT, file)) }));
+  const hashed = withLauncher(Object.keys(result.metafile.inputs)).map((file) => ({ file, sha256: sha256(path.join(ROOT, file)) }));
   const key = keyOf(base, hashed);
   fs.mkdirSync(CACHE, { recursive: true });
   const bundle = path.join(CACHE, `bundle-${key}.js`);
+  syncAssets(ROOT);
   writeAtomic(bundle, result.outputFiles[0].text);
-  writeManifest(key, hashed);
+  writeManifest(base, key, hashed);
   // Bundles (and code caches) of earlier sources are never used again.
   for (const f of fs.readdirSync(CACHE)) {
     if (f.startsWith('bundle-') && !f.startsWith(path.basename(bundle))) fs.rmSync(path.join(CACHE, f), { force: true });
@@ -270,8 +253,8 @@ function load(bundle) {
   try {
     cachedData = fs.readFileSync(codeCache);
   } catch { /* first run */ }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
-  if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${bundle}, code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}\n`);
+  const script = launcherStep('compile', () => new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData }));
+  trace(`code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}`);
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
@@ -279,7 +262,7 @@ function load(bundle) {
       } catch { /* a cache, not a result */ }
     });
   }
-  return evaluate(script, bundle, ROOT);
+  return launcherStep('evaluate', () => evaluate(script, bundle, ROOT));
 }
 
 /**
@@ -319,29 +302,62 @@ function loadTypeScript() {
   return require(ENTRY);
 }
 
-/** @param {{ runCli: typeof import('./synth').runCli }} synth */
+/** @typedef {{ runCli: typeof import('./synth').runCli, phaseTimings?: typeof import('./synth').phaseTimings }} Synth */
+
+/** @param {Synth} synth */
 function run(synth) {
   process.exitCode = synth.runCli(process.argv.slice(2), {
+    project: ROOT,
     env: process.env,
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   });
+  if (!process.env.REFARCH_SYNTH_FAST_DEBUG) return;
+  // Where this run's time went: the launcher's steps, then the pipeline's phases (scripts/synth/timing.ts).
+  const phases = [...LAUNCHER_STEPS, ...(synth.phaseTimings?.() ?? [])];
+  trace(`ms: node start ${NODE_START_MS.toFixed(1)}, ${phases.map(([p, ms]) => `${p} ${ms.toFixed(1)}`).join(', ')}, total ${performance.now().toFixed(1)}`);
+}
+
+/** @type {Array<[string, number]>} */
+const LAUNCHER_STEPS = [];
+/**
+ * Runs one step of the launcher, timed for the debug trace.
+ * @template T @param {string} step @param {() => T} fn @returns {T}
+ */
+function launcherStep(step, fn) {
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    LAUNCHER_STEPS.push([step, performance.now() - start]);
+  }
+}
+
+/** With REFARCH_SYNTH_FAST_DEBUG set: which path this run took, on stderr. @param {string} step */
+function trace(step) {
+  if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${step}\n`);
 }
 
 async function main() {
   let synth;
   try {
     const base = baseKey();
-    const bundle = cachedBundle(base) ?? await build(base);
+    let bundle = launcherStep('cache check', () => cachedBundle(base));
+    trace(bundle ? `bundle cached: ${path.relative(ROOT, bundle)}` : 'bundle stale or absent: building it');
+    if (!bundle) {
+      const start = performance.now();
+      bundle = await build(base);
+      LAUNCHER_STEPS.push(['bundle build', performance.now() - start]);
+    }
     synth = load(bundle);
   } catch (err) {
-    if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: falling back to tsx: ${/** @type {Error} */ (err).message}\n`);
+    trace(`falling back to tsx: ${/** @type {Error} */ (err).message}`);
     synth = loadTypeScript();
   }
   run(synth);
 }
 
-module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, ROOT, CACHE, MANIFEST };
+module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, ROOT, CACHE, MANIFEST };
 
 if (require.main === module) main();

@@ -5,13 +5,16 @@
  * cli.ts (options and order), render.ts (settings to checked YAML, in memory) and
  * output.ts (which folders are safe, manifest, atomic replacement).
  */
+import * as path from 'path';
 import { runCli } from './synth/cli';
 
 export { render } from './synth/render';
 export { runCli, USAGE } from './synth/cli';
+export { phaseTimings } from './synth/timing';
 
 if (require.main === module) {
   process.exitCode = runCli(process.argv.slice(2), {
+    project: path.resolve(__dirname, '..'),
     env: process.env,
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),

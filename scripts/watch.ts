@@ -21,7 +21,7 @@ import * as vm from 'vm';
 import * as esbuild from 'esbuild';
 import { parseManifests } from './review/manifests';
 import { FileDiff, diffManifests, formatText } from './review/semantic-diff';
-import { bundleOptions, evaluate, nodeModule } from './synth-fast';
+import { bundleOptions, evaluate, nodeModule, syncAssets } from './synth-fast';
 
 const PROJECT = path.resolve(__dirname, '..');
 // CommonJS's function wrapper (exports, require, module, __filename, __dirname) around the bundle.
@@ -82,15 +82,6 @@ export class Rebuilder {
       return { ok: false, ms: elapsed(), at: performance.now(), diff: '' };
     };
 
-    // When the policy plugin is not bundled (registry.js no longer lists its rules the way
-    // synth-fast.js expects), it is required from its folder: forget its old modules.
-    if (changed.some((f) => f.startsWith('plugins/'))) {
-      const plugin = path.join(this.root, 'plugins', 'refarch-policy') + path.sep;
-      // Node's own module cache, which the bundle's require() fills (not a test runner's registry).
-      const cache = (nodeModule() as unknown as { _cache: Record<string, unknown> })._cache;
-      for (const id of Object.keys(cache)) if (id.startsWith(plugin)) delete cache[id];
-    }
-
     let code: string;
     try {
       this.context ??= await esbuild.context(bundleOptions({ bundlePackages: false, root: this.root }));
@@ -110,8 +101,10 @@ export class Rebuilder {
     let stderr = '';
     try {
       const filename = path.join(this.root, '.cache', 'synth', 'watch-bundle.js');
+      syncAssets(this.root); // the files the bundle reads beside itself (lib/scripts/), as saved now
       const synth = evaluate(new vm.Script(wrap(code), { filename }), filename, this.root);
       status = synth.runCli(this.args, {
+        project: this.root,
         env: this.io.env,
         cwd: this.io.cwd,
         stdout: (t: string) => { stdout += t; },

@@ -31,7 +31,7 @@ export interface BadInputCase {
 /** The first line of `npm run synth` with `args` (in-process, as the command runs it), without "synth failed: ". */
 function synth(args: string[], env: NodeJS.ProcessEnv = {}): string {
   let out = '';
-  const status = runCli(args, { env, cwd: root, stdout: (t) => { out += t; }, stderr: (t) => { out += t; } });
+  const status = runCli(args, { project: root, env, cwd: root, stdout: (t) => { out += t; }, stderr: (t) => { out += t; } });
   const first = out.split('\n').find((l) => l.startsWith('synth failed: ') || l.startsWith('synth: ')) ?? (status === 0 ? 'accepted' : out.split('\n')[0]);
   return first.replace(/^synth failed: /, '');
 }
@@ -42,7 +42,7 @@ const dev = (...sets: string[]) => synth(['--env', 'dev', '--stdout', ...sets.fl
 /** A synth output folder as an earlier synth left it. */
 function output(tmp: string): string {
   const out = path.join(tmp, 'out');
-  expectStatus(runCli(['--out', out], { env: {}, cwd: root, stdout: () => undefined, stderr: () => undefined }), 0);
+  expectStatus(runCli(['--out', out], { project: root, env: {}, cwd: root, stdout: () => undefined, stderr: () => undefined }), 0);
   return out;
 }
 
@@ -146,7 +146,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
     },
   },
   { group: 'Clear messages', what: 'a host over 253 characters', example: `--set dev.ingress.host=<250 x "a">.com`, run: () => dev(`dev.ingress.host=${'a'.repeat(250)}.com`) },
-  { group: 'Security and integrity', what: 'the replication user is the app user', example: 'database.replicas: 2, replicationUser: guestbook (= user)', run: () => dev('dev.database.replicas=2', 'dev.database.replicationUser=guestbook', 'dev.credentials.replicationPassword=r') },
+  { group: 'Security and integrity', what: 'the replication user is the app user', example: 'database.replicas: 2, replicationUser: guestbook (= user)', run: () => dev('dev.database.replicas=2', 'dev.database.replicationUser=guestbook', 'dev.credentials.replicationPassword=r', 'dev.credentials.superuserPassword=s') },
   { group: 'Security and integrity', what: 'a role name PostgreSQL reserves', example: '--set dev.database.user=current_user', run: () => dev('dev.database.user=current_user') },
   { group: 'Security and integrity', what: 'DB_PASSWORD that is not UTF-8', example: "DB_PASSWORD=$'\\xff' npm run synth -- --env dev --stdout", run: () => synth(['--env', 'dev', '--stdout'], { DB_PASSWORD: 'x\ufffdy' }) },
   { group: 'Security and integrity', what: 'a password with a newline', example: "--set 'dev.credentials.password=\"a\\nb\"'", run: () => dev('dev.credentials.password="a\\nb"') },

@@ -1,5 +1,5 @@
 /**
- * The README's "Copy a construct" table lists, for each construct file, the other
+ * The copy guide's table (docs/constructs.md) lists, for each construct file, the other
  * lib/ files it needs. This keeps that list true: it must equal the file's transitive
  * relative imports, so a user who copies exactly those files gets code that compiles.
  */
@@ -17,7 +17,7 @@ const libDir = path.join(root, 'lib');
 
 function closure(file: string, seen = new Set<string>()): Set<string> {
   const source = fs.readFileSync(path.join(libDir, file), 'utf8');
-  for (const [, dep] of source.matchAll(/from '\.\/([a-z-]+)'/g)) {
+  for (const [, dep] of source.matchAll(/from '\.\/([a-z0-9-]+)'/g)) {
     const depFile = `${dep}.ts`;
     if (!seen.has(depFile)) {
       seen.add(depFile);
@@ -27,10 +27,10 @@ function closure(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Copy a construct into your project'));
-const rows = [...section.matchAll(/^\| `(\w+)`[^|]*\| `([a-z-]+\.ts)` \| ([^|]+) \|$/gm)]
-  .map(([, construct, file, also]) => ({ construct, file, also: [...also.matchAll(/`([a-z-]+\.ts)`/g)].map((m) => m[1]).sort() }));
+/** The copy guide: docs/constructs.md (the README links it). */
+const section = fs.readFileSync(path.join(root, 'docs', 'constructs.md'), 'utf8');
+const rows = [...section.matchAll(/^\| `(\w+)`[^|]*\| `([a-z0-9-]+\.ts)` \| ([^|]+) \|$/gm)]
+  .map(([, construct, file, also]) => ({ construct, file, also: [...also.matchAll(/`([a-z0-9-]+\.ts)`/g)].map((m) => m[1]).sort() }));
 
 test('the table lists every construct file of lib/', () => {
   expect(rows.map((r) => r.file).sort()).toEqual([
@@ -43,11 +43,12 @@ test.each(rows.map((r) => [r.construct, r]))('%s: "Also copy" equals its transit
   expect(fs.readFileSync(path.join(libDir, row.file), 'utf8')).toContain(`export class ${row.construct} `);
 });
 
-test('constructs import nothing outside lib/ but imports/ (k8s, the Gateway API), cdk8s and constructs', () => {
-  for (const file of fs.readdirSync(libDir)) {
+test('constructs import nothing outside lib/ but cdk8s, constructs and Node; only lib/k8s.ts and lib/gateway-api.ts reach imports/', () => {
+  const gates: Record<string, string> = { 'k8s.ts': '../imports/k8s', 'gateway-api.ts': '../imports/gateway.networking.k8s.io' };
+  for (const file of fs.readdirSync(libDir).filter((f) => f.endsWith('.ts'))) {
     const source = fs.readFileSync(path.join(libDir, file), 'utf8');
     for (const [, spec] of source.matchAll(/from '([^']+)'/g)) {
-      const allowed = ['../imports/k8s', '../imports/gateway.networking.k8s.io', 'cdk8s', 'constructs', 'crypto', 'net'];
+      const allowed = ['cdk8s', 'constructs', 'crypto', 'net', 'fs', 'path', ...(gates[file] ? [gates[file]] : [])];
       expect({ file, spec, ok: spec.startsWith('./') || allowed.includes(spec) }).toEqual({ file, spec, ok: true });
     }
   }
@@ -56,7 +57,7 @@ test('constructs import nothing outside lib/ but imports/ (k8s, the Gateway API)
 /*
  * The guide, followed literally in throwaway projects. Offline: `npm install` becomes a
  * symlink to this checkout's node_modules, and REFARCH points at this checkout; every
- * other line of the README's sh block runs as written, in `sh`.
+ * other line of the guide's sh block runs as written, in `sh`.
  */
 const shBlock = /```sh\n([\s\S]*?)```/.exec(section)![1];
 const chartBlock = /```ts\n([\s\S]*?)```/.exec(section)![1];
@@ -76,7 +77,11 @@ function guideScript(): string {
 test('the sh block copies exactly the files of the table', () => {
   const loop = /for f in ([^;]*); do/.exec(shBlock);
   expect(loop).not.toBeNull();
-  const copied = loop![1].replace(/\\\n/g, ' ').trim().split(/\s+/).map((f) => `${f}.ts`).sort();
+  const copied = loop![1].replace(/\\\n/g, ' ').trim().split(/\s+/).map((f) => `${f}.ts`);
+  // lib/k8s.ts is the L1 classes themselves in a copy, not this repository's re-export.
+  expect(shBlock).toContain('cp "$REFARCH/imports/k8s.ts" lib/k8s.ts\n');
+  copied.push('k8s.ts');
+  copied.sort();
   expect(copied).toEqual([...new Set(rows.flatMap((r) => [r.file, ...r.also]))].sort());
 });
 
@@ -120,7 +125,7 @@ function minimalProject(dir: string): void {
   fs.writeFileSync(path.join(dir, 'main.ts'), "import { App } from 'cdk8s';\n\nconst app = new App();\napp.synth();\n");
 }
 
-/** Runs the README's commands in `dir`, adds shop.ts and the two main.ts lines. */
+/** Runs the guide's commands in `dir`, adds shop.ts and the two main.ts lines. */
 function followGuide(dir: string): void {
   const run = spawnSync('sh', ['-e', '-c', guideScript()], { cwd: dir, encoding: 'utf8' });
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
@@ -178,7 +183,7 @@ function check(dir: string, rootNames: string[], options: ts.CompilerOptions, co
     // Honest emulation: nothing may pull this checkout's @types/node back in.
     expect(program.getSourceFiles().filter((f) => f.fileName.includes('/@types/node/')).length).toBe(0);
   }
-  const own = program.getSourceFiles().filter((f) => !program.isSourceFileFromExternalLibrary(f) && !f.isDeclarationFile && !f.fileName.endsWith('/imports/k8s.ts'));
+  const own = program.getSourceFiles().filter((f) => !program.isSourceFileFromExternalLibrary(f) && !f.isDeclarationFile && !f.fileName.endsWith('/imports/k8s.ts') && !f.fileName.endsWith('/lib/k8s.ts'));
   expect(own.length).toBeGreaterThan(0);
   const diagnostics = [
     ...configErrors, ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(),
@@ -216,6 +221,9 @@ function typesNode14Stub(dir: string): string {
     '/// <reference lib="es2018" />',
     "declare module 'crypto' { export function createHash(algorithm: string): { update(data: string): any; digest(encoding: 'hex'): string }; }",
     "declare module 'net' { export function isIP(input: string): number; }",
+    "declare module 'fs' { export function readFileSync(path: string, encoding: 'utf8'): string; }",
+    "declare module 'path' { export function join(...parts: string[]): string; }",
+    'declare const __dirname: string;',
     'declare class Buffer { static from(data: string, encoding: string): { toString(encoding: string): string } }',
   ].join('\n'));
   return stub;
@@ -241,12 +249,13 @@ test('a project made by `cdk8s init typescript-app`: the guide runs in sh, type-
   expectValidShop(synthesize(project));
 });
 
-test('a hand-made minimal project: the guide copies imports/, adds "node" to types, and the result synthesizes', () => {
+test('a hand-made minimal project: the guide copies the L1 classes into lib/, adds "node" to types, and the result synthesizes', () => {
   const project = path.join(tmp, 'project');
   fs.mkdirSync(project);
   minimalProject(project);
   followGuide(project);
-  expect(fs.readFileSync(path.join(project, 'imports', 'k8s.ts'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8'));
+  expect(fs.existsSync(path.join(project, 'imports'))).toBe(false); // the constructs bring their own L1 classes
+  expect(fs.readFileSync(path.join(project, 'lib', 'k8s.ts'), 'utf8')).toBe(fs.readFileSync(path.join(root, 'imports', 'k8s.ts'), 'utf8'));
   expect(JSON.parse(fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8')).compilerOptions).toMatchObject({ lib: ['es2022'], types: ['node'] });
   expect(typeCheck(project)).toEqual([]);
   expectValidShop(synthesize(project));

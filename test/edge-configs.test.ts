@@ -1,6 +1,7 @@
 /**
- * Property test: every generated edge configuration either fails synth with a
- * ValidationError that names a field, its value and what is allowed, or produces
+ * Property test: every generated edge configuration either fails synth (the settings schema's
+ * error naming the setting, or a construct's ValidationError that names a field, its value and
+ * what is allowed), or produces
  * manifests that the strict schema validator accepts for every captured minor (1.27
  * and 1.35). The same configurations are dry-run against a real API server by
  * schemas/dry-run-generated.sh.
@@ -22,6 +23,13 @@ test(`${RUNS} edge configurations: refused with a named field, or valid for ever
   const seen = { accepted: 0, refused: 0, fields: new Set<string>() };
   fc.assert(fc.property(edgeConfig, (props) => {
     const outcome = synthEdge(props);
+    if ('refusedBySchema' in outcome) {
+      seen.refused++;
+      // Each problem names the setting as written (edge.<path>) and what it must be.
+      for (const problem of outcome.refusedBySchema.problems) expect(problem).toMatch(/setting "edge\.[^"]+"/);
+      seen.fields.add(`schema ${/setting "edge\.([^"]+)"/.exec(outcome.refusedBySchema.problems[0])?.[1]}`);
+      return;
+    }
     if ('error' in outcome) {
       const e = outcome.error;
       seen.refused++;
@@ -73,6 +81,6 @@ test.each(SETTING_PATHS)('%s of any JSON type is refused with a ValidationError 
     let target = props;
     for (const key of parts.slice(0, -1)) target = (target[key] ??= {});
     target[parts[parts.length - 1]] = value;
-    expect(() => synthEdge(props)).not.toThrow(); // synthEdge returns ValidationErrors and rethrows anything else
+    expect(() => synthEdge(props)).not.toThrow(); // synthEdge returns settings and validation errors and rethrows anything else
   }
 });

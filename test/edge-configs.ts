@@ -16,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
+import { checkEnvironments, SettingsError } from '../config/settings';
 import { ValidationError } from '../lib/prop-checks';
 import { ReferenceArchitecture, ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { Manifest } from './support';
@@ -238,16 +239,23 @@ export const edgeConfig: fc.Arbitrary<ReferenceArchitectureProps> = fc.oneof(
 ) as fc.Arbitrary<ReferenceArchitectureProps>;
 
 /** What synthesizing one configuration gave: its manifests, or the ValidationError. */
-export type EdgeOutcome = { manifests: Manifest[] } | { error: ValidationError };
+export type EdgeOutcome = { manifests: Manifest[] } | { error: ValidationError } | { refusedBySchema: SettingsError };
 
 /**
- * Synthesizes one configuration in-process. A ValidationError is an outcome; anything
- * else thrown (a TypeError, a cdk8s error) is a bug and propagates.
+ * Synthesizes one configuration in-process, as every synth does: the settings schema first
+ * (types, enums, known keys: a SettingsError), then the constructs (a ValidationError). Both
+ * are outcomes; anything else thrown (a TypeError, a cdk8s error) is a bug and propagates.
  */
 export function synthEdge(props: ReferenceArchitectureProps, id = 'edge'): EdgeOutcome {
   // Testing.app() would leave a folder in $TMPDIR per call; this outdir is never written,
   // because nothing here calls app.synth().
   const app = new App({ outdir: path.join(os.tmpdir(), 'refarch-edge-configs-never-written') });
+  try {
+    checkEnvironments({ [id]: props });
+  } catch (err) {
+    if (err instanceof SettingsError) return { refusedBySchema: err };
+    throw err;
+  }
   try {
     return { manifests: Testing.synth(new ReferenceArchitecture(app, id, props)) as Manifest[] };
   } catch (err) {

@@ -17,7 +17,7 @@ describe.each(allVariants())('%s', (variant, manifests) => {
   test('exactly the web Deployment, the database StatefulSet unless the database is external, and the data tier\'s workloads where it is on', () => {
     const dataTier = !variant.includes('external') && (variant === 'prod' || variant.includes('replicas'));
     const expected = variant.includes('external') ? ['Deployment/guestbook'] : ['Deployment/guestbook', 'StatefulSet/postgres'];
-    if (dataTier) expected.push('CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'StatefulSet/postgres-replica');
+    if (dataTier) expected.push('CronJob/postgres-backup', 'CronJob/postgres-backup-restore');
     expect(workloads.map((w) => `${w.kind}/${w.metadata.name}`).sort()).toEqual(expected.sort());
   });
 

@@ -120,8 +120,29 @@ test('files to remove go in the same step; a missing one is fine; a symlink is r
   fs.writeFileSync(p('target'), 'keep');
   fs.symlinkSync(p('target'), p('orphan.svg'));
   const result = replaceFiles([{ path: p('a.svg'), data: 'a' }], { remove: [p('orphan.svg'), p('missing.svg')] });
-  expect(result).toEqual({ written: [p('a.svg')], removed: [p('orphan.svg')] });
+  expect(result).toEqual({ written: [p('a.svg')], unchanged: [], removed: [p('orphan.svg')] });
   expect(snapshot()).toEqual({ 'a.svg': '644 a', target: '644 keep' });
+});
+
+test('keepIdentical leaves a regular file with the same bytes and mode alone, and rewrites anything else', () => {
+  fs.writeFileSync(p('same'), 'x');
+  fs.chmodSync(p('same'), 0o644);
+  fs.writeFileSync(p('other-mode'), 'x');
+  fs.chmodSync(p('other-mode'), 0o600);
+  fs.writeFileSync(p('target'), 'x');
+  fs.symlinkSync(p('target'), p('link'));
+  fs.writeFileSync(p('changed'), 'y');
+  const inode = fs.statSync(p('same')).ino;
+  const past = new Date('2026-01-01T00:00:00Z');
+  fs.utimesSync(p('same'), past, past);
+  const result = replaceFiles(['same', 'other-mode', 'link', 'changed'].map((f) => ({ path: p(f), data: 'x' })), { keepIdentical: true });
+  expect(result).toEqual({ written: [p('other-mode'), p('link'), p('changed')], unchanged: [p('same')], removed: [] });
+  expect([fs.statSync(p('same')).ino, fs.statSync(p('same')).mtimeMs]).toEqual([inode, past.getTime()]);
+  expect(snapshot()).toEqual({ same: '644 x', 'other-mode': '644 x', link: '644 x', changed: '644 x', target: '644 x' });
+  expect(fs.lstatSync(p('link')).isSymbolicLink()).toBe(false); // replaced, never kept: a link is not a file of ours
+  // Nothing to do at all: no temporary file, no rename.
+  expect(replaceFiles([{ path: p('same'), data: 'x' }], { keepIdentical: true, pauseAt: () => { throw new Error('wrote something'); } }))
+    .toEqual({ written: [], unchanged: [p('same')], removed: [] });
 });
 
 test('createFolders makes missing folders, after the checks', () => {

@@ -1,8 +1,8 @@
 /**
  * Environment settings and `--set` are checked against the one settings schema before any
  * construct runs: unknown keys (with a suggestion), wrong types (value as given, allowed
- * values), prototype keys, bad JSON, `null` to unset; and the schema and the README's
- * settings table are what `npm run schema:settings` generates.
+ * values), prototype keys, bad JSON, `null` to unset; and the schema, its validator and the
+ * settings table of docs/configuration.md are what `npm run schema:settings` generates.
  */
 import * as fc from 'fast-check';
 import * as fs from 'fs';
@@ -11,7 +11,8 @@ import { environments } from '../config/environments';
 import { SETTINGS_SCHEMA, SettingsError, applySets, checkEnvironments, parseSetArgument, parseSetValue } from '../config/settings';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
 import { render } from '../scripts/synth';
-import { generateSettingsSchema, readmeWithSettingsTable } from '../scripts/settings-schema';
+import { CONFIGURATION_DOC, generateSettingsSchema, withSettingsTable } from '../scripts/settings-schema';
+import { VALIDATOR_FILE, settingsValidatorCode } from '../scripts/settings-validator';
 
 const root = path.resolve(__dirname, '..');
 const attempt = (sets: string[], only?: string[]) => {
@@ -148,18 +149,60 @@ describe('config/environments.ts is checked against the same schema', () => {
   });
 });
 
+describe('the settings\' types are checked once, by the schema, before any construct (the chart does not check them again)', () => {
+  const ofEnv = (props: Record<string, unknown>) => {
+    try {
+      render({ env: {}, definitions: { env: props as ReferenceArchitectureProps } });
+      return '(no error)';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  test.each<[Record<string, unknown>, string]>([
+    [{ web: 'big' }, 'config/environments.ts: env.web: setting "env.web" must be an object with keys image,'],
+    [{ database: ['a'] }, 'config/environments.ts: env.database: setting "env.database" must be an object with keys'],
+    [{ credentials: 5 }, 'config/environments.ts: env.credentials: setting "env.credentials" must be an object with keys'],
+    [{ ingress: true }, 'config/environments.ts: env.ingress: setting "env.ingress" must be an object with keys'],
+    [{ web: { title: 5 } }, 'setting "env.web.title" must be a string; got 5 (number).'],
+    [{ web: { logLevel: 'verbose' } }, 'setting "env.web.logLevel" must be one of "debug", "info", "warn", "error"; got "verbose" (string).'],
+    [{ ingress: { enabled: 0 } }, 'setting "env.ingress.enabled" must be a boolean: true or false; got 0 (number).'],
+    [{ production: 'yes' }, 'setting "env.production" must be a boolean: true or false; got "yes" (string).'],
+    [{ database: { mode: 'cloud' } }, 'setting "env.database.mode" must be one of "in-cluster", "external"; got "cloud" (string).'],
+    [{ database: { sslMode: 'on' } }, 'setting "env.database.sslMode" must be one of "disable", "allow", "prefer", "require", "verify-ca", "verify-full"; got "on" (string).'],
+    [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: '10.0.0.0/8' } }, 'setting "env.database.externalCidrs" must be a JSON list of strings; got "10.0.0.0/8" (string).'],
+    [{ database: { backup: { keeep: 3 } } }, 'unknown setting "env.database.backup.keeep". Did you mean "env.database.backup.keep"?'],
+    [{ networkPolicies: { dnsToAnyAddress: 'yes' } }, 'setting "env.networkPolicies.dnsToAnyAddress" must be a boolean: true or false; got "yes" (string).'],
+    [{ gateway: 'on' }, 'config/environments.ts: env.gateway: setting "env.gateway" must be an object with keys'],
+    [{ gateway: { enabled: 'yes' } }, 'setting "env.gateway.enabled" must be a boolean: true or false; got "yes" (string).'],
+    [{ ingress: { controller: 'nginx' } }, 'setting "env.ingress.controller" must be one of "traefik", "envoy-gateway", "cloud-provider-kind", "ingress-nginx"; got "nginx" (string).'],
+    [{ gateway: { enabled: true, existingGateway: 'shared' } }, 'setting "env.gateway.existingGateway" must be an object with keys'],
+    [{ networkPolicies: { webFrom: 'traefik' } }, 'setting "env.networkPolicies.webFrom" must be a JSON list of'],
+  ])('%j', (props, message) => {
+    expect(ofEnv(props)).toContain(message);
+  });
+});
+
 describe('one source of truth', () => {
-  test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps', () => {
+  test('config/settings.schema.json is what `npm run schema:settings` generates from ReferenceArchitectureProps (if this fails: `npm run generate`, commit)', () => {
     expect(fs.readFileSync(path.join(root, 'config', 'settings.schema.json'), 'utf8')).toBe(generateSettingsSchema());
   }, 60_000);
 
-  test('the README settings table is generated from the schema (`npm run schema:settings` rewrites it)', () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    expect(readmeWithSettingsTable(readme, SETTINGS_SCHEMA)).toBe(readme);
+  test('config/settings-validator.js is the schema\'s validator as Ajv generates it (if this fails: `npm run generate`, commit)', () => {
+    expect(fs.readFileSync(VALIDATOR_FILE, 'utf8')).toBe(settingsValidatorCode(SETTINGS_SCHEMA));
   });
 
-  test('every setting of the schema is in the README table, and nothing else', () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  test('the generated validator needs no Ajv at run time: no compiler in any synth', () => {
+    expect(fs.readFileSync(VALIDATOR_FILE, 'utf8')).not.toMatch(/require\(/);
+    expect(fs.readFileSync(path.join(root, 'config', 'settings.ts'), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ajv'/m);
+  });
+
+  test('the settings table of docs/configuration.md is generated from the schema (if this fails: `npm run generate`, commit)', () => {
+    const doc = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
+    expect(withSettingsTable(doc, SETTINGS_SCHEMA)).toBe(doc);
+  });
+
+  test('every setting of the schema is in the settings table, and nothing else', () => {
+    const readme = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
     const block = readme.slice(readme.indexOf('<!-- settings-table:start'), readme.indexOf('<!-- settings-table:end'));
     const rows = [...block.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
     expect(rows).toContain('web.replicas');
@@ -168,7 +211,7 @@ describe('one source of truth', () => {
   });
 
   test('lib/ stays copyable: no construct imports the schema or ajv', () => {
-    for (const file of fs.readdirSync(path.join(root, 'lib'))) {
+    for (const file of fs.readdirSync(path.join(root, 'lib')).filter((f) => f.endsWith('.ts'))) {
       expect([file, fs.readFileSync(path.join(root, 'lib', file), 'utf8')]).not.toEqual([file, expect.stringMatching(/from ['"](ajv|\.\.\/config\/settings|.*settings\.schema)/)]);
     }
   });

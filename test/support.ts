@@ -60,8 +60,8 @@ export const RUN_TO_COMPLETION_KINDS = ['Job', 'CronJob'];
 export function fullDataTier(p: ReferenceArchitectureProps): ReferenceArchitectureProps {
   return {
     ...p,
-    database: { ...p.database, replicas: 3, tls: { secretName: 'postgres-tls' }, backup: { keep: 3 } },
-    credentials: { ...p.credentials, replicationPassword: 'test-replication-password' },
+    database: { ...p.database, image: 'refarch.local/postgresql-patroni:17-trixie', replicas: 3, tls: { secretName: 'postgres-tls' }, backup: { keep: 3 } },
+    credentials: { ...p.credentials, replicationPassword: 'test-replication-password', superuserPassword: 'test-superuser-password' },
   };
 }
 
@@ -78,6 +78,15 @@ const VARIANTS: ReadonlyArray<[name: string, environment: string, change: (p: Re
   ['dev (Ingress and Gateway API at once, as during a migration)', 'dev', (p) => ({ ...p, gateway: { enabled: true } })],
   ['dev (HTTPRoute on a shared Gateway)', 'dev', (p) => ({ ...p, ingress: { enabled: false }, gateway: { enabled: true, existingGateway: { namespace: 'gateways', name: 'shared', sectionName: 'https' } } })],
 ];
+
+/**
+ * Each variant of {@link VARIANTS} as an environment of its own (`variant-1`, ...), in a
+ * namespace of its own (one app refuses two objects of one name), for code that takes definitions.
+ */
+export function variantEnvironments(): Record<string, ReferenceArchitectureProps> {
+  const committed = committedEnvironments();
+  return Object.fromEntries(VARIANTS.map(([, env, change], i) => [`variant-${i + 1}`, { ...change(committed[env]), namespace: `refarch-variant-${i + 1}` }]));
+}
 
 /** Every committed environment, then every variant of {@link VARIANTS}, synthesized. */
 export function allVariants(): Array<[string, Manifest[]]> {

@@ -1,7 +1,7 @@
 /**
- * `npm run synth`: the committed dist/ is what a fresh synth produces, and the output
- * folder is safe: only files a synth wrote are replaced or removed, each atomically,
- * unsafe folders are refused with nothing touched, and real secrets never land in git.
+ * `npm run synth`: synthesis is deterministic (test/environments.test.ts compares it with the
+ * committed dist/), and the output folder is safe: only files a synth wrote are replaced or
+ * removed, each atomically, unsafe folders are refused with nothing touched, and real secrets never land in git.
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,6 +10,7 @@ import * as path from 'path';
 import { render, runCli } from '../scripts/synth';
 import { processStartTime } from '../scripts/synth/lock';
 import { LOCK_FILE, MANIFEST_FILE } from '../scripts/synth/output';
+import { parse } from 'yaml';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -21,7 +22,7 @@ beforeAll(() => {
   // One real synth, copied for each test that needs an output folder a synth made: a
   // full synth per test would make this file the slowest of the suite.
   template = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-template-'));
-  expect(runCli(['--out', path.join(template, 'out')], { env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
+  expect(runCli(['--out', path.join(template, 'out')], { project: root, env: {}, cwd: root, stdout: () => undefined, stderr: (t) => { throw new Error(t); } })).toBe(0);
 });
 afterAll(() => fs.rmSync(template, { recursive: true, force: true }));
 beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-synth-test-')); });
@@ -50,20 +51,13 @@ function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } 
   let stdout = '';
   let stderr = '';
   const status = runCli(args, {
-    env: options.env ?? {}, cwd: options.cwd ?? root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; },
+    project: root, env: options.env ?? {}, cwd: options.cwd ?? root, stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; },
   });
   return { status, stdout, stderr };
 }
 
 const yamlFiles = (dir: string) => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort()
   .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-
-test('the committed dist/ matches a fresh synth (run `npm run synth` and commit if this fails)', () => {
-  const { files } = render({ env: {} });
-  expect(Object.fromEntries(files)).toEqual(yamlFiles(dist));
-  expect(JSON.parse(fs.readFileSync(path.join(dist, MANIFEST_FILE), 'utf8')).files).toEqual([...files.keys()].sort());
-  expect(fs.readdirSync(dist).sort()).toEqual([MANIFEST_FILE, ...files.keys()].sort());
-});
 
 test('synthesis is deterministic', () => {
   expect(render({ env: {} }).files).toEqual(render({ env: {} }).files);
@@ -194,10 +188,11 @@ describe('the output folder', () => {
     expect(dev).toContain('APP_TITLE: New'); // renamed before the kill, complete
     expect(dev).toBe(render({ env: {}, sets: ['dev.web.title=New'], only: ['dev'] }).files.get('dev.k8s.yaml'));
     expect(`644 ${fs.readFileSync(path.join(out, 'prod.k8s.yaml'), 'utf8')}`).toBe(before['prod.k8s.yaml']); // old, complete
-    // prod's new version, not yet renamed, and the old manifest, dev and prod, kept (hard
-    // links) to be put back if a rename failed: all named as a run's temporary files.
+    // prod's new version, not yet renamed, and the old dev and prod, kept (hard links) to be
+    // put back if a rename failed: all named as a run's temporary files. The manifest lists
+    // the same files as before, so it was left alone (not rewritten).
     const temps = fs.readdirSync(out).filter((f) => f.endsWith('.tmp')).map((f) => f.replace(/-[0-9a-f]{12}\.tmp$/, '')).sort();
-    expect(temps).toEqual([`.${MANIFEST_FILE}.refarch-synth`, '.dev.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth']);
+    expect(temps).toEqual(['.dev.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth', '.prod.k8s.yaml.refarch-synth']);
     expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(true); // the killed run's, taken over below
     expect(cli(['--out', out]).status).toBe(0);
     expect(snapshot(out)).toEqual(before);
@@ -372,7 +367,7 @@ describe('the command line', () => {
   test('--help prints the usage and exits 0', () => {
     const result = cli(['--help']);
     expect(result).toMatchObject({ status: 0, stderr: '' });
-    for (const text of ['--out DIR', '--env NAME', '--set ENV.PATH=VALUE', '--stdout', 'README.md, section "Configuration"', 'Examples:']) {
+    for (const text of ['--out DIR', '--env NAME', '--set ENV.PATH=VALUE', '--stdout', 'docs/configuration.md', 'Examples:']) {
       expect(result.stdout).toContain(text);
     }
   });
@@ -411,12 +406,22 @@ describe('the command line', () => {
   }, 60_000);
 });
 
-test('`cdk8s synth` runs the same app offline (upgrade check off) and writes the same YAML files', () => {
+test('`cdk8s synth -o DIR` runs the same pipeline offline (upgrade check off) and writes the same files into DIR, manifest included', () => {
   const out = path.join(tmp, 'cdk8s-out');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
-    cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe',
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade=false', '--output', out], {
+    cwd: root, env: { ...process.env, DB_PASSWORD: '', CDK8S_CHECK_UPGRADE: 'false' }, encoding: 'utf8',
   });
-  // cdk8s synth writes no manifest (.refarch-synth.manifest): only the YAML is compared.
-  expect(fs.readdirSync(out).sort()).toEqual(Object.keys(yamlFiles(dist)));
+  expect(r.status).toBe(0);
+  // The app writes DIR (CDK8S_OUTDIR) as `npm run synth -- --out DIR` would, and lists it on stderr (the CLI keeps its stdout).
+  expect(r.stderr).toBe(`  - ${out}/dev.k8s.yaml\n  - ${out}/prod.k8s.yaml\n`);
+  expect(fs.readdirSync(out).sort()).toEqual([MANIFEST_FILE, ...Object.keys(yamlFiles(dist))]);
   expect(yamlFiles(out)).toEqual(yamlFiles(dist));
 }, 60_000);
+
+test('cdk8s.yaml: the CLI\'s output is the staging folder the app is told about, and it is git-ignored', () => {
+  const config = parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8')) as { app: string; output: string; validations?: unknown };
+  expect(config.app).toBe(`node scripts/synth-fast.js --cdk8s-app --cdk8s-staging ${config.output}`);
+  expect(config.output).not.toBe('dist');
+  expect(config.validations).toBeUndefined(); // the pipeline runs the policy rules itself
+  expect(spawnSync('git', ['check-ignore', '-q', `${config.output}/`], { cwd: root }).status).toBe(0);
+});

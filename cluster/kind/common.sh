@@ -1,8 +1,7 @@
 # shellcheck shell=bash disable=SC2034
 # Settings and helpers of the multi-node kind cluster (cluster/kind/). Sourced, not run.
-# Everything of a running kind cluster lives in its own state dir, never in the
-# single-node cluster's (/var/lib/refarch-cluster): the two never run together
-# (see the lock below), but their files must not mix either.
+# Everything of a running kind cluster lives in its own state dir, apart from the API
+# servers of cluster/apiserver-only.sh (/var/lib/refarch-cluster-apiserver-1.<minor>).
 export REFARCH_STATE_DIR=${REFARCH_KIND_STATE_DIR:-/var/lib/refarch-kind}
 # shellcheck source=../lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
@@ -17,7 +16,7 @@ KIND_CLUSTER=${REFARCH_KIND_CLUSTER:-refarch}
 KIND_NODE_IMAGE=refarch.local/kind-node:$K8S_VERSION
 KIND_NODE_BASE_IMAGE=refarch.local/kind-node-base:bookworm
 
-# Network plan, all inside 198.18.0.0/15 and apart from the single-node cluster's addresses:
+# Network plan, all inside 198.18.0.0/15:
 #   pods 198.18.0.0/16 (a /24 per node), Services 198.19.0.0/18 (kube-dns 198.19.0.10),
 #   docker0 198.19.128.0/24, docker's address pools 198.19.192.0/18,
 #   the kind network 198.19.100.0/24 on bridge rfa-kind0 (nodes 198.19.100.2-4): docker

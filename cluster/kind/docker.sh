@@ -75,7 +75,7 @@ start_docker() {
   else
     [ -S /var/run/docker.sock ] && docker_ info >/dev/null 2>&1 && die "a dockerd that this script did not start is running; stop it first"
     (
-      export HTTP_PROXY=$LOOPBACK_PROXY HTTPS_PROXY=$LOOPBACK_PROXY NO_PROXY= http_proxy=$LOOPBACK_PROXY https_proxy=$LOOPBACK_PROXY no_proxy=
+      export HTTP_PROXY=$LOOPBACK_PROXY HTTPS_PROXY=$LOOPBACK_PROXY NO_PROXY='' http_proxy=$LOOPBACK_PROXY https_proxy=$LOOPBACK_PROXY no_proxy=''
       start_daemon dockerd "$(command -v dockerd)" --config-file /etc/docker/daemon.json
     )
     wait_until "dockerd socket" 60 docker_ info || { tail -20 "$LOG_DIR/dockerd.log"; die "dockerd did not start"; }
@@ -119,11 +119,11 @@ check_docker() {
   bad=""
   while read -r line; do
     addr=$(awk '{print $5}' <<<"$line") # netid state recv-q send-q LOCAL peer process
-    for pid in $(grep -o 'pid=[0-9]*' <<<"$line" | cut -d= -f2); do
+    while read -r pid; do
       case $(readlink -f "/proc/$pid/exe" 2>/dev/null) in
         */dockerd | */docker-proxy | */containerd | */kind) case $addr in 127.* | "[::1]:"*) ;; *) bad+="  $line"$'\n' ;; esac ;;
       esac
-    done
+    done < <(grep -o 'pid=[0-9]*' <<<"$line" | cut -d= -f2)
   done < <(ss -H -ltnup 2>/dev/null)
   [ -z "$bad" ] || { printf '%s' "$bad"; die "docker listeners on non-loopback addresses"; }
   info "no NAT to the outside, bridges carry only 198.18.0.0/15 routes, docker listens only on 127.0.0.1"
@@ -154,8 +154,8 @@ stop_docker() {
   if dockerd_running; then
     # containers first, so their shims and docker-proxies go with them
     local ids
-    ids=$(docker_ ps -aq 2>/dev/null || true)
-    [ -z "$ids" ] || docker_ rm -f $ids >/dev/null 2>&1 || true
+    mapfile -t ids < <(docker_ ps -aq 2>/dev/null || true)
+    [ ${#ids[@]} -eq 0 ] || docker_ rm -f "${ids[@]}" >/dev/null 2>&1 || true
     stop_daemon dockerd 30
   else
     rm -f "$DOCKER_RUN/dockerd.pid" "$DOCKER_RUN/dockerd.exe"

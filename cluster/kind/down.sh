@@ -6,6 +6,12 @@ SCRIPT_NAME=kind-down
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 need_root
 
+# The cluster belongs to the checkout named in the lock (up.sh writes it): from another
+# checkout this would delete someone else's cluster.
+if [ -f "$CLUSTER_LOCK/kind" ] && ! grep -qxF "checkout $REPO_DIR" "$CLUSTER_LOCK/kind" && [ "${REFARCH_FORCE_DOWN:-0}" != 1 ]; then
+  die "the kind cluster belongs to another checkout ($(tr '\n' ' ' <"$CLUSTER_LOCK/kind")); not deleting it (REFARCH_FORCE_DOWN=1 does)"
+fi
+
 step "deleting kind cluster $KIND_CLUSTER (node containers and their volumes)"
 if daemon_running dockerd && [ -x "$KIND_BIN/kind" ]; then
   kind_ delete cluster --name "$KIND_CLUSTER" --kubeconfig "$KUBECONFIG_FILE" 2>&1 | sed -u 's/^/    /'

@@ -14,13 +14,14 @@
 #     k8s.io namespace (imported with ctr inside a build container, then committed, as
 #     kind's own builder does).
 # Every image is made here from binaries built from source; nothing is pulled.
-#   cluster/kind/node-image.sh            # build (cached by content)
+#   cluster/kind/node-image.sh              # build (cached by content)
+#   cluster/kind/node-image.sh base-rootfs  # only the Debian rootfs tarball (no docker needed)
 set -euo pipefail
 SCRIPT_NAME=${SCRIPT_NAME:-node-image}
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # images.sh's OCI helpers (oci_pack, cached_tar, the busybox/coredns/... builders)
+# shellcheck source=../images.sh
 . "$CLUSTER_DIR/images.sh"
-BUILD_ONLY=1 # images.sh builders only write tarballs here; kind loads them into the nodes
 need_root
 SELF=$(readlink -f "${BASH_SOURCE[0]}") # cache keys read this file, also when it is sourced
 
@@ -31,10 +32,11 @@ mkdir -p "$NODE_CACHE" "$IMG_CACHE"
 BASE_PACKAGES="systemd dbus containerd runc containernetworking-plugins iptables nftables ipset conntrack iproute2
   ethtool util-linux mount kmod libseccomp2 e2fsprogs bash ca-certificates jq procps socat"
 
-base_key() { { sed -n '/^build_base()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; } | sha256sum | cut -c1-16; }
+base_key() { { sed -n '/^base_rootfs()/,/^}/p' "$SELF"; echo "$BASE_PACKAGES"; } | sha256sum | cut -c1-16; }
 
-# A Debian rootfs with systemd and the container runtime, imported as a docker image.
-build_base() {
+# A Debian rootfs with systemd and the container runtime, as a tarball in the cache.
+# Network and disk bound (debootstrap, apt), no docker: .ci/run makes it while Go builds.
+base_rootfs() {
   local key=$1 root mirror tar=$NODE_CACHE/base-$1.tar
   if [ ! -f "$tar" ]; then
     mirror=$(debian_mirror)
@@ -67,6 +69,12 @@ build_base() {
   # older bases (other keys) go
   local old
   for old in "$NODE_CACHE"/base-*.tar; do [ "$old" = "$tar" ] || rm -f "$old"; done
+}
+
+# The base rootfs imported as a docker image.
+build_base() {
+  local key=$1 tar=$NODE_CACHE/base-$1.tar old
+  base_rootfs "$key"
   for old in $(docker_ images --format '{{.Repository}}:{{.Tag}}' "${KIND_NODE_BASE_IMAGE%:*}" 2>/dev/null); do
     [ "$old" = "$KIND_NODE_BASE_IMAGE-$key" ] || docker_ rmi "$old" >/dev/null 2>&1 || true
   done
@@ -163,7 +171,7 @@ build_node() {
   images=$(control_plane_images)
   pause_ref=$(awk '$2 == "pause" {print $1}' <<<"$images")
   [ -n "$pause_ref" ] || die "kubeadm lists no pause image"
-  img_pause >/dev/null # refarch.local/pause tarball (BUILD_ONLY): retagged as $pause_ref in the node
+  img_pause >/dev/null # refarch.local/pause tarball: retagged as $pause_ref in the node
   img_coredns >/dev/null; img_local_path >/dev/null; img_busybox >/dev/null; img_traefik >/dev/null
   node_key=$( { echo "$base_key"; echo "$images"; cat "$IMG_CACHE"/pause-*.digest "$IMG_CACHE"/coredns-*.digest \
       "$IMG_CACHE"/local-path-*.digest "$IMG_CACHE"/busybox-*.digest "$IMG_CACHE"/traefik-*.digest;
@@ -212,6 +220,7 @@ build_node() {
   render_manifest "$KIND_DIR/node/default-storage.yaml" >"$NODE_CACHE/default-storage.yaml"
   docker_ cp "$NODE_CACHE/default-cni.yaml" "$c:/kind/manifests/default-cni.yaml"
   docker_ cp "$NODE_CACHE/default-storage.yaml" "$c:/kind/manifests/default-storage.yaml"
+  # shellcheck disable=SC2016 # the script runs in the build container's shell, which expands it
   docker_ exec "$c" sh -euc '
     chmod 0755 /usr/local/bin/entrypoint /kind/bin/*.sh /usr/local/sbin/runc-nosysresource /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl
     chown root:root /usr/bin/kubeadm /usr/bin/kubelet /usr/bin/kubectl
@@ -220,7 +229,9 @@ build_node() {
     systemctl mask systemd-binfmt.service >/dev/null 2>&1
     mkdir -p /var/lib/kubelet'
   # preload the images into containerd's k8s.io namespace (containerd run briefly in the build container)
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'nohup containerd >/tmp/containerd.log 2>&1 & echo $! >/tmp/containerd.pid'
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /tmp/containerd.log; exit 1' ||
     die "containerd did not start in the build container"
   local n=0
@@ -238,6 +249,7 @@ build_node() {
   info "preloaded $n images (+ $pause_ref):"
   docker_ exec "$c" ctr -n k8s.io images ls -q | sed -u 's/^/      /'
   # (sleep is PID 1 of the build container and reaps nothing: gone or a zombie both mean stopped)
+  # shellcheck disable=SC2016 # expanded by the build container's shell
   docker_ exec "$c" sh -c 'p=$(cat /tmp/containerd.pid); kill "$p"; for i in $(seq 1 60); do
     st=$(sed "s/.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); [ -z "$st" ] || [ "$st" = Z ] && exit 0; sleep 0.5; done; exit 1' ||
     die "containerd in the build container did not stop"
@@ -259,6 +271,7 @@ render_manifest() {
 
 case ${1:-} in
   base) step "node base image"; build_base "$(base_key)" ;;
+  base-rootfs) step "node base rootfs (no docker)"; base_rootfs "$(base_key)" ;;
   "" | node) build_node ;;
-  *) echo "usage: $0 [base|node]" >&2; exit 2 ;;
+  *) echo "usage: $0 [base|base-rootfs|node]" >&2; exit 2 ;;
 esac

@@ -5,12 +5,16 @@
 # (StorageClass standard), the Gateway API CRDs, Traefik serving IngressClass and GatewayClass
 # traefik on 127.0.0.1:80/443, MetalLB (addresses for LoadBalancer Services, layer 2 on the
 # kind network) and metrics-server. The app images are loaded with `kind load` like the
-# README's walkthrough.
+# README's walkthrough. Secrets are encrypted at rest in etcd (an EncryptionConfiguration with
+# a key made here).
 # Idempotent: on a running cluster it only checks it. Env: REFARCH_KEEP_ON_FAILURE=1,
 # REFARCH_LOCK_WAIT (seconds to wait for the cluster lock, default 600).
 set -euo pipefail
 SCRIPT_NAME=kind-up
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# images.sh's helpers: image_tar (the cached tarball of an image), guestbook_next_version
+# shellcheck source=../images.sh
+. "$CLUSTER_DIR/images.sh"
 need_root
 
 UP_OK=0
@@ -21,7 +25,8 @@ on_exit() {
   trap - EXIT
   set +e
   echo "================ cluster/kind/up.sh FAILED (exit $rc) after $((SECONDS - T0))s ================"
-  if [ -f "$KUBECONFIG_FILE" ]; then
+  # (only of our own cluster: while waiting for the lock, the kubeconfig is someone else's)
+  if [ "${LOCK_TAKEN:-0}" = 1 ] && [ -f "$KUBECONFIG_FILE" ]; then
     kc get nodes -o wide 2>&1 | head -10
     kc get pods -A -o wide 2>&1 | head -40
     kc get events -A --sort-by=.lastTimestamp 2>&1 | tail -25
@@ -38,13 +43,20 @@ trap on_exit EXIT
 
 # One cluster at a time on this machine (ports 80/443, CPU): the lock is a directory
 # holding the owner's description; it stays while the cluster runs and down.sh removes it.
+# It also waits while a process runs under /var/lib/refarch-cluster* (the API servers of
+# apiserver-only.sh, or the single-node cluster an older checkout still has).
+# The lock names the checkout that holds it: up.sh in that checkout finds its own running
+# cluster (idempotent); from any other checkout it waits, since the cluster (one name, one
+# dockerd, one state dir) is then someone else's, and its down.sh would delete it.
 take_lock() {
   step "cluster lock $CLUSTER_LOCK"
   local i wait=${REFARCH_LOCK_WAIT:-600}
-  if [ -f "$CLUSTER_LOCK/kind" ]; then info "lock already held by this kind cluster: $(cat "$CLUSTER_LOCK/kind")"; LOCK_TAKEN=1; return 0; fi
   for ((i = 0; i < wait; i += 10)); do
+    if [ -f "$CLUSTER_LOCK/kind" ] && grep -qxF "checkout $REPO_DIR" "$CLUSTER_LOCK/kind"; then
+      info "lock already held by this checkout's kind cluster: $(head -1 "$CLUSTER_LOCK/kind")"; LOCK_TAKEN=1; return 0
+    fi
     if ! pgrep -f /var/lib/refarch-cluster >/dev/null && mkdir "$CLUSTER_LOCK" 2>/dev/null; then
-      echo "kind cluster $KIND_CLUSTER, cluster/kind/up.sh pid $$, $(date -Is)" >"$CLUSTER_LOCK/kind"
+      printf 'kind cluster %s, cluster/kind/up.sh pid %s, %s\ncheckout %s\n' "$KIND_CLUSTER" "$$" "$(date -Is)" "$REPO_DIR" >"$CLUSTER_LOCK/kind"
       LOCK_TAKEN=1
       info "lock taken"
       return 0
@@ -55,19 +67,51 @@ take_lock() {
   die "the cluster lock $CLUSTER_LOCK stayed busy for ${wait}s"
 }
 
+packages() {
+  step "Debian packages of the host side (debootstrap for the node and PostgreSQL images, busybox and gcc for small images, curl, openssl, jq)"
+  APT_PACKAGES=(debootstrap busybox-static gcc libc6-dev curl openssl jq iptables iproute2 ipset util-linux procps)
+  ensure_apt_packages
+}
+
 build() {
   step "binaries (cluster/build.sh k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server metallb; cached after the first run)"
   T0=$T0 bash "$CLUSTER_DIR/build.sh" k8s etcd coredns kube-router local-path traefik kubeadm kind metrics-server metallb | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/build.sh failed"
 }
 
-# The config is docs/kind-cluster.yaml (what users run) plus only what this machine needs.
+# Secrets encrypted at rest: an EncryptionConfiguration (secretbox, a key made for this
+# cluster) mounted into the control-plane node and handed to the API server.
+ENCRYPTION_DIR=/etc/kubernetes/encryption
+write_encryption_config() {
+  local dir=$STATE/encryption
+  [ -f "$dir/config.yaml" ] && return 0
+  mkdir -p "$dir" && chmod 0700 "$dir"
+  cat >"$dir/config.yaml.tmp" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys:
+            - name: key1
+              secret: $(head -c 32 /dev/urandom | base64 -w0)
+      - identity: {}
+EOF
+  chmod 0600 "$dir/config.yaml.tmp" && mv "$dir/config.yaml.tmp" "$dir/config.yaml"
+}
+
+# The config is docs/kind-cluster.yaml (what users run) plus what this machine and the
+# checks need.
 write_config() {
   mkdir -p "$STATE"
+  write_encryption_config
   node -e '
     const fs = require("fs"), yaml = require(process.argv[1] + "/node_modules/yaml");
     const c = yaml.parse(fs.readFileSync(process.argv[2], "utf8"));
     c.name = process.argv[3];
+    const cp = c.nodes.find((n) => n.role === "control-plane");
+    cp.extraMounts = [...(cp.extraMounts ?? []), { hostPath: process.argv[7], containerPath: process.argv[8], readOnly: true }];
     c.networking = { ipFamily: "ipv4", podSubnet: process.argv[4], serviceSubnet: process.argv[5],
       apiServerAddress: "127.0.0.1" };
     c.kubeadmConfigPatches = [
@@ -78,9 +122,14 @@ write_config() {
       "kind: InitConfiguration\nskipPhases:\n  - preflight\n  - addon/coredns\n",
       // leave the conntrack sysctls of the host alone
       "kind: KubeProxyConfiguration\nconntrack:\n  maxPerCore: 0\n  tcpEstablishedTimeout: 0s\n  tcpCloseWaitTimeout: 0s\n",
+      // Secrets encrypted at rest (kind writes kubeadm v1beta3 for 1.35: extraArgs is a map)
+      "kind: ClusterConfiguration\napiServer:\n  extraArgs:\n    encryption-provider-config: " + process.argv[8] + "/config.yaml\n" +
+        "  extraVolumes:\n    - name: encryption\n      hostPath: " + process.argv[8] + "\n      mountPath: " + process.argv[8] +
+        "\n      readOnly: true\n      pathType: Directory\n",
     ];
     fs.writeFileSync(process.argv[6], "# generated by cluster/kind/up.sh from docs/kind-cluster.yaml\n" + yaml.stringify(c));
-  ' "$REPO_DIR" "$REPO_DIR/docs/kind-cluster.yaml" "$KIND_CLUSTER" "$KIND_POD_SUBNET" "$KIND_SERVICE_SUBNET" "$STATE/kind-config.yaml"
+  ' "$REPO_DIR" "$REPO_DIR/docs/kind-cluster.yaml" "$KIND_CLUSTER" "$KIND_POD_SUBNET" "$KIND_SERVICE_SUBNET" "$STATE/kind-config.yaml" \
+    "$STATE/encryption" "$ENCRYPTION_DIR"
 }
 
 cluster_exists() { kind_ get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; }
@@ -160,13 +209,16 @@ docker_load_oci() {
 }
 
 load_images() {
-  step "app images: cluster/images.sh --build-only, then kind load (image-archive and docker-image)"
-  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" --build-only busybox postgresql guestbook | sed -u 's/^/    /'
+  step "app images: cluster/images.sh, then kind load (image-archive and docker-image)"
+  T0=$T0 SCRIPT_NAME=images bash "$CLUSTER_DIR/images.sh" busybox postgresql postgresql-patroni guestbook guestbook-next postgresql-next postgresql-patroni-next | sed -u 's/^/    /'
   [ "${PIPESTATUS[0]}" = 0 ] || die "cluster/images.sh failed"
-  local img=$REFARCH_CACHE/images tar ref ver
+  local name tar ref ver
   ver=$(sed -n 's/.*org\.opencontainers\.image\.version="\([^"]*\)".*/\1/p' "$REPO_DIR/app/Dockerfile" | head -1)
-  # `kind load image-archive` keeps the OCI manifest digests, so manifests may pin them (prod)
-  for tar in "$img"/postgresql-*.oci.tar "$img"/guestbook-*.oci.tar "$img"/busybox-*.oci.tar; do
+  # `kind load image-archive` keeps the OCI manifest digests, so manifests may pin them (prod).
+  # guestbook-next and postgresql-next are second builds (other digests) for the dev suite's
+  # upgrade step.
+  for name in postgresql postgresql-next postgresql-patroni postgresql-patroni-next guestbook guestbook-next busybox; do
+    tar=$(image_tar "$name")
     ref=$(docker_load_oci "$tar")
     kind_ load image-archive "${tar%.oci.tar}.both.tar" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
     # The digest reference (repository@sha256:...), which a manifest pinned by digest asks
@@ -176,19 +228,12 @@ load_images() {
     done
     info "loaded $ref (${ref%:*}@$(cat "$tar.digest")) into every node"
   done
-  # extra references: the client image name of the e2e suite, and second tags for its
-  # upgrade step (as cluster/images.sh makes them for the single-node cluster)
-  local gtar ptar web_next db_next
-  gtar=$(ls "$img"/guestbook-*.oci.tar | head -1); ptar=$(ls "$img"/postgresql-*.oci.tar | head -1)
-  web_next=$GUESTBOOK_IMAGE_REPO:sha-$(basename "$gtar" .oci.tar | cut -d- -f2)
-  db_next=$(bash -c '. "$1/images.sh"; postgres_next_image "$2"' _ "$CLUSTER_DIR" "$ptar")
+  # the client image name of the e2e suite
   for n in $(kind_ get nodes --name "$KIND_CLUSTER"); do
     docker_ exec "$n" ctr -n k8s.io images tag --force "$BUSYBOX_IMAGE" "$NETCHECK_IMAGE" >/dev/null
-    docker_ exec "$n" ctr -n k8s.io images tag --force "$GUESTBOOK_IMAGE_REPO:$ver" "$web_next" >/dev/null
-    docker_ exec "$n" ctr -n k8s.io images tag --force "$POSTGRES_IMAGE" "$db_next" >/dev/null
   done
-  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\n' "$web_next" "$db_next" >"$STATE/upgrade-images.env"
-  info "second tags for the upgrade check: $web_next, $db_next"
+  printf 'E2E_WEB_IMAGE_NEXT=%s\nE2E_DB_IMAGE_NEXT=%s\nE2E_DB_PATRONI_IMAGE_NEXT=%s\n' "$GUESTBOOK_IMAGE_REPO:$(guestbook_next_version)" "$POSTGRES_IMAGE-next" "$POSTGRES_PATRONI_IMAGE-next" >"$STATE/upgrade-images.env"
+  info "second builds for the upgrade check: $GUESTBOOK_IMAGE_REPO:$(guestbook_next_version) ($(cat "$(image_tar guestbook-next).digest")), $POSTGRES_IMAGE-next ($(cat "$(image_tar postgresql-next).digest")), $POSTGRES_PATRONI_IMAGE-next ($(cat "$(image_tar postgresql-patroni-next).digest"))"
   # The README's kind walkthrough, for real: a docker image name, `kind load docker-image`.
   docker_ tag "$GUESTBOOK_IMAGE_REPO:$ver" "refarch-guestbook:$ver"
   kind_ load docker-image "refarch-guestbook:$ver" --name "$KIND_CLUSTER" 2>&1 | sed -u 's/^/    /'
@@ -242,11 +287,7 @@ label_check() {
 
 echo "[kind-up] multi-node kind cluster (Kubernetes $K8S_VERSION, kind $KIND_VERSION). First run: builds and the node image (minutes); later ~2 min."
 take_lock
-# What the node image and app images are assembled from on the host (the single-node
-# cluster's packages: debootstrap, ipset, busybox-static, gcc, ...); on a fresh machine
-# nothing else installs them before node-image.sh copies them.
-step "Debian packages for the node and app images"
-ensure_apt_packages
+packages
 build
 bash "$KIND_DIR/docker.sh" start | sed -u 's/^/    /'; [ "${PIPESTATUS[0]}" = 0 ] || die "dockerd did not start"
 step "node image $KIND_NODE_IMAGE (cluster/kind/node-image.sh; cached by content)"

@@ -1,11 +1,11 @@
 // @ts-check
 'use strict';
 /**
- * The README rules tables, generated from the rule catalog:
+ * The rules tables (this plugin's README, the repository's docs/quality-gates.md), generated from the rule catalog:
  *   node plugins/refarch-policy/rules-table.js            prints the table
  *   node plugins/refarch-policy/rules-table.js --write    rewrites it in the READMEs, between the markers
  * Files can be named after --write; the default is this plugin's README and, when the
- * plugin sits in this repository, the repository's README.
+ * plugin sits in this repository, the repository's docs/quality-gates.md.
  */
 const fs = require('fs');
 const path = require('path');
@@ -15,7 +15,7 @@ const [mode, ...named] = process.argv.slice(2);
 if (mode === undefined) {
   console.log(rulesTable());
 } else if (mode === '--write') {
-  const defaults = [path.join(__dirname, 'README.md'), path.join(__dirname, '..', '..', 'README.md')].filter((f) => fs.existsSync(f));
+  const defaults = [path.join(__dirname, 'README.md'), path.join(__dirname, '..', '..', 'docs', 'quality-gates.md')].filter((f) => fs.existsSync(f));
   const files = (named.length > 0 ? named : defaults).map((file) => {
     const before = fs.readFileSync(file, 'utf8');
     return { file, before, after: withRulesTable(before, file) };

@@ -1,11 +1,15 @@
 /**
- * The architecture graph of a set of synthesized objects, as Graphviz DOT.
+ * The architecture graphs of a set of synthesized objects, as Graphviz DOT, in two views:
+ * - traffic: the request path (Ingress -> Service -> pods, Gateway -> HTTPRoute -> Service
+ *   -> pods, then the database's Service -> its pods), storage (StatefulSet -> its claim templates), the connections
+ *   NetworkPolicies allow, and PDB/HPA/replicas written onto the workload they govern. A
+ *   policy that applies to every pod of a namespace (DNS) is a line under the namespace's
+ *   name, not an arrow from every workload.
+ * - configuration: each workload in a box of its own with what its pods read (ConfigMaps,
+ *   Secrets, its ServiceAccount), so no configuration arrow crosses the request path.
  *
  * Everything is derived from the objects themselves (kinds, selectors, names they
- * reference), so new objects and changed policies show up without changing this file:
- * traffic (Ingress -> Service -> pods, Gateway -> HTTPRoute -> Service -> pods), configuration (ConfigMap/Secret -> the pods that
- * read them), storage (StatefulSet -> its claim templates), NetworkPolicy-allowed
- * connections, and PDB/HPA/replicas written onto the workload they govern.
+ * reference), so new objects and changed policies show up without changing this file.
  * Output order depends only on the input (everything is sorted), so the SVG is stable.
  */
 import { K8sObject, describeSelector, selects } from './manifests';
@@ -33,6 +37,14 @@ const nodeId = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.me
 /** A digest's first 8 hex digits identify it for a reader (as `docker images` shows 12); the full 64 make the box too wide. */
 export function shortDigest(image: string): string {
   return image.replace(/@(sha256:[0-9a-f]{8})[0-9a-f]{56}$/, '@$1…');
+}
+
+/**
+ * An image as a box shows it: its last path segment (name, tag and {@link shortDigest}), not
+ * the registry and path, which make the boxes, and so the picture, too wide for a README.
+ */
+export function shortImage(image: string): string {
+  return shortDigest(image).replace(/^[^@]*\//, '');
 }
 
 /** An HTML-like label: a bold title, then small lines. */
@@ -65,20 +77,30 @@ function short(list: readonly string[], max = 3): string {
 
 interface Edge { from: string; to: string; kind: 'traffic' | 'allowed' | 'config' | 'storage'; labels: Set<string> }
 
-export function architectureDot(objects: readonly K8sObject[], title: string): string {
+/** What a picture shows: the request path, or which configuration each workload's pods read. */
+export type View = 'traffic' | 'configuration';
+/** Kinds the configuration view draws (and the traffic view leaves to it). */
+const CONFIG_KINDS = new Set(['ConfigMap', 'Secret', 'ServiceAccount']);
+
+export function architectureDot(objects: readonly K8sObject[], title: string, view: View = 'traffic'): string {
   const all = [...(objects as Obj[])].sort((a, b) => nodeId(a).localeCompare(nodeId(b)));
   const byKind = (k: string) => all.filter((o) => o.kind === k);
   const find = (kind: string, ns: string | undefined, name: string) => all.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
   const workloads = all.filter((o) => WORKLOAD_KINDS.has(o.kind) && podTemplate(o));
   const namespaces = [...new Set([...byKind('Namespace').map((n) => n.metadata.name), ...all.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].sort();
 
-  const nodes = new Map<string, { ns?: string; attrs: string }>();
+  // `group`: the workload whose box (configuration view) holds the node.
+  const nodes = new Map<string, { ns?: string; group?: string; attrs: string }>();
   // Claim templates sit beside (below) their StatefulSet rather than a column further right: narrower picture.
   const sameRank: Array<[string, string]> = [];
   const edges = new Map<string, Edge>();
-  const addNode = (id: string, ns: string | undefined, label: string, color: string, extra = '') => {
-    if (!nodes.has(id)) nodes.set(id, { ns, attrs: `label=${label.startsWith('<') ? label : q(label)}, fillcolor=${q(color)}${extra ? `, ${extra}` : ''}` });
+  const addNode = (id: string, ns: string | undefined, label: string, color: string, extra = '', group?: string) => {
+    if (!nodes.has(id)) nodes.set(id, { ns, group, attrs: `label=${label.startsWith('<') ? label : q(label)}, fillcolor=${q(color)}${extra ? `, ${extra}` : ''}` });
   };
+  /** Per namespace, the directions a policy for all of its pods denies. */
+  const denies = new Map<string, Set<string>>();
+  /** Lines under a namespace's name: policies that apply to all of its pods. */
+  const namespaceNotes = new Map<string, Set<string>>();
   const addEdge = (from: string, to: string, kind: Edge['kind'], label?: string) => {
     const key = `${from}\0${to}\0${kind}`;
     const e = edges.get(key) ?? { from, to, kind, labels: new Set<string>() };
@@ -105,11 +127,9 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     for (const c of containers) {
       const cports = (c.ports ?? []).map((p: any) => `:${p.containerPort}${p.name ? ` ${p.name}` : ''}`);
       // One container (the usual case) needs no name; image and ports on their own lines keep the box narrow.
-      lines.push(`${containers.length > 1 ? `${c.name}: ` : ''}${shortDigest(String(c.image))}`);
+      lines.push(`${containers.length > 1 ? `${c.name}: ` : ''}${shortImage(String(c.image))}`);
       if (cports.length) lines.push(`${containers.length > 1 ? `${c.name} ` : 'port '}${cports.join(', ')}`);
     }
-    addNode(nodeId(w), w.metadata.namespace, htmlLabel(`${w.kind} ${w.metadata.name}`, lines), COLORS.workload);
-
     // Configuration read by the pods: env (named keys), envFrom, and volumes (with mount paths).
     const uses = new Map<string, string[]>();
     const use = (kind: string, name: string, how: string) => {
@@ -140,28 +160,39 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
         if (s.configMap) use('ConfigMap', s.configMap.name, how);
         if (s.secret) use('Secret', s.secret.name, how);
       }
-      if (v.persistentVolumeClaim) {
+      if (v.persistentVolumeClaim && view === 'traffic') {
         const pvc = find('PersistentVolumeClaim', w.metadata.namespace, v.persistentVolumeClaim.claimName);
         const id = pvc ? nodeId(pvc) : `PersistentVolumeClaim/${w.metadata.namespace}/${v.persistentVolumeClaim.claimName}`;
         addNode(id, w.metadata.namespace, htmlLabel(`PVC ${v.persistentVolumeClaim.claimName}`, pvc ? [`${pvc.spec?.resources?.requests?.storage ?? ''} ${(pvc.spec?.accessModes ?? []).join(', ')}`.trim()] : ['not in the manifests']), COLORS.PersistentVolumeClaim, pvc ? '' : 'style="rounded,filled,dashed"');
         addEdge(nodeId(w), id, 'storage', short(at, 2));
       }
     }
-    for (const [key, hows] of [...uses].sort(([a], [b]) => a.localeCompare(b))) {
-      const [kind, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-      const obj = find(kind, w.metadata.namespace, name);
-      const id = obj ? nodeId(obj) : `${kind}/${w.metadata.namespace}/${name}`;
-      // A referenced object that is not rendered (a Secret created out of band) is drawn dashed.
-      addNode(id, w.metadata.namespace, htmlLabel(`${kind} ${name}`, obj ? [] : ['created out of band']), COLORS[kind], obj ? '' : 'style="rounded,filled,dashed"');
-      addEdge(id, nodeId(w), 'config', [...new Set(hows)].join(', '));
-    }
+    // The traffic view counts what the pods read (the configuration view draws it) and keeps
+    // the rest of the box; the configuration view needs only the name.
+    const counted = (kind: string) => [...uses.keys()].filter((k) => k.startsWith(`${kind}/`)).length;
+    const reads = ['ConfigMap', 'Secret'].map((k) => [k, counted(k)] as const).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`);
+    const readsLines = reads.length > 0 ? [`reads ${reads.join(', ')}`] : [];
+    addNode(nodeId(w), w.metadata.namespace, htmlLabel(`${w.kind} ${w.metadata.name}`, view === 'traffic' ? [...lines, ...readsLines] : []), COLORS.workload, '', nodeId(w));
 
-    if (spec.serviceAccountName) {
-      const sa = find('ServiceAccount', w.metadata.namespace, spec.serviceAccountName);
-      const id = sa ? nodeId(sa) : `ServiceAccount/${w.metadata.namespace}/${spec.serviceAccountName}`;
-      addNode(id, w.metadata.namespace, htmlLabel(`ServiceAccount ${spec.serviceAccountName}`, sa ? [] : ['not in the manifests']), COLORS.ServiceAccount, sa ? '' : 'style="rounded,filled,dashed"');
-      // No label: the box says ServiceAccount, and the legend what the dotted arrows are.
-      addEdge(id, nodeId(w), 'config');
+    if (view === 'configuration') {
+      // One copy of each object per workload that reads it, inside that workload's box:
+      // short arrows that cross nothing (an object read by several workloads is in each box).
+      for (const [key, hows] of [...uses].sort(([a], [b]) => a.localeCompare(b))) {
+        const [kind, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+        const obj = find(kind, w.metadata.namespace, name);
+        const id = `${obj ? nodeId(obj) : `${kind}/${w.metadata.namespace}/${name}`}@${nodeId(w)}`;
+        // A referenced object that is not rendered (a Secret created out of band) is drawn dashed.
+        addNode(id, w.metadata.namespace, htmlLabel(`${kind} ${name}`, obj ? [] : ['created out of band']), COLORS[kind], obj ? '' : 'style="rounded,filled,dashed"', nodeId(w));
+        addEdge(id, nodeId(w), 'config', [...new Set(hows)].join(', '));
+      }
+      if (spec.serviceAccountName) {
+        const sa = find('ServiceAccount', w.metadata.namespace, spec.serviceAccountName);
+        const id = `${sa ? nodeId(sa) : `ServiceAccount/${w.metadata.namespace}/${spec.serviceAccountName}`}@${nodeId(w)}`;
+        addNode(id, w.metadata.namespace, htmlLabel(`ServiceAccount ${spec.serviceAccountName}`, sa ? [] : ['not in the manifests']), COLORS.ServiceAccount, sa ? '' : 'style="rounded,filled,dashed"', nodeId(w));
+        // No label: the box says ServiceAccount, and the legend what the dotted arrows are.
+        addEdge(id, nodeId(w), 'config');
+      }
+      continue;
     }
 
     // Claim templates: one PVC per replica, named <template>-<pod>.
@@ -173,124 +204,149 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     }
   }
 
-  // Services and what they route to.
-  for (const s of byKind('Service')) {
-    const sp = s.spec ?? {};
-    const portList = (sp.ports ?? []).map((p: any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}`);
-    const type = sp.type === 'ExternalName' ? `ExternalName → ${sp.externalName}` : sp.clusterIP === 'None' ? 'headless' : sp.type ?? 'ClusterIP';
-    addNode(nodeId(s), s.metadata.namespace, htmlLabel(`Service ${s.metadata.name}`, [`${type}${portList.length ? ` :${portList.join(', :')}` : ''}`]), COLORS.Service);
-    if (sp.selector) {
-      for (const w of podsOf(s.metadata.namespace, sp.selector)) {
-        const governs = w.kind === 'StatefulSet' && w.spec?.serviceName === s.metadata.name;
-        addEdge(nodeId(s), nodeId(w), 'traffic', `${(sp.ports ?? []).map((p: any) => `→ ${p.targetPort ?? p.port}`).join(', ')}${governs ? ' (pod DNS)' : ''}`);
+  // The request path and the connections NetworkPolicies allow: the traffic view's.
+  if (view === 'traffic') {
+    // Services and what they route to.
+    for (const s of byKind('Service')) {
+      const sp = s.spec ?? {};
+      const portList = (sp.ports ?? []).map((p: any) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}`);
+      const type = sp.type === 'ExternalName' ? `ExternalName → ${sp.externalName}` : sp.clusterIP === 'None' ? 'headless' : sp.type ?? 'ClusterIP';
+      addNode(nodeId(s), s.metadata.namespace, htmlLabel(`Service ${s.metadata.name}`, [`${type}${portList.length ? ` :${portList.join(', :')}` : ''}`]), COLORS.Service);
+      if (sp.selector) {
+        for (const w of podsOf(s.metadata.namespace, sp.selector)) {
+          const governs = w.kind === 'StatefulSet' && w.spec?.serviceName === s.metadata.name;
+          addEdge(nodeId(s), nodeId(w), 'traffic', `${(sp.ports ?? []).map((p: any) => `→ ${p.targetPort ?? p.port}`).join(', ')}${governs ? ' (pod DNS)' : ''}`);
+        }
       }
     }
-  }
-  for (const w of workloads.filter((x) => x.kind === 'StatefulSet' && x.spec?.serviceName)) {
-    const s = find('Service', w.metadata.namespace, w.spec.serviceName);
-    if (!s) {
-      const id = `Service/${w.metadata.namespace}/${w.spec.serviceName}`;
-      addNode(id, w.metadata.namespace, htmlLabel(`Service ${w.spec.serviceName}`, ['serviceName: not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
-      addEdge(id, nodeId(w), 'traffic', 'pod DNS');
-    }
-  }
-
-  // Ingresses: host and path onto the edge to each backend Service.
-  for (const i of byKind('Ingress')) {
-    const tlsHosts = new Set((i.spec?.tls ?? []).flatMap((t: any) => t.hosts ?? []));
-    const hosts = [...new Set((i.spec?.rules ?? []).map((r: any) => r.host ?? '*'))] as string[];
-    addNode(nodeId(i), i.metadata.namespace, htmlLabel(`Ingress ${i.metadata.name}`, [
-      ...hosts.map((h) => `${tlsHosts.has(h) ? 'https' : 'http'}://${h}`),
-      ...(i.spec?.ingressClassName ? [`class ${i.spec.ingressClassName}`] : []),
-    ]), COLORS.Ingress);
-    const backends: Array<[string, any]> = [];
-    if (i.spec?.defaultBackend?.service) backends.push(['(default)', i.spec.defaultBackend.service]);
-    for (const r of i.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service) backends.push([p.path ?? '/', p.backend.service]);
-    for (const [p, svc] of backends) {
-      const s = find('Service', i.metadata.namespace, svc.name);
-      const id = s ? nodeId(s) : `Service/${i.metadata.namespace}/${svc.name}`;
-      if (!s) addNode(id, i.metadata.namespace, htmlLabel(`Service ${svc.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
-      addEdge(nodeId(i), id, 'traffic', `${p} → :${svc.port?.name ?? svc.port?.number}`);
-    }
-  }
-
-  // Gateways (listeners) -> HTTPRoutes (hostnames, rules) -> Services (path onto the edge).
-  for (const g of byKind('Gateway')) {
-    addNode(nodeId(g), g.metadata.namespace, htmlLabel(`Gateway ${g.metadata.name}`, [
-      ...(g.spec?.listeners ?? []).map((l: any) => `${l.name}: ${String(l.protocol).toLowerCase()}://${l.hostname ?? '*'}:${l.port}${l.tls?.certificateRefs ? ` (${l.tls.certificateRefs.map((c: any) => c.name).join(', ')})` : ''}`),
-      `class ${g.spec?.gatewayClassName}`,
-    ]), COLORS.Gateway);
-  }
-  for (const r of byKind('HTTPRoute')) {
-    const ns = r.metadata.namespace;
-    const redirects = (r.spec?.rules ?? []).flatMap((rule: any) => (rule.filters ?? []).filter((f: any) => f.type === 'RequestRedirect'));
-    addNode(nodeId(r), ns, htmlLabel(`HTTPRoute ${r.metadata.name}`, [
-      ...(r.spec?.hostnames ?? ['*']),
-      ...redirects.map((f: any) => `redirect to ${f.requestRedirect?.scheme ?? 'same scheme'}${f.requestRedirect?.statusCode ? ` (${f.requestRedirect.statusCode})` : ''}`),
-    ]), COLORS.HTTPRoute);
-    for (const p of r.spec?.parentRefs ?? []) {
-      const g = find('Gateway', p.namespace ?? ns, p.name);
-      const id = g ? nodeId(g) : `Gateway/${p.namespace ?? ns}/${p.name}`;
-      if (!g) addNode(id, p.namespace ?? ns, htmlLabel(`Gateway ${p.name}`, ['not in the manifests']), COLORS.Gateway, 'style="rounded,filled,dashed"');
-      addEdge(id, nodeId(r), 'traffic', p.sectionName ?? 'all listeners');
-    }
-    for (const rule of r.spec?.rules ?? []) {
-      for (const b of rule.backendRefs ?? []) {
-        if ((b.kind ?? 'Service') !== 'Service') continue;
-        const s = find('Service', b.namespace ?? ns, b.name);
-        const id = s ? nodeId(s) : `Service/${b.namespace ?? ns}/${b.name}`;
-        if (!s) addNode(id, b.namespace ?? ns, htmlLabel(`Service ${b.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
-        const path = rule.matches?.[0]?.path;
-        addEdge(nodeId(r), id, 'traffic', `${path ? `${path.value}${path.type === 'Exact' ? ' (exact)' : ''}` : '/'} → :${b.port}`);
+    for (const w of workloads.filter((x) => x.kind === 'StatefulSet' && x.spec?.serviceName)) {
+      const s = find('Service', w.metadata.namespace, w.spec.serviceName);
+      if (!s) {
+        const id = `Service/${w.metadata.namespace}/${w.spec.serviceName}`;
+        addNode(id, w.metadata.namespace, htmlLabel(`Service ${w.spec.serviceName}`, ['serviceName: not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
+        addEdge(id, nodeId(w), 'traffic', 'pod DNS');
       }
     }
-  }
 
-  // NetworkPolicies: one edge per allowed (peer, pods) pair, in the direction traffic flows.
-  const denies = new Map<string, Set<string>>();
-  for (const np of byKind('NetworkPolicy')) {
-    const ns = np.metadata.namespace;
-    const types: string[] = np.spec?.policyTypes ?? (np.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
-    const targets = podsOf(ns, np.spec?.podSelector ?? {});
-    if (describeSelector(np.spec?.podSelector) === 'all') {
-      for (const t of types) if (!(np.spec?.[t.toLowerCase()] ?? []).length) denies.set(ns ?? '', new Set([...(denies.get(ns ?? '') ?? []), t.toLowerCase()]));
-    }
-    const peersOf = (rule: any, side: 'from' | 'to'): string[] => {
-      const peers: any[] | undefined = rule[side];
-      if (!peers || peers.length === 0) {
-        const id = `external/any-${side}`;
-        addNode(id, undefined, htmlLabel(side === 'from' ? 'any source' : 'any destination', ['no peer restriction']), COLORS.external, 'shape=plaintext');
-        return [id];
+    // Ingresses: host and path onto the edge to each backend Service.
+    for (const i of byKind('Ingress')) {
+      const tlsHosts = new Set((i.spec?.tls ?? []).flatMap((t: any) => t.hosts ?? []));
+      const hosts = [...new Set((i.spec?.rules ?? []).map((r: any) => r.host ?? '*'))] as string[];
+      addNode(nodeId(i), i.metadata.namespace, htmlLabel(`Ingress ${i.metadata.name}`, [
+        ...hosts.map((h) => `${tlsHosts.has(h) ? 'https' : 'http'}://${h}`),
+        ...(i.spec?.ingressClassName ? [`class ${i.spec.ingressClassName}`] : []),
+      ]), COLORS.Ingress);
+      const backends: Array<[string, any]> = [];
+      if (i.spec?.defaultBackend?.service) backends.push(['(default)', i.spec.defaultBackend.service]);
+      for (const r of i.spec?.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend?.service) backends.push([p.path ?? '/', p.backend.service]);
+      for (const [p, svc] of backends) {
+        const s = find('Service', i.metadata.namespace, svc.name);
+        const id = s ? nodeId(s) : `Service/${i.metadata.namespace}/${svc.name}`;
+        if (!s) addNode(id, i.metadata.namespace, htmlLabel(`Service ${svc.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
+        addEdge(nodeId(i), id, 'traffic', `${p} → :${svc.port?.name ?? svc.port?.number}`);
       }
-      return peers.flatMap((p: any): string[] => {
-        if (p.ipBlock) {
-          const id = `external/cidr/${p.ipBlock.cidr}`;
-          addNode(id, undefined, htmlLabel(p.ipBlock.cidr, p.ipBlock.except?.length ? [`except ${p.ipBlock.except.join(', ')}`] : []), COLORS.external, 'shape=plaintext');
+    }
+
+    // Gateways (listeners) -> HTTPRoutes (hostnames, rules) -> Services (path onto the edge).
+    for (const g of byKind('Gateway')) {
+      addNode(nodeId(g), g.metadata.namespace, htmlLabel(`Gateway ${g.metadata.name}`, [
+        ...(g.spec?.listeners ?? []).map((l: any) => `${l.name}: ${String(l.protocol).toLowerCase()}://${l.hostname ?? '*'}:${l.port}${l.tls?.certificateRefs ? ` (${l.tls.certificateRefs.map((c: any) => c.name).join(', ')})` : ''}`),
+        `class ${g.spec?.gatewayClassName}`,
+      ]), COLORS.Gateway);
+    }
+    for (const r of byKind('HTTPRoute')) {
+      const ns = r.metadata.namespace;
+      const redirects = (r.spec?.rules ?? []).flatMap((rule: any) => (rule.filters ?? []).filter((f: any) => f.type === 'RequestRedirect'));
+      addNode(nodeId(r), ns, htmlLabel(`HTTPRoute ${r.metadata.name}`, [
+        ...(r.spec?.hostnames ?? ['*']),
+        ...redirects.map((f: any) => `redirect to ${f.requestRedirect?.scheme ?? 'same scheme'}${f.requestRedirect?.statusCode ? ` (${f.requestRedirect.statusCode})` : ''}`),
+      ]), COLORS.HTTPRoute);
+      for (const p of r.spec?.parentRefs ?? []) {
+        const g = find('Gateway', p.namespace ?? ns, p.name);
+        const id = g ? nodeId(g) : `Gateway/${p.namespace ?? ns}/${p.name}`;
+        if (!g) addNode(id, p.namespace ?? ns, htmlLabel(`Gateway ${p.name}`, ['not in the manifests']), COLORS.Gateway, 'style="rounded,filled,dashed"');
+        addEdge(id, nodeId(r), 'traffic', p.sectionName ?? 'all listeners');
+      }
+      for (const rule of r.spec?.rules ?? []) {
+        for (const b of rule.backendRefs ?? []) {
+          if ((b.kind ?? 'Service') !== 'Service') continue;
+          const s = find('Service', b.namespace ?? ns, b.name);
+          const id = s ? nodeId(s) : `Service/${b.namespace ?? ns}/${b.name}`;
+          if (!s) addNode(id, b.namespace ?? ns, htmlLabel(`Service ${b.name}`, ['not in the manifests']), COLORS.Service, 'style="rounded,filled,dashed"');
+          const path = rule.matches?.[0]?.path;
+          addEdge(nodeId(r), id, 'traffic', `${path ? `${path.value}${path.type === 'Exact' ? ' (exact)' : ''}` : '/'} → :${b.port}`);
+        }
+      }
+    }
+
+    // NetworkPolicies: one edge per allowed (peer, pods) pair, in the direction traffic flows.
+    for (const np of byKind('NetworkPolicy')) {
+      const ns = np.metadata.namespace;
+      const types: string[] = np.spec?.policyTypes ?? (np.spec?.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+      const targets = podsOf(ns, np.spec?.podSelector ?? {});
+      const everyPod = describeSelector(np.spec?.podSelector) === 'all';
+      if (everyPod) {
+        for (const t of types) if (!(np.spec?.[t.toLowerCase()] ?? []).length) denies.set(ns ?? '', new Set([...(denies.get(ns ?? '') ?? []), t.toLowerCase()]));
+      }
+      // A policy for every pod of the namespace (DNS, say) is one line under its name, not an
+      // arrow from every workload across the picture.
+      const note = (line: string) => namespaceNotes.set(ns ?? '', new Set([...(namespaceNotes.get(ns ?? '') ?? []), line]));
+      const peerText = (rule: any, side: 'from' | 'to'): string => {
+        const peers: any[] | undefined = rule[side];
+        if (!peers || peers.length === 0) return side === 'from' ? 'any source' : 'any destination';
+        return peers.map((p: any) => {
+          if (p.ipBlock) return `${p.ipBlock.cidr}${p.ipBlock.except?.length ? ` except ${p.ipBlock.except.join(', ')}` : ''}`;
+          const podText = p.podSelector ? `pods ${describeSelector(p.podSelector)}` : 'all pods';
+          if (!p.namespaceSelector) return podText;
+          const nsName = p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
+          return `${nsName && Object.keys(p.namespaceSelector.matchLabels).length === 1 && !p.namespaceSelector.matchExpressions ? `namespace ${nsName}` : `namespaces ${describeSelector(p.namespaceSelector)}`} ${podText}`;
+        }).join(', ');
+      };
+      if (everyPod) {
+        if (types.includes('Ingress')) for (const rule of np.spec?.ingress ?? []) note(`every pod ← ${peerText(rule, 'from')}: ${ports(rule.ports)}`);
+        if (types.includes('Egress')) for (const rule of np.spec?.egress ?? []) note(`every pod → ${peerText(rule, 'to')}: ${ports(rule.ports)}`);
+        continue;
+      }
+      const peersOf = (rule: any, side: 'from' | 'to'): string[] => {
+        const peers: any[] | undefined = rule[side];
+        if (!peers || peers.length === 0) {
+          const id = `external/any-${side}`;
+          addNode(id, undefined, htmlLabel(side === 'from' ? 'any source' : 'any destination', ['no peer restriction']), COLORS.external, 'shape=plaintext');
           return [id];
         }
-        if (!p.namespaceSelector) return podsOf(ns, p.podSelector ?? {}).map(nodeId);
-        // A namespace in the manifests: its pods; any other namespace: a peer box named by its selectors.
-        const known = byKind('Namespace').filter((n) => selects(p.namespaceSelector, { ...n.metadata.labels, 'kubernetes.io/metadata.name': n.metadata.name }));
-        if (known.length) return known.flatMap((n) => podsOf(n.metadata.name, p.podSelector ?? {}).map(nodeId));
-        const nsName = p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
-        const nsText = nsName && Object.keys(p.namespaceSelector.matchLabels).length === 1 && !p.namespaceSelector.matchExpressions ? `namespace ${nsName}` : `namespaces ${describeSelector(p.namespaceSelector)}`;
-        const podText = p.podSelector ? `pods ${describeSelector(p.podSelector)}` : 'all pods';
-        const id = `external/ns/${nsText}/${podText}`;
-        addNode(id, undefined, htmlLabel(nsText, [podText]), COLORS.external, 'shape=box, style="rounded,dashed"');
-        return [id];
-      });
-    };
-    if (types.includes('Ingress')) {
-      for (const rule of np.spec?.ingress ?? []) for (const peer of peersOf(rule, 'from')) for (const t of targets) addEdge(peer, nodeId(t), 'allowed', ports(rule.ports));
-    }
-    if (types.includes('Egress')) {
-      for (const rule of np.spec?.egress ?? []) for (const peer of peersOf(rule, 'to')) for (const t of targets) addEdge(nodeId(t), peer, 'allowed', ports(rule.ports));
+        return peers.flatMap((p: any): string[] => {
+          if (p.ipBlock) {
+            const id = `external/cidr/${p.ipBlock.cidr}`;
+            addNode(id, undefined, htmlLabel(p.ipBlock.cidr, p.ipBlock.except?.length ? [`except ${p.ipBlock.except.join(', ')}`] : []), COLORS.external, 'shape=plaintext');
+            return [id];
+          }
+          if (!p.namespaceSelector) return podsOf(ns, p.podSelector ?? {}).map(nodeId);
+          // A namespace in the manifests: its pods; any other namespace: a peer box named by its selectors.
+          const known = byKind('Namespace').filter((n) => selects(p.namespaceSelector, { ...n.metadata.labels, 'kubernetes.io/metadata.name': n.metadata.name }));
+          if (known.length) return known.flatMap((n) => podsOf(n.metadata.name, p.podSelector ?? {}).map(nodeId));
+          const nsName = p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'];
+          const nsText = nsName && Object.keys(p.namespaceSelector.matchLabels).length === 1 && !p.namespaceSelector.matchExpressions ? `namespace ${nsName}` : `namespaces ${describeSelector(p.namespaceSelector)}`;
+          const podText = p.podSelector ? `pods ${describeSelector(p.podSelector)}` : 'all pods';
+          const id = `external/ns/${nsText}/${podText}`;
+          addNode(id, undefined, htmlLabel(nsText, [podText]), COLORS.external, 'shape=box, style="rounded,dashed"');
+          return [id];
+        });
+      };
+      if (types.includes('Ingress')) {
+        for (const rule of np.spec?.ingress ?? []) for (const peer of peersOf(rule, 'from')) for (const t of targets) addEdge(peer, nodeId(t), 'allowed', ports(rule.ports));
+      }
+      if (types.includes('Egress')) {
+        for (const rule of np.spec?.egress ?? []) for (const peer of peersOf(rule, 'to')) for (const t of targets) addEdge(nodeId(t), peer, 'allowed', ports(rule.ports));
+      }
     }
   }
 
   // Everything else, listed so that nothing in the manifests is invisible.
+  // (Configuration objects a workload reads are nodes `<object>@<workload>` in that view.)
+  const drawn = new Set([...nodes.keys()].map((id) => id.split('@')[0]));
+  const unlessDrawn = view === 'traffic' ? ['PersistentVolumeClaim'] : [...CONFIG_KINDS];
   for (const ns of [undefined, ...namespaces]) {
-    const others = all.filter((o) => o.metadata.namespace === ns && !DRAWN_KINDS.has(o.kind) || (o.metadata.namespace === ns && DRAWN_KINDS.has(o.kind) && ['ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim'].includes(o.kind) && !nodes.has(nodeId(o))));
+    const others = all.filter((o) => o.metadata.namespace === ns && ((view === 'traffic' && !DRAWN_KINDS.has(o.kind)) || (unlessDrawn.includes(o.kind) && !drawn.has(nodeId(o)))));
     if (others.length) addNode(`other/${ns ?? ''}`, ns, htmlLabel(ns ? 'also in the namespace' : 'cluster-scoped', others.map((o) => `${o.kind} ${o.metadata.name}`)), COLORS.other, 'style="rounded,dashed"');
   }
 
@@ -302,7 +358,18 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     '  edge [fontname="Helvetica", fontsize=10, arrowsize=0.6];',
   ];
   const emit = (indent: string, ns: string | undefined) => {
-    for (const [id, n] of [...nodes].filter(([, n]) => n.ns === ns).sort(([a], [b]) => a.localeCompare(b))) out.push(`${indent}${q(id)} [${n.attrs}];`);
+    const inNs = [...nodes].filter(([, n]) => n.ns === ns).sort(([a], [b]) => a.localeCompare(b));
+    if (view === 'traffic') {
+      for (const [id, n] of inNs) out.push(`${indent}${q(id)} [${n.attrs}];`);
+      return;
+    }
+    // Configuration view: each workload and what its pods read, in a box of their own.
+    for (const [id, n] of inNs.filter(([, x]) => x.group === undefined)) out.push(`${indent}${q(id)} [${n.attrs}];`);
+    for (const group of [...new Set(inNs.map(([, n]) => n.group).filter((g): g is string => g !== undefined))].sort()) {
+      out.push(`${indent}subgraph ${q(`cluster_${group}`)} {`, `${indent}  label=""; style="rounded,dashed"; color="#bdc3c7";`);
+      for (const [id, n] of inNs.filter(([, x]) => x.group === group)) out.push(`${indent}  ${q(id)} [${n.attrs}];`);
+      out.push(`${indent}}`);
+    }
   };
   emit('  ', undefined);
   for (const ns of namespaces) {
@@ -310,33 +377,24 @@ export function architectureDot(objects: readonly K8sObject[], title: string): s
     const pss = nsObj?.metadata.labels?.['pod-security.kubernetes.io/enforce'];
     const deny = [...(denies.get(ns) ?? [])].sort();
     const sub = [pss ? `pod security: ${pss}` : '', deny.length ? `default deny: ${deny.join(' + ')}` : ''].filter(Boolean).join(' · ');
-    out.push(`  subgraph ${q(`cluster_${ns}`)} {`, `    label=<<B>namespace ${esc(ns)}</B>${sub ? `<BR/><FONT POINT-SIZE="9">${esc(sub)}</FONT>` : ''}>; style="rounded"; color="#95a5a6";`);
+    const notes = [...(namespaceNotes.get(ns) ?? [])].sort();
+    const small = [sub, ...notes].filter(Boolean).map((l) => `<BR/><FONT POINT-SIZE="9">${esc(l)}</FONT>`).join('');
+    out.push(`  subgraph ${q(`cluster_${ns}`)} {`, `    label=<<B>namespace ${esc(ns)}</B>${small}>; style="rounded"; color="#95a5a6";`);
     emit('    ', ns);
     for (const [a, b] of sameRank.filter(([a]) => nodes.get(a)?.ns === ns)) out.push(`    { rank=same; ${q(a)}; ${q(b)}; }`);
     out.push('  }');
   }
-  const workloadIds = new Set(workloads.map(nodeId));
   const style: Record<Edge['kind'], string> = {
     traffic: `color=${q(TRAFFIC)}, fontcolor=${q(TRAFFIC)}`,
     allowed: `color=${q(ALLOWED)}, fontcolor=${q(ALLOWED)}, style=dashed`,
     config: `color=${q(CONFIG)}, fontcolor=${q(CONFIG)}, style=dotted`,
     storage: `color=${q(CONFIG)}, fontcolor=${q(CONFIG)}`,
   };
-  // Labels of sideways (pod-to-pod) policy edges sit at the edge's tail: dot reserves no room
-  // for them, and at the head they would pile up on the one server many clients reach. A
-  // source's several edges with the same ports are labelled once.
-  const tailLabelled = new Set<string>();
+  // Every edge, pod-to-pod ones included, places its head to the right of its tail: the
+  // picture reads left to right in the direction requests go (client, then server).
   for (const e of [...edges.values()].sort((a, b) => `${a.from}\0${a.to}\0${a.kind}`.localeCompare(`${b.from}\0${b.to}\0${b.kind}`))) {
     const label = [...e.labels].sort().join('\n');
-    // Pod-to-pod policy edges do not push the peer a rank further: workloads stay in one column, which keeps the picture narrow.
-    const sideways = e.kind === 'allowed' && workloadIds.has(e.from) && workloadIds.has(e.to);
-    let labelAttr = '';
-    if (label && !sideways) labelAttr = `, label=${q(label)}`;
-    if (label && sideways && !tailLabelled.has(`${e.from}\0${label}`)) {
-      tailLabelled.add(`${e.from}\0${label}`);
-      labelAttr = `, taillabel=${q(label)}, labeldistance=2.5, labelangle=25`;
-    }
-    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${sideways ? ', constraint=false' : ''}${labelAttr}];`);
+    out.push(`  ${q(e.from)} -> ${q(e.to)} [${style[e.kind]}${label ? `, label=${q(label)}` : ''}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;

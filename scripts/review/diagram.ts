@@ -1,8 +1,10 @@
 /**
- * `npm run diagram`: one architecture picture per environment, from the synthesized YAML
- * in dist/ (not from the constructs), into docs/architecture-<env>.svg.
+ * `npm run diagram`: two architecture pictures per environment, from the synthesized YAML
+ * in dist/ (not from the constructs): the request path in docs/architecture-<env>.svg
+ * and what each workload reads in docs/architecture-<env>-config.svg
+ * (scripts/review/architecture.ts).
  *
- *   npm run diagram               write docs/architecture-<env>.svg for every dist/<env>.k8s.yaml
+ *   npm run diagram               write both for every dist/<env>.k8s.yaml
  *   npm run diagram -- --check    exit 1 if a committed SVG differs from a fresh render
  *   npm run diagram -- --dot      print the Graphviz source instead (for debugging a layout)
  *
@@ -11,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { architectureDot } from './architecture';
+import { View, architectureDot } from './architecture';
 import { distEnvironments, readManifests } from './manifests';
 import { SafeWriteError, replaceFiles } from '../safe-write';
 
@@ -22,11 +24,16 @@ export async function renderAll(distDir: string): Promise<Map<string, string>> {
   const graphviz = await Graphviz.load();
   const out = new Map<string, string>();
   for (const env of distEnvironments(distDir)) {
-    const dot = architectureDot(readManifests(path.join(distDir, `${env}.k8s.yaml`)), `${env} (dist/${env}.k8s.yaml)`);
-    out.set(`architecture-${env}.svg`, graphviz.dot(dot));
+    const objects = readManifests(path.join(distDir, `${env}.k8s.yaml`));
+    for (const view of VIEWS) out.set(svgName(env, view), graphviz.dot(architectureDot(objects, titleOf(env, view), view)));
   }
   return out;
 }
+
+const VIEWS: readonly View[] = ['traffic', 'configuration'];
+/** docs/architecture-<env>.svg (the request path, the README's) and docs/architecture-<env>-config.svg. */
+const svgName = (env: string, view: View) => `architecture-${env}${view === 'traffic' ? '' : '-config'}.svg`;
+const titleOf = (env: string, view: View) => `${env} (dist/${env}.k8s.yaml)${view === 'traffic' ? ': traffic' : ': configuration each workload reads'}`;
 
 const USAGE = 'usage: npm run diagram [-- --check | --dot] [--dist DIR] [--docs DIR]';
 
@@ -44,7 +51,7 @@ async function main(args: readonly string[]): Promise<number> {
   }
   if (!fs.existsSync(distDir) || distEnvironments(distDir).length === 0) return usage(`no <env>.k8s.yaml files in ${distDir} (run npm run synth first)`);
   if (argv.includes('--dot')) {
-    for (const env of distEnvironments(distDir)) process.stdout.write(architectureDot(readManifests(path.join(distDir, `${env}.k8s.yaml`)), env));
+    for (const env of distEnvironments(distDir)) for (const view of VIEWS) process.stdout.write(architectureDot(readManifests(path.join(distDir, `${env}.k8s.yaml`)), titleOf(env, view), view));
     return 0;
   }
   fs.mkdirSync(docs, { recursive: true });
@@ -53,7 +60,7 @@ async function main(args: readonly string[]): Promise<number> {
     const stale = [...svgs].filter(([f, svg]) => !fs.existsSync(path.join(docs, f)) || fs.readFileSync(path.join(docs, f), 'utf8') !== svg).map(([f]) => shown(docs, f));
     const orphans = fs.readdirSync(docs).filter((f) => /^architecture-.*\.svg$/.test(f) && !svgs.has(f)).map((f) => shown(docs, f));
     if (stale.length || orphans.length) {
-      process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run diagram\` and commit.\n`);
+      process.stderr.write(`diagram: out of date: ${[...stale, ...orphans.map((o) => `${o} (no such environment)`)].join(', ')}. Run \`npm run generate\` and commit.\n`);
       return 1;
     }
     process.stdout.write(`diagram: ${svgs.size} SVGs up to date\n`);

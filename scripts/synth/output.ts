@@ -213,11 +213,18 @@ export function writeOutput(folder: OutputFolder, files: ReadonlyMap<string, str
   // file. It shrinks (files removed) only after they are gone.
   const widened = [...new Set([...folder.generated, ...names])].sort();
   const entry = (name: string, text: string) => ({ path: path.join(dir, name), data: text, display: path.join(display, name) });
-  // Test points: after the manifest's rename (the first), and after the first file's.
-  const pauseAt = (point: string, count: number) => { if (point === 'renamed' && count <= 2) testPause(count === 1 ? 'after-manifest' : 'after-first-rename'); };
+  // Test points: after the manifest's rename (the first, unless it is unchanged), and after the first environment file's.
+  let renamedFiles = 0;
+  const pauseAt = (point: string, _count: number, target?: string) => {
+    if (point !== 'renamed' || target === undefined) return;
+    if (path.basename(target) === MANIFEST_FILE) testPause('after-manifest');
+    else if (++renamedFiles === 1) testPause('after-first-rename');
+  };
   const replace = (writes: ReturnType<typeof entry>[], remove: string[] = [], pause?: typeof pauseAt) => {
     try {
-      replaceFiles(writes, { tag: TEMP_TAG, remove: remove.map((f) => ({ path: path.join(dir, f), display: path.join(display, f) })), pauseAt: pause });
+      // keepIdentical: a file whose bytes are already the synth's is not rewritten (a synth
+      // of unchanged sources flushes and renames nothing, and mtimes keep their meaning).
+      replaceFiles(writes, { tag: TEMP_TAG, keepIdentical: true, remove: remove.map((f) => ({ path: path.join(dir, f), display: path.join(display, f) })), pauseAt: pause });
     } catch (err) {
       if (err instanceof SafeWriteError) throw new OutputError(err.message);
       throw err;

@@ -9,7 +9,8 @@ import { DEV_ONLY_DEFAULT_PASSWORD, environments } from '../../config/environmen
 import { SettingsError, applySets, checkEnvironments, parseSetArgument } from '../../config/settings';
 import type { ReferenceArchitectureProps } from '../../lib/reference-architecture';
 import { compose, newApp } from '../../main';
-import { checkPolicy, formatResult, parseManifestText } from '../../plugins/refarch-policy';
+import { checkPolicy, formatResult } from '../../plugins/refarch-policy';
+import { timed } from './timing';
 import { manifestYaml } from './yaml';
 
 /** Options of {@link render}. */
@@ -42,7 +43,7 @@ export interface Rendered {
 export function render(options: RenderOptions = {}): Rendered {
   const all = options.definitions ?? environments(options.env ?? process.env);
   // The definitions themselves first: a typo in config/environments.ts is reported there.
-  checkEnvironments(all);
+  timed('settings', () => checkEnvironments(all));
   const names = [...new Set(options.only && options.only.length > 0 ? options.only : Object.keys(all))];
   for (const name of names) {
     if (!Object.hasOwn(all, name)) throw new SettingsError([`--env ${name}: unknown environment "${name}". Known environments: ${Object.keys(all).join(', ')}.`]);
@@ -51,23 +52,28 @@ export function render(options: RenderOptions = {}): Rendered {
   const changed = applySets(all, sets, names);
   const selected: Record<string, ReferenceArchitectureProps> = {};
   for (const name of names) selected[name] = changed[name];
-  checkEnvironments(selected, sets);
+  timed('settings', () => checkEnvironments(selected, sets));
 
   // Plain objects again for the constructs: the schema admits only JSON data, and the
   // prototype keys were refused, so a JSON round trip loses nothing.
-  const app = compose(newApp(), JSON.parse(JSON.stringify(selected)));
-  const files = new Map<string, string>();
-  // chart.toJson() validates and resolves the whole app, as App.synth() does, and
-  // manifestYaml is what App.synth() writes per chart (the bytes of `cdk8s synth`), but
-  // for strings that writer would put in a form kubectl misreads (./yaml.ts).
-  for (const chart of app.charts) files.set(`${chart.node.id}.k8s.yaml`, manifestYaml(...chart.toJson()));
-
+  const app = timed('constructs', () => compose(newApp(), JSON.parse(JSON.stringify(selected))));
   const displayDir = options.displayDir ?? 'dist';
-  const manifests = [...files].map(([name, text]) => {
-    const file = path.join(displayDir, name);
-    return { file, objects: parseManifestText(text, file) };
-  });
-  const checks = checkPolicy(manifests);
+  const files = new Map<string, string>();
+  const manifests: Array<{ file: string; objects: unknown[] }> = [];
+  for (const chart of app.charts) {
+    const name = `${chart.node.id}.k8s.yaml`;
+    // chart.toJson() validates and resolves the whole app, as App.synth() does, and
+    // manifestYaml is what App.synth() writes per chart (the bytes of `cdk8s synth`), but
+    // for strings that writer would put in a form kubectl misreads (./yaml.ts).
+    const objects = timed('resolve', () => chart.toJson());
+    files.set(name, timed('yaml', () => manifestYaml(...objects)));
+    // The checks read the objects the YAML is written from, not the YAML parsed back (a
+    // fifth of a synth's time): test/synth-render.test.ts proves that reading the written
+    // YAML back gives these same objects, for every environment and variant.
+    manifests.push({ file: path.join(displayDir, name), objects });
+  }
+
+  const checks = timed('policy', () => checkPolicy(manifests));
   if (checks.violations.length > 0) throw new Error(`manifest checks failed:\n${formatResult(checks)}`);
 
   const realSecrets: string[] = [];

@@ -1,16 +1,41 @@
 /**
- * Writes the scripts of lib/postgres-scripts.ts into a folder, exactly as the
- * ConfigMaps ship them, for test/data-scripts/run.sh.
- * Also writes tls-args: the server's TLS arguments for certificates in <tls dir>, one per line.
- * Usage: node --import tsx test/data-scripts/export-scripts.ts <dir> <tls dir>
+ * Writes what the data tier's ConfigMaps and containers ship, as the constructs render
+ * them, for test/data-scripts/run.sh: one folder per ConfigMap and the command line of
+ * the containers that run them.
+ *   <dir>/single/   the single instance with TLS: lib.sh, single.sh, initdb-single.sh
+ *   <dir>/single.command   its container command and args, one per line
+ *   <dir>/patroni/  a Patroni member with TLS and synchronous replication: lib.sh,
+ *                   patroni.sh, post-bootstrap.sh, patroni.yml
+ *   <dir>/backup/   backup-lib.sh, backup.sh, restore.sh
+ * Usage: node --import tsx test/data-scripts/export-scripts.ts <dir>
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { backupScripts, databaseScripts, tlsServerArgs } from '../../lib/postgres-scripts';
+import { App, Chart } from 'cdk8s';
+import { AppConfig } from '../../lib/app-config';
+import { PostgresBackup } from '../../lib/postgres-backup';
+import { PostgresDatabase } from '../../lib/postgres-database';
 
-const [dir, tlsDir] = process.argv.slice(2);
-if (!dir || !tlsDir) throw new Error('usage: export-scripts.ts <dir> <tls dir>');
-fs.writeFileSync(path.join(dir, 'tls-args'), `${tlsServerArgs(tlsDir).join('\n')}\n`);
-for (const [name, text] of Object.entries({ ...databaseScripts(), ...backupScripts() })) {
-  fs.writeFileSync(path.join(dir, name), text, { mode: 0o644 });
+const [dir] = process.argv.slice(2);
+if (!dir) throw new Error('usage: export-scripts.ts <dir>');
+const chart = new Chart(new App(), 'data-scripts', { namespace: 'data-scripts' });
+const config = new AppConfig(chart, 'Config', {
+  settings: { DB_USER: 'guestbook', DB_NAME: 'guestbook' }, secretName: 'db', existingSecretKeys: ['password', 'replication-password', 'superuser-password'],
+});
+const tls = { secretName: 'postgres-tls' };
+const single = new PostgresDatabase(chart, 'Single', { name: 'single', config, tls });
+const patroni = new PostgresDatabase(chart, 'Patroni', {
+  name: 'patroni', config, tls, replicas: 3, image: 'registry.example.com/postgres-patroni:17', synchronousReplication: 'on', kubernetesApi: { cidrs: ['127.0.0.1/32'] },
+});
+const backup = new PostgresBackup(chart, 'Backup', { database: single });
+
+function write(folder: string, data: Record<string, string> | undefined): void {
+  if (!data) throw new Error(`no ConfigMap data for ${folder}`);
+  fs.mkdirSync(path.join(dir, folder), { recursive: true });
+  for (const [name, text] of Object.entries(data)) fs.writeFileSync(path.join(dir, folder, name), text, { mode: 0o644 });
 }
+write('single', single.scriptsConfigMap?.toJson().data);
+write('patroni', patroni.scriptsConfigMap?.toJson().data);
+write('backup', backup.scriptsConfigMap.toJson().data);
+const container = single.statefulSet.toJson().spec.template.spec.containers[0];
+fs.writeFileSync(path.join(dir, 'single.command'), `${[...container.command, ...container.args].join('\n')}\n`);

@@ -72,7 +72,7 @@ describe('WebGateway and WebHttpRoute', () => {
       /test\/r: parent: "a"\. Must be in the route's namespace \("b"\)/],
     ['a backend of another namespace', (c) => new WebHttpRoute(c, 'r', { parent: GatewayParent.existing({ namespace: 'g', name: 'g' }), namespace: 'a', backend: { namespace: 'b', serviceName: 's', servicePort: 80 } }),
       /test\/r: backend: "b"\. Must be in the route's namespace \("a"\): .*ReferenceGrant/],
-    ['no parent', (c) => new WebHttpRoute(c, 'r', {} as any), /test\/r: parent: undefined\. Required: a WebGateway, or GatewayParent\.existing/],
+    ['no parent', (c) => new WebHttpRoute(c, 'r', {} as any), /test\/r: parent: \(not set\)\. Required: a WebGateway, or GatewayParent\.existing/],
     ['a bad duration', (c) => new WebHttpRoute(c, 'r', { parent: GatewayParent.existing({ namespace: 'g', name: 'g' }), requestTimeout: '30 seconds' }),
       /test\/r: requestTimeout: "30 seconds"\. Must be a Gateway API duration/],
     ['a backend timeout longer than the request timeout', (c) => new WebHttpRoute(c, 'r', { parent: GatewayParent.existing({ namespace: 'g', name: 'g' }), requestTimeout: '10s', backendRequestTimeout: '1m' }),
@@ -84,7 +84,7 @@ describe('WebGateway and WebHttpRoute', () => {
     ['an HTTPS port without a certificate', (c) => new WebGateway(c, 'g', { httpsPort: 8443 }), /test\/g: httpsPort: 8443\. Only applies with tlsSecretName/],
     ['one port for HTTP and HTTPS', (c) => new WebGateway(c, 'g', { tlsSecretName: 't', httpPort: 443, httpsPort: 443 }), /test\/g: httpsPort: 443\. Must differ from httpPort/],
     ['a controller without a GatewayClass', (c) => new WebGateway(c, 'g', { controller: FrontDoorController.ingressNginx() }),
-      /test\/g: className: undefined\. Required: ingress-nginx registers no GatewayClass/],
+      /test\/g: className: \(not set\)\. Required: ingress-nginx registers no GatewayClass/],
     ['a bad section name', () => GatewayParent.existing({ namespace: 'g', name: 'g', sectionName: 'HTTPS' }), /GatewayParent\.existing: sectionName: "HTTPS"\. Must be a DNS-1123 subdomain/],
   ])('refuses %s', (_what, build, message) => {
     expect(() => synthIn(build)).toThrow(message);
@@ -188,10 +188,8 @@ describe('the reference architecture\'s front door', () => {
     [{ ingress: { controller: 'cloud-provider-kind' } }, /env: ingress\.controller: "cloud-provider-kind"\. Needs the address range of kind's docker network/],
     [{ ingress: { controller: 'haproxy' } }, /env: ingress\.controller: "haproxy"\. Must be one of: "traefik"/],
     [{ gateway: { host: 'a.example.com' } }, /env: gateway\.host: "a\.example\.com"\. Only applies with gateway\.enabled true \(it is false\)/],
-    [{ gateway: { enabled: 'yes' } }, /env: gateway\.enabled: "yes"\. Must be true or false/],
     [{ gateway: { enabled: true, tlsSecretName: 't', existingGateway: { namespace: 'g', name: 'g' } } }, /env: gateway\.tlsSecretName: "t"\. Conflicts with gateway\.existingGateway/],
     [{ gateway: { enabled: true, requestTimeout: '30s' } }, /env\/HttpRoute: requestTimeout: "30s"\. Needs a controller that implements HTTPRouteRequestTimeout: Traefik does not/],
-    [{ gateway: 'on' }, /env: gateway: "on"\. Must be an object of gateway settings/],
   ])('refuses %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });

@@ -86,7 +86,7 @@ describe('NetworkPolicies', () => {
     ['an unknown protocol', (np) => np.allow(web, db, { port: 1, protocol: 'HTTP' as any }), /allow ports\[0\]\.protocol: "HTTP"\. Must be one of/],
     ['no ports', (np) => np.allow(web, db, []), /allow ports: \[\]\. Must name at least one port/],
     ['neither end in the namespace', (np) => np.allow(Peer.namespace('a'), Peer.cidrs(['10.0.0.0/8']), { port: 1 }, { name: 'x' }), /Neither end is pods that can carry a policy/],
-    ['no name to derive', (np) => np.allow(Peer.namespace('a'), Peer.allPods(), { port: 1 }), /allow options\.name: undefined\. Required when neither peer has a name/],
+    ['no name to derive', (np) => np.allow(Peer.namespace('a'), Peer.allPods(), { port: 1 }), /allow options\.name: \(not set\)\. Required when neither peer has a name/],
     ['one name on other pods', (np) => { np.allow(web, db, { port: 1 }, { name: 'x' }); np.allow(db, web, { port: 1 }, { name: 'x' }); }, /options\.name: "allow-x-egress"\. Already names a policy on other pods/],
     ['a CIDR without a prefix', () => Peer.cidrs(['10.0.0.0']), /"10\.0\.0\.0"\. Must be a CIDR/],
     ['a bad IPv4 CIDR', () => Peer.cidrs(['999.1.1.1/8']), /"999\.1\.1\.1\/8"\. Must be a CIDR/],
@@ -166,7 +166,7 @@ describe('NetworkPolicies of many applications', () => {
       w.select(kplus27.LabelSelector.of({ expressions: [kplus27.LabelExpression.in('tier', ['a'])] }));
       return w;
     }, /np: allow from: matchExpressions: .*Must be empty: the policies select pods by matchLabels only/],
-    ['no namespace', (c: Chart) => new kplus27.Deployment(c, 'w', { containers: [{ image: 'w:1' }] }), /np: allow from: metadata\.namespace: undefined\. Must be set on "test-w-c8\w+"/],
+    ['no namespace', (c: Chart) => new kplus27.Deployment(c, 'w', { containers: [{ image: 'w:1' }] }), /np: allow from: metadata\.namespace: \(not set\)\. Must be set on "test-w-c8\w+"/],
   ])('a cdk8s-plus workload with %s is refused', (_what, make, message) => {
     expect(() => synthIn((c) => new NetworkPolicies(c, 'np').allow(make(c), db, { port: 1 }))).toThrow(message);
   });

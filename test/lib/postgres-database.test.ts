@@ -14,7 +14,7 @@ describe('PostgresDatabase', () => {
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     })]);
     const c = sts.spec.template.spec.containers[0];
-    expect(c.image).toBe('postgres:16.4-bookworm');
+    expect(c.image).toBe('postgres:17.11-trixie');
     expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
     expect(c.readinessProbe.exec.command[0]).toBe('pg_isready');
     // Liveness differs from readiness: it must not restart a server that is only busy or recovering.

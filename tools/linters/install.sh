@@ -68,7 +68,7 @@ case "${1:-}" in
   --print-dir) print_dir=true; shift ;;
   --print-cache) print_cache=true; shift ;;
 esac
-if [ $# -eq 0 ]; then set -- $(for e in "${TOOLS[@]}"; do echo "${e%%|*}"; done); fi
+if [ $# -eq 0 ]; then set -- "${TOOLS[@]%%|*}"; fi
 
 CACHE=$(cache_root)
 if $print_cache; then echo "$CACHE"; exit 0; fi

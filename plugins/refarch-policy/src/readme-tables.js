@@ -1,7 +1,7 @@
 // @ts-check
 'use strict';
 /**
- * The README rules tables, generated from the catalog and kept between markers, so the
+ * The rules tables (the plugin's README, the repository's docs/quality-gates.md), generated from the catalog and kept between markers, so the
  * tables cannot drift from the rules (a test compares them; `rules-table.js --write`
  * rewrites them).
  */

@@ -1,6 +1,8 @@
 /**
- * The plugin on the reference architecture and in its two entry points: the cdk8s CLI
- * (cdk8s.yaml `validations:`) and `npm run synth` (scripts/synth.ts).
+ * The plugin on the reference architecture and in its two uses: as a cdk8s CLI validation
+ * plugin (a cdk8s.yaml `validations:` entry, as a project of your own would use it) and
+ * as the policy step of this project's synth pipeline (scripts/synth/render.ts), which
+ * every entry point runs (test/entry-points.test.ts).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -44,7 +46,7 @@ describe('the reference architecture', () => {
     expect([...new Set(violations.map((v) => v.rule))]).toEqual(['config-reference']);
     // Every workload that reads an out-of-band Secret (credentials, or the database's TLS Secret), and only those.
     expect([...new Set(violations.map((v) => `${v.kind}/${v.name}`))].sort()).toEqual([
-      'CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'Deployment/guestbook', 'StatefulSet/postgres', 'StatefulSet/postgres-replica',
+      'CronJob/postgres-backup', 'CronJob/postgres-backup-restore', 'Deployment/guestbook', 'StatefulSet/postgres',
     ]);
     expect(violations.map((v) => `${v.kind}/${v.name} ${v.path}`)).toEqual(expect.arrayContaining([
       'Deployment/guestbook spec.template.spec.volumes[1].secret',
@@ -145,16 +147,23 @@ describe('entry points', () => {
   const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
   const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false', DB_PASSWORD: '' };
 
-  test('cdk8s synth loads the plugin from cdk8s.yaml and fails on a violation (exit 2)', () => {
+  test('cdk8s synth loads the plugin from a cdk8s.yaml `validations:` entry and fails on a violation (exit 2)', () => {
     const bad = devObjects();
     bad[0].metadata.annotations = { 'refarch.example.com/skip-no-such-rule': 'x' }; // one violation, no rule off
     const badFile = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(badFile, bad.map((o) => JSON.stringify(o)).join('\n---\n'));
+    // A project of its own: an app that writes the bad file, and the plugin by its (absolute) local path.
+    fs.writeFileSync(path.join(tmp, 'cdk8s.yaml'), [
+      'language: typescript',
+      `app: mkdir -p "$CDK8S_OUTDIR" && cp ${JSON.stringify(badFile)} "$CDK8S_OUTDIR/dev.k8s.yaml"`,
+      'validations:',
+      `  - package: ${path.join(root, 'plugins', 'refarch-policy')}`,
+      '    version: 0.1.0',
+      '    class: RefArchPolicy',
+      '',
+    ].join('\n'));
     const out = path.join(tmp, 'out');
-    // --app replaces the app command only; validations still come from cdk8s.yaml.
-    const result = spawnSync(cdk8s, ['synth', '--check-upgrade=false', '--output', out, '--app', `mkdir -p "$CDK8S_OUTDIR" && cp ${JSON.stringify(badFile)} "$CDK8S_OUTDIR/dev.k8s.yaml"`], {
-      cwd: root, env, encoding: 'utf8',
-    });
+    const result = spawnSync(cdk8s, ['synth', '--check-upgrade=false', '--output', out], { cwd: tmp, env, encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stdout).toContain('Validation Report (');
     expect(result.stdout).toContain('skip-annotation (1 occurrences)');
@@ -181,17 +190,17 @@ describe('entry points', () => {
   }, 60_000);
 });
 
-test.each(['plugins/refarch-policy/README.md', 'README.md'])('the rules table in %s is the rule catalog (rewrite with `node plugins/refarch-policy/rules-table.js --write`)', (file) => {
+test.each(['plugins/refarch-policy/README.md', 'docs/quality-gates.md'])('the rules table in %s is the rule catalog (if this fails: `npm run generate`, commit)', (file) => {
   const text = fs.readFileSync(path.join(root, file), 'utf8');
   expect(text).toBe(withRulesTable(text, file));
   expect(text).toContain(rulesTable());
 });
 
-test('the table test bites: a README whose table lost a row, or has no markers, differs', () => {
-  const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+test('the table test bites: a page whose table lost a row, or has no markers, differs', () => {
+  const text = fs.readFileSync(path.join(root, 'docs', 'quality-gates.md'), 'utf8');
   const withoutRow = text.replace(/^\| `pss-seccomp` .*\n/m, '');
   expect(withoutRow).not.toBe(text);
-  expect(withRulesTable(withoutRow, 'README.md')).toBe(text);
+  expect(withRulesTable(withoutRow, 'docs/quality-gates.md')).toBe(text);
   expect(() => withRulesTable('# no table here\n', 'other.md')).toThrow('other.md: no rules table markers');
 });
 
@@ -222,7 +231,7 @@ describe('the rule registry', () => {
     expect(() => loadRules(tmp)).toThrow(`refarch-policy: rule module ${tmp}/my-rule.js: id "other" does not match its file name; group "Nope" is not one of Pod Security (restricted), Workload hygiene, References, Annotations; no fix; no kinds; no check function.`);
   });
 
-  test('every rule file of src/rules/ is in the catalog, in group order', () => {
+  test('every rule file of src/rules/ is in the catalog (stale src/rule-index.js: run `npm run generate`), in group order', () => {
     expect(RULES.map((r) => `${r.id}.js`).sort()).toEqual(fs.readdirSync(rulesDir).sort());
     const groups = RULES.map((r) => r.group);
     expect(groups).toEqual([...groups].sort((a, b) => GROUPS.indexOf(a) - GROUPS.indexOf(b)));

@@ -86,10 +86,7 @@ seccompProfile:
       - { key: password, path: password }
 {{- end }}
 
-{{/* The standbys and the backup jobs: their own components, so Services and policies can tell them from the primary. */}}
-{{- define "refarch.replicaLabels" -}}{{ include "refarch.labels" (dict "ctx" . "name" "postgresql" "component" "database-replica" "version" .Values.database.version) }}{{- end }}
-{{- define "refarch.replicaSelector" -}}{{ include "refarch.selectorLabels" (dict "ctx" . "name" "postgresql" "component" "database-replica") }}{{- end }}
-{{- define "refarch.replicaClaimLabels" -}}{{ omit (include "refarch.replicaLabels" . | fromYaml) "app.kubernetes.io/version" | toYaml }}{{- end }}
+{{/* The backup jobs: their own components, so Services and policies can tell them from the database. */}}
 {{- define "refarch.backupLabels" -}}{{ include "refarch.labels" (dict "ctx" .ctx "name" "postgresql-backup" "component" .component "version" .ctx.Values.database.version) }}{{- end }}
 {{/* Both backup and restore pods: what the database's ingress policy admits. */}}
 {{- define "refarch.backupSelector" -}}
@@ -99,8 +96,148 @@ app.kubernetes.io/name: postgresql-backup
 
 {{- define "refarch.replicated" -}}{{ if gt (int .Values.database.replicas) 1 }}true{{ end }}{{- end }}
 {{- define "refarch.dbTls" -}}{{ if .Values.database.tls.secretName }}true{{ end }}{{- end }}
-{{/* The bootstrap scripts are mounted when the database needs them: replication or TLS. */}}
-{{- define "refarch.dbScripts" -}}{{ if or (include "refarch.replicated" .) (include "refarch.dbTls" .) }}true{{ end }}{{- end }}
+{{/* The scripts are mounted with Patroni (replicas above 1). (The constructs also mount scripts for TLS on a single
+instance; dev and prod, the environments this chart renders, have no such database.) */}}
+{{- define "refarch.dbScripts" -}}{{ include "refarch.replicated" . }}{{- end }}
+
+{{/*
+Patroni's configuration, as lib/postgres-patroni.ts renders it: JSON (which YAML reads), two-space
+indented, byte for byte what the constructs write into ConfigMap postgres-scripts.
+*/}}
+{{- /* bootstrap.yml: Patroni's bootstrap section, which member 0 alone reads (patroni.sh). */}}
+{{- define "refarch.bootstrapYml" -}}
+{{- $db := .Values.database -}}
+{
+  "bootstrap": {
+    "dcs": {
+      "ttl": {{ $db.failover.ttlSeconds }},
+      "loop_wait": {{ $db.failover.loopWaitSeconds }},
+      "retry_timeout": {{ $db.failover.retryTimeoutSeconds }},
+      "maximum_lag_on_failover": 1048576,
+      "synchronous_mode": {{ ne $db.synchronousReplication "off" }},
+      "synchronous_mode_strict": {{ eq $db.synchronousReplication "strict" }},
+      "failsafe_mode": false,
+      "postgresql": {
+        "use_pg_rewind": true,
+        "use_slots": true,
+        "parameters": {
+          "wal_level": "replica",
+          "hot_standby": "on",
+          "max_wal_senders": 10,
+          "max_replication_slots": 10,
+          "wal_keep_size": "256MB",
+          "wal_log_hints": "on",
+          "hot_standby_feedback": "on",
+          "password_encryption": "scram-sha-256"
+        }
+      }
+    },
+    "initdb": [
+      {
+        "encoding": "UTF8"
+      },
+      {
+        "locale": "en_US.utf8"
+      },
+      "data-checksums"
+    ],
+    "post_bootstrap": "bash /opt/refarch/post-bootstrap.sh"
+  }
+}
+{{- end }}
+
+{{- define "refarch.patroniYml" -}}
+{{- $db := .Values.database -}}
+{{- $tls := include "refarch.dbTls" . -}}
+{
+  "scope": "postgres",
+  "log": {
+    "level": "INFO"
+  },
+  "restapi": {
+    "listen": "0.0.0.0:8008"
+  },
+  "kubernetes": {
+    "namespace": "{{ .Release.Namespace }}",
+    "labels": {
+      "app.kubernetes.io/name": "postgresql",
+      "app.kubernetes.io/instance": "{{ .Release.Name }}",
+      "app.kubernetes.io/component": "database"
+    },
+    "scope_label": "refarch.example.com/patroni-cluster",
+    "role_label": "refarch.example.com/role",
+    "leader_label_value": "primary",
+    "follower_label_value": "replica",
+    "standby_leader_label_value": "primary",
+    "use_endpoints": true,
+    "ports": [
+      {
+        "name": "postgresql",
+        "port": {{ $db.port }}
+      }
+    ]
+  },
+  "postgresql": {
+    "listen": "*:{{ $db.port }}",
+    "data_dir": "/var/lib/postgresql/data/pgdata",
+    "pgpass": "/tmp/pgpass",
+    "use_unix_socket": true,
+    "use_unix_socket_repl": true,
+    "authentication": {
+{{- if $tls }}
+      "superuser": {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/postgresql-tls/ca.crt"
+      },
+      "replication": {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/postgresql-tls/ca.crt"
+      }
+{{- else }}
+      "superuser": {},
+      "replication": {}
+{{- end }}
+    },
+    "parameters": {
+{{- if $tls }}
+      "unix_socket_directories": "/var/run/postgresql",
+      "ssl": "on",
+      "ssl_cert_file": "/etc/postgresql-tls/tls.crt",
+      "ssl_key_file": "/etc/postgresql-tls/tls.key",
+      "ssl_ca_file": "/etc/postgresql-tls/ca.crt"
+{{- else }}
+      "unix_socket_directories": "/var/run/postgresql"
+{{- end }}
+    },
+    "pg_hba": [
+      "local all all trust",
+      "local replication all trust",
+{{- if $tls }}
+      "hostnossl all all all reject",
+      "hostnossl replication all all reject",
+{{- end }}
+      "host replication {{ $db.replicationUser }} all scram-sha-256",
+      "host all all all scram-sha-256"
+    ],
+    "remove_data_directory_on_rewind_failure": true,
+    "remove_data_directory_on_diverged_timelines": true,
+    "basebackup": [
+      {
+        "checkpoint": "fast"
+      }
+    ]
+  },
+  "watchdog": {
+    "mode": "off"
+  },
+  "tags": {
+    "nofailover": false,
+    "noloadbalance": false,
+    "clonefrom": false,
+    "nosync": false
+  }
+}
+{{ end }}
 
 {{/* Secrets the workloads read that this chart does not render (created out of band), for the policy plugin's reference check. */}}
 {{- define "refarch.externalSecrets" -}}

@@ -1,0 +1,164 @@
+/**
+ * The props of {@link PostgresDatabase} (postgres-database.ts) and their named defaults:
+ * every setting a user can give, documented with its default, apart from the rendering.
+ */
+import { AppConfig } from './app-config';
+import { AppIdentity, WorkloadProps } from './labels';
+import { FailoverTiming, KubernetesApiAccess, SynchronousReplication } from './postgres-patroni-config';
+import { ResourceRequirements } from './resources';
+
+/** What happens to the PersistentVolumeClaims when the StatefulSet is deleted or scaled down. */
+export type ClaimRetention = 'Retain' | 'Delete';
+
+/** Props of {@link PostgresDatabase}. */
+export interface PostgresDatabaseProps extends WorkloadProps {
+  /**
+   * Name of the StatefulSet and of the client Service that applications connect to.
+   * The headless Service is `<name>-headless`, the replicas' Service `<name>-read`.
+   * @default 'postgres'
+   */
+  readonly name?: string;
+  /**
+   * PostgreSQL image following the official `postgres` image contract (uid 999). With
+   * `replicas` above 1 it must also contain Patroni (images/postgres-patroni/Dockerfile).
+   * @default 'postgres:17.11-trixie'
+   */
+  readonly image?: string;
+  /**
+   * Recommended-label values.
+   * @default - name 'postgresql', instance and part-of from `name`, component 'database', version from the image tag
+   */
+  readonly identity?: Partial<AppIdentity>;
+  /**
+   * TCP port of the server and of the Services (1024-65535: the server runs as a non-root user).
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * Where the user, database name and password come from. The StatefulSet reads
+   * POSTGRES_USER and POSTGRES_DB from `userKey` and `databaseKey` of its ConfigMap
+   * and the password from `passwordKey` of its Secret, mounted as a file: the same objects the
+   * application reads, so the two cannot disagree.
+   * @default - an AppConfig of its own with user and database `app` and an out-of-band Secret `app-credentials`
+   */
+  readonly config?: AppConfig;
+  /**
+   * ConfigMap key holding the database user.
+   * @default 'DB_USER'
+   */
+  readonly userKey?: string;
+  /**
+   * ConfigMap key holding the database name.
+   * @default 'DB_NAME'
+   */
+  readonly databaseKey?: string;
+  /**
+   * Secret key holding the password.
+   * @default 'password'
+   */
+  readonly passwordKey?: string;
+  /**
+   * Size of the data volume claim.
+   * @default '1Gi'
+   */
+  readonly storage?: string;
+  /**
+   * StorageClass of the data volume claim.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Access mode of the data volume claim.
+   * @default 'ReadWriteOnce'
+   */
+  readonly accessMode?: 'ReadWriteOnce' | 'ReadWriteOncePod';
+  /**
+   * Keep or delete the claim when the StatefulSet is deleted. `Retain` keeps the data.
+   * @default 'Retain'
+   */
+  readonly retainOnDelete?: ClaimRetention;
+  /**
+   * Keep or delete the claim when the StatefulSet is scaled down.
+   * @default 'Retain'
+   */
+  readonly retainOnScaleDown?: ClaimRetention;
+  /**
+   * Container resources.
+   * @default - laptop-sized: 100m/500m CPU, 256Mi/512Mi memory, 64Mi/1Gi ephemeral storage
+   */
+  readonly resources?: ResourceRequirements;
+  /**
+   * Number of PostgreSQL pods. 1: a single instance of the official image. Above 1:
+   * Patroni-managed members, one leader and `replicas - 1` streaming replicas, with
+   * automatic failover.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Name of the replication role. Only with `replicas` above 1.
+   * @default 'replicator'
+   */
+  readonly replicationUser?: string;
+  /**
+   * Key of the Secret holding the replication role's password. Only with `replicas` above 1.
+   * @default 'replication-password'
+   */
+  readonly replicationPasswordKey?: string;
+  /**
+   * Key of the Secret holding the password of Patroni's superuser `postgres`. Only with
+   * `replicas` above 1.
+   * @default 'superuser-password'
+   */
+  readonly superuserPasswordKey?: string;
+  /**
+   * Synchronous replication, with `replicas` above 1: `on` makes every commit wait until
+   * one replica has it (a failover then loses no acknowledged write; with no replica
+   * left, writes go on without one), `strict` also refuses writes while no replica can
+   * confirm them.
+   * @default 'off'
+   */
+  readonly synchronousReplication?: SynchronousReplication;
+  /**
+   * Patroni's timing, with `replicas` above 1.
+   * @default - ttl 20 s, loop_wait 5 s, retry_timeout 7 s (docs/data-tier.md has the measured failover times)
+   */
+  readonly failover?: FailoverTiming;
+  /**
+   * Where the members reach the Kubernetes API (their egress policy allows exactly that).
+   * Required with `replicas` above 1.
+   * @default - none: required with replicas above 1
+   */
+  readonly kubernetesApi?: KubernetesApiAccess;
+  /**
+   * TLS for every TCP connection to the servers, replication included.
+   * @default - no TLS (plain-text connections)
+   */
+  readonly tls?: PostgresTls;
+}
+
+/** TLS settings of {@link PostgresDatabase}. */
+export interface PostgresTls {
+  /**
+   * A Secret in the namespace with `tls.crt`, `tls.key` (type `kubernetes.io/tls`) and
+   * `ca.crt`. The certificate must name `<name>.<namespace>.svc.cluster.local` and, with
+   * `replicas` above 1, `<name>-read.<namespace>.svc.cluster.local` and
+   * `*.<name>-headless.<namespace>.svc.cluster.local` (the members replicate by pod name).
+   */
+  readonly secretName: string;
+}
+
+/** Most database pods. */
+export const MAX_POSTGRES_REPLICAS = 10;
+/** Secret key of the replication role's password, unless `replicationPasswordKey` says otherwise. */
+export const DEFAULT_REPLICATION_PASSWORD_KEY = 'replication-password';
+/** Secret key of the superuser's password, unless `superuserPasswordKey` says otherwise. */
+export const DEFAULT_SUPERUSER_PASSWORD_KEY = 'superuser-password';
+/** Where the TLS Secret is mounted in database pods; clients mount `ca.crt` where they like. */
+export const TLS_DIR = '/etc/postgresql-tls';
+
+/** Laptop-sized defaults for a small PostgreSQL. */
+export const DEFAULT_POSTGRES_RESOURCES: ResourceRequirements = {
+  cpuRequest: '100m', cpuLimit: '500m',
+  memoryRequest: '256Mi', memoryLimit: '512Mi',
+  ephemeralStorageRequest: '64Mi', ephemeralStorageLimit: '1Gi',
+};

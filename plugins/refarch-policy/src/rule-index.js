@@ -1,0 +1,37 @@
+// @ts-check
+'use strict';
+// Generated from the files of src/rules/ by `npm run generate` (plugins/refarch-policy/write-rule-index.js):
+// do not edit. One entry per rule module, keyed by its file name (which is its id).
+module.exports = {
+  "automount-service-account-token": require("./rules/automount-service-account-token"),
+  "config-reference": require("./rules/config-reference"),
+  "container-probes": require("./rules/container-probes"),
+  "container-resources": require("./rules/container-resources"),
+  "hpa-target": require("./rules/hpa-target"),
+  "httproute-backend": require("./rules/httproute-backend"),
+  "httproute-parent": require("./rules/httproute-parent"),
+  "image-tag": require("./rules/image-tag"),
+  "ingress-backend": require("./rules/ingress-backend"),
+  "network-policy": require("./rules/network-policy"),
+  "no-literal-secrets": require("./rules/no-literal-secrets"),
+  "pod-disruption-budget": require("./rules/pod-disruption-budget"),
+  "probe-port": require("./rules/probe-port"),
+  "pss-allow-privilege-escalation": require("./rules/pss-allow-privilege-escalation"),
+  "pss-capabilities": require("./rules/pss-capabilities"),
+  "pss-host-namespaces": require("./rules/pss-host-namespaces"),
+  "pss-host-path": require("./rules/pss-host-path"),
+  "pss-host-ports": require("./rules/pss-host-ports"),
+  "pss-privileged": require("./rules/pss-privileged"),
+  "pss-run-as-non-root": require("./rules/pss-run-as-non-root"),
+  "pss-run-as-user": require("./rules/pss-run-as-user"),
+  "pss-seccomp": require("./rules/pss-seccomp"),
+  "pss-volume-types": require("./rules/pss-volume-types"),
+  "read-only-root-filesystem": require("./rules/read-only-root-filesystem"),
+  "selector-matches-pods": require("./rules/selector-matches-pods"),
+  "service-selector": require("./rules/service-selector"),
+  "service-target-port": require("./rules/service-target-port"),
+  "skip-annotation": require("./rules/skip-annotation"),
+  "statefulset-service": require("./rules/statefulset-service"),
+  "volume-mount": require("./rules/volume-mount"),
+  "workload-selector": require("./rules/workload-selector"),
+};
