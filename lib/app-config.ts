@@ -6,6 +6,7 @@
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { configHash } from './config-hash';
+import { IDatabaseConnection, connectionSettings } from './database-connection';
 import { validateLabels } from './labels';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
 import { objectSizeProblem, utf8Bytes } from './object-size';
@@ -29,19 +30,34 @@ export const DEFAULT_PASSWORD_KEY = 'password';
 /** Props of {@link AppConfig}. */
 export interface AppConfigProps extends LabelledProps {
   /**
+   * Instance name: the ConfigMap is `<name>-config`, the Secret `<name>-credentials`
+   * (unless `configMapName` or `secretName` say otherwise). Give each application of a
+   * namespace its own.
+   * @default 'app'
+   */
+  readonly name?: string;
+  /**
    * ConfigMap name.
-   * @default 'app-config'
+   * @default '<name>-config'
    */
   readonly configMapName?: string;
   /**
    * Non-secret settings. Keys are environment variable names, because workloads load
    * the whole ConfigMap with `envFrom`.
-   * @default { DB_USER: 'app', DB_NAME: 'app' }
+   * @default { DB_USER: 'app', DB_NAME: 'app' } without `database`, none with it
    */
   readonly settings?: Record<string, string>;
   /**
+   * The database the application connects to (`db.connection` of a PostgresDatabase or an
+   * ExternalDatabase, or your own {@link IDatabaseConnection}): adds DB_HOST, DB_PORT,
+   * DB_NAME, DB_USER, DB_SSLMODE (and DB_READ_HOST) to the settings, so they follow the
+   * database when it is renamed or moved. `settings` must not set those keys as well.
+   * @default - no connection settings
+   */
+  readonly database?: IDatabaseConnection;
+  /**
    * Secret name.
-   * @default 'app-credentials'
+   * @default - the database's password Secret (`database.passwordSecret`) when it names one in this namespace and no other Secret prop is set, else '<name>-credentials'
    */
   readonly secretName?: string;
   /**
@@ -53,7 +69,7 @@ export interface AppConfigProps extends LabelledProps {
   readonly secretStringData?: Record<string, string>;
   /**
    * Keys the out-of-band Secret must contain. Only used without `secretStringData`.
-   * @default ['password']
+   * @default ['password'], or the database's password key with `database` (its Secret, or a copy in this namespace)
    */
   readonly existingSecretKeys?: string[];
 }
@@ -98,6 +114,8 @@ export interface SecretMount {
 /** A ConfigMap and a Secret consumed as environment variables. */
 export class AppConfig extends Construct {
   public readonly namespace: string;
+  /** Instance name the object names derive from. */
+  public readonly name: string;
   public readonly configMapName: string;
   public readonly secretName: string;
   /** The settings as rendered into the ConfigMap. */
@@ -120,13 +138,31 @@ export class AppConfig extends Construct {
     super(scope, id);
     checkUniqueObjects(this);
     this.namespace = namespaceFor(this, fieldOf(this, 'namespace'), props.namespace);
-    this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? 'app-config');
-    this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? 'app-credentials');
+    const name = this.name = validateDnsSubdomain(fieldOf(this, 'name'), props.name ?? 'app');
+    this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? `${name}-config`);
+    // With a database that names its password Secret, the app reads the password from there;
+    // from another namespace, from a copy `<name>-credentials` with the same key (a pod reads
+    // Secrets of its own namespace only).
+    const dbSecret = props.database?.passwordSecret;
+    const ownSecretProps = props.secretName !== undefined || props.secretStringData !== undefined || props.existingSecretKeys !== undefined;
+    const useDbSecret = dbSecret !== undefined && !ownSecretProps && dbSecret.namespace === this.namespace;
+    const dbKeyOnly = dbSecret !== undefined && !ownSecretProps;
+    this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? (useDbSecret ? dbSecret.name : `${name}-credentials`));
     if (props.secretStringData && props.existingSecretKeys) {
       throw new ValidationError(fieldOf(this, 'existingSecretKeys'), props.existingSecretKeys,
         'Conflicts with secretStringData: set secretStringData to render the Secret, or existingSecretKeys to reference one created with kubectl, not both.');
     }
-    const settings = props.settings ?? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' };
+    const fromDatabase = props.database === undefined ? {} : connectionSettings(props.database);
+    for (const key of Object.keys(fromDatabase)) {
+      if (props.settings !== undefined && key in props.settings) {
+        throw new ValidationError(fieldOf(this, `settings.${key}`), props.settings[key],
+          'Conflicts with database, which sets it from the database construct: remove it from settings (or leave database out and write all DB_ settings yourself).');
+      }
+    }
+    const settings: Record<string, string> = {
+      ...(props.settings ?? (props.database === undefined ? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' } : {})),
+      ...fromDatabase,
+    };
     for (const [key, value] of Object.entries(settings)) {
       validateEnvVarName(fieldOf(this, `settings key`), key);
       if (typeof value !== 'string') {
@@ -152,7 +188,7 @@ export class AppConfig extends Construct {
         throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string of valid Unicode text (no lone UTF-16 surrogate).');
       }
     }
-    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [DEFAULT_PASSWORD_KEY]);
+    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [dbKeyOnly ? dbSecret.key : DEFAULT_PASSWORD_KEY]);
     this.secretData = secretData;
     this.hash = configHash(this.settings, secretData);
 

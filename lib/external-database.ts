@@ -7,8 +7,11 @@
 import { isIP } from 'net';
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
+import { IDatabaseConnection, SslMode, serviceHost } from './database-connection';
 import { validateLabels } from './labels';
-import { DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validatePort } from './prop-checks';
+import {
+  DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateOneOf, validatePort, validatePostgresIdentifier,
+} from './prop-checks';
 import { DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
 
@@ -29,6 +32,21 @@ export interface ExternalDatabaseProps extends LabelledProps {
    * @default 5432
    */
   readonly port?: number;
+  /**
+   * Name of the database on the server, for `connection`.
+   * @default 'app'
+   */
+  readonly databaseName?: string;
+  /**
+   * Role the application logs in as, for `connection`.
+   * @default 'app'
+   */
+  readonly user?: string;
+  /**
+   * libpq sslmode of the application's connection, for `connection`.
+   * @default 'require'
+   */
+  readonly sslMode?: SslMode;
 }
 
 /** An ExternalName Service standing in for a database outside the cluster. */
@@ -38,6 +56,8 @@ export class ExternalDatabase extends Construct {
   public readonly port: number;
   /** The ExternalName Service. */
   public readonly service: k8s.KubeService;
+  /** How applications connect: through the Service's in-cluster name; give it to AppConfig's `database`. */
+  public readonly connection: IDatabaseConnection;
 
   constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
     super(scope, id);
@@ -47,6 +67,13 @@ export class ExternalDatabase extends Construct {
     const namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
     this.port = validatePort(f('port'), props.port ?? DEFAULT_POSTGRES_PORT);
+    this.connection = {
+      host: serviceHost(this.serviceName, namespace),
+      port: this.port,
+      databaseName: validatePostgresIdentifier(f('databaseName'), props.databaseName ?? 'app', 'database'),
+      user: validatePostgresIdentifier(f('user'), props.user ?? 'app', 'role'),
+      sslMode: validateOneOf(f('sslMode'), props.sslMode ?? 'require', ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const),
+    };
 
     this.service = new k8s.KubeService(this, 'Resource', {
       metadata: { name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) },

@@ -71,7 +71,7 @@ export interface PostgresBackupProps extends WorkloadProps {
   /**
    * Name of the backup CronJob, its PVC, ServiceAccount and ConfigMap. The restore
    * CronJob is `<name>-restore`.
-   * @default 'postgres-backup'
+   * @default '<database name>-backup' ('postgres-backup' for a database of the default name)
    */
   readonly name?: string;
   /**

@@ -77,7 +77,8 @@ export class PostgresBackup extends Construct {
       throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
     }
     this.namespace = namespaceFor(this, f('namespace'), props.namespace ?? database.namespace);
-    const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
+    // After the database, so each database of a namespace has its own ('postgres-backup' for today's 'postgres').
+    const name = validateDnsLabel(f('name'), props.name ?? `${database.name}-backup`, 44);
     this.name = name;
     this.cronJobName = name;
     this.restoreCronJobName = `${name}-restore`;

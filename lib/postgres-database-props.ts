@@ -39,9 +39,19 @@ export interface PostgresDatabaseProps extends WorkloadProps {
    * POSTGRES_USER and POSTGRES_DB from `userKey` and `databaseKey` of its ConfigMap
    * and the password from `passwordKey` of its Secret, mounted as a file: the same objects the
    * application reads, so the two cannot disagree.
-   * @default - an AppConfig of its own with user and database `app` and an out-of-band Secret `app-credentials`
+   * @default - an AppConfig of its own: user `user` and database `databaseName`, an out-of-band Secret with the keys of {@link postgresSecretKeys}; named `app-config` and `app-credentials`, or after `name` when given (`<name>-config`, `<name>-credentials`)
    */
   readonly config?: AppConfig;
+  /**
+   * Name of the database, in the AppConfig the database makes when `config` is not given.
+   * @default 'app'
+   */
+  readonly databaseName?: string;
+  /**
+   * The application's role, in the AppConfig the database makes when `config` is not given.
+   * @default 'app'
+   */
+  readonly user?: string;
   /**
    * ConfigMap key holding the database user.
    * @default 'DB_USER'
@@ -145,6 +155,22 @@ export interface PostgresTls {
    * `*.<name>-headless.<namespace>.svc.cluster.local` (the members replicate by pod name).
    */
   readonly secretName: string;
+}
+
+/**
+ * What the database's Secret must hold: the application user's password (`password`)
+ * and, with `replicas` above 1, the replication role's (`replication-password`) and
+ * Patroni's superuser's (`superuser-password`); the key names follow the props.
+ */
+export type PostgresSecretKeys =
+  | readonly [password: string]
+  | readonly [password: string, replicationPassword: string, superuserPassword: string];
+
+/** The keys the Secret of a database with these props must hold (see {@link PostgresSecretKeys}). */
+export function postgresSecretKeys(props: Pick<PostgresDatabaseProps, 'replicas' | 'passwordKey' | 'replicationPasswordKey' | 'superuserPasswordKey'> = {}): PostgresSecretKeys {
+  const password = props.passwordKey ?? 'password';
+  if ((props.replicas ?? 1) <= 1) return [password];
+  return [password, props.replicationPasswordKey ?? DEFAULT_REPLICATION_PASSWORD_KEY, props.superuserPasswordKey ?? DEFAULT_SUPERUSER_PASSWORD_KEY];
 }
 
 /** Most database pods. */

@@ -23,10 +23,11 @@ import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { CONNECTION_SETTING_KEYS, IDatabaseConnection, serviceHost } from './database-connection';
 import { declareExternalSecret } from './external-secrets';
 import { claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import {
-  DEFAULT_POSTGRES_RESOURCES, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, TLS_DIR,
+  DEFAULT_POSTGRES_RESOURCES, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, PostgresSecretKeys, TLS_DIR, postgresSecretKeys,
 } from './postgres-database-props';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { PatroniMembers, SCRIPTS_HASH_ANNOTATION } from './postgres-patroni';
@@ -91,6 +92,10 @@ export class PostgresDatabase extends Construct {
   public readonly scriptsConfigMap?: k8s.KubeConfigMap;
   /** The TLS Secret, when TLS is on. */
   public readonly tlsSecretName?: string;
+  /** How applications connect (host, port, database, user, sslmode, password Secret): give it to AppConfig's `database`. */
+  public readonly connection: IDatabaseConnection;
+  /** The keys `config`'s Secret must hold for this database (see {@link PostgresSecretKeys}). */
+  public readonly secretKeys: PostgresSecretKeys;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
@@ -116,7 +121,22 @@ export class PostgresDatabase extends Construct {
     const whenScaled = validateOneOf(f('retainOnScaleDown'), props.retainOnScaleDown ?? 'Retain', retention);
     const resources = renderResources(f('resources'), props.resources ?? DEFAULT_POSTGRES_RESOURCES);
 
-    const config = this.config = props.config ?? new AppConfig(this, 'Config', { namespace: this.namespace });
+    const requiredKeys = this.secretKeys = postgresSecretKeys(props);
+    if (props.config !== undefined) {
+      for (const prop of ['databaseName', 'user'] as const) {
+        if (props[prop] !== undefined) {
+          throw new ValidationError(f(prop), props[prop], `Conflicts with config: the database reads ${prop === 'user' ? 'its user' : 'its name'} from config's settings; set it there, or leave config out.`);
+        }
+      }
+    }
+    // Its own config is named after the database when it has a name, so two databases of a
+    // namespace get two (without a name, today's 'app-config' and 'app-credentials').
+    const config = this.config = props.config ?? new AppConfig(this, 'Config', {
+      namespace: this.namespace,
+      name: props.name === undefined ? undefined : name,
+      settings: { [DEFAULT_USER_KEY]: props.user ?? 'app', [DEFAULT_DATABASE_KEY]: props.databaseName ?? 'app' },
+      existingSecretKeys: requiredKeys.length > 1 ? [...requiredKeys] : undefined,
+    });
     if (config.namespace !== this.namespace) {
       throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the database ("${this.namespace}"): env references cannot cross namespaces.`);
     }
@@ -127,6 +147,16 @@ export class PostgresDatabase extends Construct {
     validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const replicas = this.replicas = validateInteger(f('replicas'), props.replicas ?? 1, 1, MAX_POSTGRES_REPLICAS);
     const tlsSecretName = this.tlsSecretName = this.validateTls(props);
+    this.connection = {
+      host: serviceHost(name, this.namespace),
+      port: this.port,
+      databaseName: config.setting(databaseKey),
+      user: appUser,
+      sslMode: tlsSecretName === undefined ? 'disable' : 'verify-full',
+      readHost: replicas > 1 ? serviceHost(`${name}-read`, this.namespace) : undefined,
+      passwordSecret: { namespace: this.namespace, name: config.secretName, key: passwordKey },
+    };
+    this.checkConnectionSettings(config);
     const tlsVolume: k8s.Volume[] = tlsSecretName === undefined ? [] : [
       // A Secret volume's files are owned by root with group fsGroup (999): postgres accepts
       // a root-owned key that is group-readable (0640), never one that others can read.
@@ -215,6 +245,27 @@ export class PostgresDatabase extends Construct {
       metadata: { name, namespace: this.namespace, labels },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
+  }
+
+  /**
+   * A config that holds the app's connection settings too (one ConfigMap for the app and
+   * its database) must name this database: a stale DB_HOST or DB_PORT fails synth here
+   * rather than the app at run time.
+   */
+  private checkConnectionSettings(config: AppConfig): void {
+    const expected: Record<string, string | undefined> = {
+      [CONNECTION_SETTING_KEYS.host]: this.connection.host,
+      [CONNECTION_SETTING_KEYS.port]: String(this.connection.port),
+      [CONNECTION_SETTING_KEYS.readHost]: this.connection.readHost,
+    };
+    for (const [key, value] of Object.entries(expected)) {
+      const given = config.settings[key];
+      if (given === undefined || given === value) continue;
+      throw new ValidationError(`${config.node.path}: settings.${key}`, given,
+        value === undefined
+          ? `Names no Service of the database "${this.name}" (it has no read replicas): remove it.`
+          : `Must be "${value}", where the database "${this.name}" is: better, give AppConfig \`database: db.connection\` instead of writing DB_ settings by hand.`);
+    }
   }
 
   private validateTls(props: PostgresDatabaseProps): string | undefined {

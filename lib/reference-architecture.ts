@@ -16,6 +16,7 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
+import { serviceHost } from './database-connection';
 import { ExternalDatabase, validateExternalName } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, validateLabels, versionFromImage } from './labels';
@@ -268,14 +269,14 @@ export class ReferenceArchitecture extends Chart {
       labels: shared('config'),
       settings: {
         // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
-        DB_HOST: `${dbServiceName}.${namespace}.svc.cluster.local`,
+        DB_HOST: serviceHost(dbServiceName, namespace),
         DB_PORT: String(dbPort),
         DB_NAME: dbName,
         DB_USER: dbUser,
         DB_SSLMODE: sslMode,
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
         // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
-        ...(replicated ? { DB_READ_HOST: `${dbServiceName}-read.${namespace}.svc.cluster.local` } : {}),
+        ...(replicated ? { DB_READ_HOST: serviceHost(`${dbServiceName}-read`, namespace) } : {}),
         LOG_LEVEL: logLevel ?? 'info',
         APP_TITLE: title,
         APP_ENV: environment,
