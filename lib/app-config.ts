@@ -5,6 +5,7 @@
  */
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
+import { compact } from './compact';
 import { configHash } from './config-hash';
 import { IDatabaseConnection, connectionSettings } from './database-connection';
 import { validateLabels } from './labels';
@@ -35,18 +36,18 @@ export interface AppConfigProps extends LabelledProps {
    * namespace its own.
    * @default 'app'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * ConfigMap name.
    * @default '<name>-config'
    */
-  readonly configMapName?: string;
+  readonly configMapName?: string | undefined;
   /**
    * Non-secret settings. Keys are environment variable names, because workloads load
    * the whole ConfigMap with `envFrom`.
    * @default { DB_USER: 'app', DB_NAME: 'app' } without `database`, none with it
    */
-  readonly settings?: Record<string, string>;
+  readonly settings?: Record<string, string> | undefined;
   /**
    * The database the application connects to (`db.connection` of a PostgresDatabase or an
    * ExternalDatabase, or your own {@link IDatabaseConnection}): adds DB_HOST, DB_PORT,
@@ -54,24 +55,24 @@ export interface AppConfigProps extends LabelledProps {
    * database when it is renamed or moved. `settings` must not set those keys as well.
    * @default - no connection settings
    */
-  readonly database?: IDatabaseConnection;
+  readonly database?: IDatabaseConnection | undefined;
   /**
    * Secret name.
    * @default - the database's password Secret (`database.passwordSecret`) when it names one in this namespace and no other Secret prop is set, else '<name>-credentials'
    */
-  readonly secretName?: string;
+  readonly secretName?: string | undefined;
   /**
    * Secret values to render into the Secret, e.g. `{ password: '...' }`. Only for
    * development: anything here ends up in the synthesized YAML (base64 is not encryption).
    * Leave it out to reference a Secret created out of band (`kubectl create secret`).
    * @default - no Secret is rendered; it must exist in the cluster with `existingSecretKeys`
    */
-  readonly secretStringData?: Record<string, string>;
+  readonly secretStringData?: Record<string, string> | undefined;
   /**
    * Keys the out-of-band Secret must contain. Only used without `secretStringData`.
    * @default ['password'], or the database's password key with `database` (its Secret, or a copy in this namespace)
    */
-  readonly existingSecretKeys?: string[];
+  readonly existingSecretKeys?: string[] | undefined;
 }
 
 /** Options of {@link AppConfig.secretMount}. */
@@ -81,24 +82,24 @@ export interface SecretMountOptions {
    * mounted, so a workload sees just the credentials it uses.
    * @default - every key of the Secret
    */
-  readonly keys?: string[];
+  readonly keys?: string[] | undefined;
   /**
    * Directory the files appear in.
    * @default '/etc/secrets/<secretName>'
    */
-  readonly mountPath?: string;
+  readonly mountPath?: string | undefined;
   /**
    * Name of the pod volume.
    * @default 'secret-<secretName>' (truncated to 63 characters)
    */
-  readonly volumeName?: string;
+  readonly volumeName?: string | undefined;
   /**
    * File mode. The default is readable by root and the group only: the kubelet gives the
    * files the pod's `fsGroup`, so the pod must set one that its user belongs to
    * (WebTier and PostgresDatabase do).
    * @default 0o440
    */
-  readonly mode?: number;
+  readonly mode?: number | undefined;
 }
 
 /** A Secret volume and its read-only mount, from {@link AppConfig.secretMount}. */
@@ -130,7 +131,7 @@ export class AppConfig extends Construct {
   public readonly hash: string;
   public readonly configMap: k8s.KubeConfigMap;
   /** The rendered Secret; undefined when it is created out of band. */
-  public readonly secret?: k8s.KubeSecret;
+  public readonly secret?: k8s.KubeSecret | undefined;
   private readonly secretKeys: readonly string[];
   private readonly secretData: Readonly<Record<string, string>>;
 
@@ -193,14 +194,14 @@ export class AppConfig extends Construct {
     this.hash = configHash(this.settings, secretData);
 
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-      metadata: { name: this.configMapName, namespace: this.namespace, labels: validateLabels(fieldOf(this, 'labels'), props.labels) },
+      metadata: compact({ name: this.configMapName, namespace: this.namespace, labels: validateLabels(fieldOf(this, 'labels'), props.labels) }),
       data: { ...this.settings },
     });
     if (this.rendersSecret) {
       this.secret = new k8s.KubeSecret(this, 'Secret', {
-        metadata: { name: this.secretName, namespace: this.namespace, labels: props.labels },
+        metadata: compact({ name: this.secretName, namespace: this.namespace, labels: props.labels }),
         type: 'Opaque',
-        data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),
+        data: Object.fromEntries(Object.entries(secretData).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
       });
     }
     // Last, on the objects as they are written: what the API server and kubectl apply count.
@@ -221,7 +222,7 @@ export class AppConfig extends Construct {
    */
   public hashOf(settingKeys: string[], secretKeys: string[]): string {
     const pick = (data: Readonly<Record<string, string>>, keys: string[]) =>
-      Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, data[k]]));
+      Object.fromEntries(keys.flatMap((k) => { const v = data[k]; return v === undefined ? [] : [[k, v] as const]; }));
     return configHash(pick(this.settings, settingKeys), pick(this.secretData, secretKeys));
   }
 
@@ -313,5 +314,5 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const NOT_READ_BACK = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
 
 function sortedCopy(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

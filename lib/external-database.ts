@@ -4,6 +4,7 @@
  * host, so applications keep connecting to the same in-cluster name whether the
  * database runs in the cluster or not.
  */
+import { compact } from './compact';
 import { isIP } from 'net';
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
@@ -26,27 +27,27 @@ export interface ExternalDatabaseProps extends LabelledProps {
    * Service name: what applications use as their database host.
    * @default 'postgres'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Port of the external server. ExternalName does no port mapping: clients connect to this port directly.
    * @default 5432
    */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /**
    * Name of the database on the server, for `connection`.
    * @default 'app'
    */
-  readonly databaseName?: string;
+  readonly databaseName?: string | undefined;
   /**
    * Role the application logs in as, for `connection`.
    * @default 'app'
    */
-  readonly user?: string;
+  readonly user?: string | undefined;
   /**
    * libpq sslmode of the application's connection, for `connection`.
    * @default 'require'
    */
-  readonly sslMode?: SslMode;
+  readonly sslMode?: SslMode | undefined;
 }
 
 /** An ExternalName Service standing in for a database outside the cluster. */
@@ -76,7 +77,7 @@ export class ExternalDatabase extends Construct {
     };
 
     this.service = new k8s.KubeService(this, 'Resource', {
-      metadata: { name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) },
+      metadata: compact({ name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) }),
       spec: {
         type: 'ExternalName',
         externalName: this.host,

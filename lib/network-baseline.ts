@@ -16,8 +16,8 @@ const BASELINES = Symbol.for('refarch.example.com/network-baseline');
 
 /** The default-deny and DNS policy of one namespace, rendered by the first construct that asks. */
 export class NamespaceBaseline {
-  private deny?: k8s.KubeNetworkPolicy;
-  private dns?: { readonly policy: k8s.KubeNetworkPolicy; readonly to: string; readonly field: string };
+  private deny?: k8s.KubeNetworkPolicy | undefined;
+  private dns?: { readonly policy: k8s.KubeNetworkPolicy; readonly to: string; readonly field: string } | undefined;
 
   constructor(public readonly namespace: string) {}
 
@@ -43,7 +43,7 @@ export class NamespaceBaseline {
 
 /** The baseline of `namespace` in the app of `scope` (made on first use). */
 export function namespaceBaseline(scope: IConstruct, namespace: string): NamespaceBaseline {
-  const root = scope.node.root as IConstruct & { [BASELINES]?: Map<string, NamespaceBaseline> };
+  const root = scope.node.root as IConstruct & { [BASELINES]?: Map<string, NamespaceBaseline> | undefined };
   const baselines = root[BASELINES] ??= new Map<string, NamespaceBaseline>();
   let baseline = baselines.get(namespace);
   if (baseline === undefined) {

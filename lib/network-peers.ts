@@ -52,7 +52,7 @@ export interface PolicyPort {
   /** Port number on the receiving pods (or the external server). */
   readonly port: number;
   /** @default 'TCP' */
-  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP' | undefined;
 }
 
 /** DNS: UDP and TCP 53. */

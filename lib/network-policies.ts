@@ -13,6 +13,7 @@
  * `allow-dns-egress` for all of them (network-baseline.ts); the per-application allows
  * stay with each application.
  */
+import { compact } from './compact';
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
@@ -34,7 +35,7 @@ export interface AllowOptions {
    * to the same policy.
    * @default '<from>-to-<to>' from the peers' names, or the one that has a name
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /** The policies one {@link NetworkPolicies.allow} rendered or added to. */
@@ -53,7 +54,7 @@ export interface NetworkPoliciesProps extends LabelledProps {
    * the namespace in the app that asks for it renders it, the others share it.
    * @default true
    */
-  readonly defaultDeny?: boolean;
+  readonly defaultDeny?: boolean | undefined;
   /**
    * Where every pod may send DNS queries (UDP and TCP 53), as policy `allow-dns-egress`:
    * `Peer.anyAddress()` when the resolver is not a pod (NodeLocal DNSCache, a host
@@ -62,7 +63,7 @@ export interface NetworkPoliciesProps extends LabelledProps {
    * destination is refused (one policy of that name per namespace).
    * @default Peer.clusterDns() (the `k8s-app: kube-dns` pods in namespace `kube-system`)
    */
-  readonly dnsTo?: Peer | 'none';
+  readonly dnsTo?: Peer | 'none' | undefined;
 }
 
 /** A default-deny, DNS egress, and the connections added with {@link allow}. */
@@ -70,9 +71,9 @@ export class NetworkPolicies extends Construct {
   /** The namespace whose default-deny and DNS policy these share, and of {@link Peer.allPods}. */
   public readonly namespace: string;
   /** `default-deny-all` of the namespace (shared with every NetworkPolicies there); undefined with `defaultDeny: false`. */
-  public readonly defaultDeny?: k8s.KubeNetworkPolicy;
+  public readonly defaultDeny?: k8s.KubeNetworkPolicy | undefined;
   /** `allow-dns-egress` of the namespace (shared with every NetworkPolicies there); undefined with `dnsTo: 'none'`. */
-  public readonly dnsEgress?: k8s.KubeNetworkPolicy;
+  public readonly dnsEgress?: k8s.KubeNetworkPolicy | undefined;
   private readonly labels: Record<string, string> | undefined;
   private readonly byName = new Map<string, { policy: k8s.KubeNetworkPolicy; selector: string; rules: unknown[] }>();
 
@@ -162,7 +163,7 @@ export class NetworkPolicies extends Construct {
       const policy = new k8s.KubeNetworkPolicy(this, namespace === this.namespace ? name : `${name}@${namespace}`, {
         metadata: this.meta(name, namespace),
         // The rules array is shared, so a later allow() with this name adds to the same policy.
-        spec: { podSelector: { matchLabels: Object.keys(selector).length > 0 ? selector : undefined }, policyTypes: [type], [type === 'Egress' ? 'egress' : 'ingress']: rules },
+        spec: { podSelector: Object.keys(selector).length > 0 ? { matchLabels: selector } : {}, policyTypes: [type], [type === 'Egress' ? 'egress' : 'ingress']: rules },
       });
       entry = { policy, selector: selectorKey, rules };
       this.byName.set(key, entry);
@@ -177,7 +178,7 @@ export class NetworkPolicies extends Construct {
   }
 
   private meta(name: string, namespace: string) {
-    return { name, namespace, labels: this.labels };
+    return compact({ name, namespace, labels: this.labels });
   }
 }
 

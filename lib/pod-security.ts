@@ -18,7 +18,7 @@ export interface PodUser {
    * Group that owns mounted volumes; set it when the pod writes to a persistent volume.
    * @default - no fsGroup
    */
-  readonly fsGroup?: number;
+  readonly fsGroup?: number | undefined;
 }
 
 /** Pod-level context: non-root identity, RuntimeDefault seccomp, optional fsGroup. */

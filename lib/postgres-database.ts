@@ -19,6 +19,7 @@
  * Written with the L1 StatefulSet because cdk8s-plus-27 has no volumeClaimTemplates API
  * (see docs/decisions/0001-l1-vs-cdk8s-plus.md). The props are in postgres-database-props.ts.
  */
+import { compact } from './compact';
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
@@ -85,13 +86,13 @@ export class PostgresDatabase extends Construct {
   /** Number of pods. */
   public readonly replicas: number;
   /** Patroni's objects; undefined with one replica. */
-  public readonly patroni?: PatroniMembers;
+  public readonly patroni?: PatroniMembers | undefined;
   /** Read-only Service of the streaming replicas (`<name>-read`); undefined with one replica. */
-  public readonly readServiceName?: string;
+  public readonly readServiceName?: string | undefined;
   /** ConfigMap of the scripts; undefined with one replica and no TLS. */
-  public readonly scriptsConfigMap?: k8s.KubeConfigMap;
+  public readonly scriptsConfigMap?: k8s.KubeConfigMap | undefined;
   /** The TLS Secret, when TLS is on. */
-  public readonly tlsSecretName?: string;
+  public readonly tlsSecretName?: string | undefined;
   /** How applications connect (host, port, database, user, sslmode, password Secret): give it to AppConfig's `database`. */
   public readonly connection: IDatabaseConnection;
   /** The keys `config`'s Secret must hold for this database (see {@link PostgresSecretKeys}). */
@@ -173,7 +174,7 @@ export class PostgresDatabase extends Construct {
     // With Patroni no selector: the leader writes the Service's Endpoints itself (postgres-patroni.ts).
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: this.namespace, labels },
-      spec: { type: 'ClusterIP', selector: replicas > 1 ? undefined : this.selector, ports: servicePorts },
+      spec: { type: 'ClusterIP', ...(replicas > 1 ? {} : { selector: this.selector }), ports: servicePorts },
     });
     // Its own identity, so RBAC for the web tier never applies here. Only Patroni's pods
     // mount its token (their pod spec says so); the account itself mounts none.
@@ -216,10 +217,10 @@ export class PostgresDatabase extends Construct {
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       // Declares the password Secret when it is created out of band (on the StatefulSet, so it rolls no pod).
-      metadata: {
+      metadata: compact({
         name, namespace: this.namespace, labels,
         annotations: replicas > 1 ? { ...config.workloadAnnotations(), [`${SKIP_ANNOTATION_PREFIX}automount-service-account-token`]: API_TOKEN_REASON } : config.workloadAnnotations(),
-      },
+      }),
       spec: {
         replicas,
         serviceName: this.headlessServiceName,
@@ -232,7 +233,7 @@ export class PostgresDatabase extends Construct {
         volumeClaimTemplates: [{
           // Immutable: only labels that stay the same across releases (no version).
           metadata: { name: 'data', labels: claimTemplateLabels(identity) },
-          spec: { accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } },
+          spec: compact({ accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } }),
         }],
       },
     });
@@ -276,7 +277,8 @@ export class PostgresDatabase extends Construct {
         'Required with tls: a kubernetes.io/tls Secret in the namespace holding tls.crt, tls.key and ca.crt (e.g. "postgres-tls").');
     }
     const unknown = Object.keys(props.tls).filter((k) => k !== 'secretName');
-    if (unknown.length > 0) throw new ValidationError(f(`tls.${unknown[0]}`), (props.tls as unknown as Record<string, unknown>)[unknown[0]], 'Unknown setting: tls takes only secretName.');
+    const [first] = unknown;
+    if (first !== undefined) throw new ValidationError(f(`tls.${first}`), (props.tls as unknown as Record<string, unknown>)[first], 'Unknown setting: tls takes only secretName.');
     return validateDnsSubdomain(f('tls.secretName'), props.tls.secretName);
   }
 }

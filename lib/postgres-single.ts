@@ -30,7 +30,7 @@ export interface SingleInstanceInput {
    * The TLS scripts (TLS is on), by file name.
    * @default - no TLS: the image as it is
    */
-  readonly scripts?: Record<string, string>;
+  readonly scripts?: Record<string, string> | undefined;
 }
 
 /** The official image as is: pg_isready probes; with TLS, the scripts that require it. `f` names a prop for errors. */
