@@ -221,8 +221,14 @@ export class AppConfig extends Construct {
    * those: it then restarts only when something it uses changes.
    */
   public hashOf(settingKeys: string[], secretKeys: string[]): string {
-    const pick = (data: Readonly<Record<string, string>>, keys: string[]) =>
-      Object.fromEntries(keys.flatMap((k) => { const v = data[k]; return v === undefined ? [] : [[k, v] as const]; }));
+    const pick = (data: Readonly<Record<string, string>>, keys: string[]) => {
+      const picked: Record<string, string> = {};
+      for (const key of keys) {
+        const value = data[key];
+        if (value !== undefined) picked[key] = value;
+      }
+      return picked;
+    };
     return configHash(pick(this.settings, settingKeys), pick(this.secretData, secretKeys));
   }
 

@@ -21,6 +21,7 @@
  */
 import { compact } from './compact';
 import * as k8s from './k8s';
+import './k8s-minimum'; // fails to compile, saying why, with L1 classes older than 1.27
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';

@@ -10,6 +10,7 @@
  */
 import { compact } from './compact';
 import * as k8s from './k8s';
+import './k8s-minimum'; // fails to compile, saying why, with L1 classes older than 1.27
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';

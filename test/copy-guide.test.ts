@@ -17,7 +17,7 @@ const libDir = path.join(root, 'lib');
 
 function closure(file: string, seen = new Set<string>()): Set<string> {
   const source = fs.readFileSync(path.join(libDir, file), 'utf8');
-  for (const [, dep] of source.matchAll(/from '\.\/([a-z0-9-]+)'/g)) {
+  for (const [, dep] of source.matchAll(/(?:from|import) '\.\/([a-z0-9-]+)'/g)) {
     const depFile = `${dep}.ts`;
     if (!seen.has(depFile)) {
       seen.add(depFile);
