@@ -38,8 +38,14 @@ export interface ILabelSelectedWorkload {
   readonly name: string;
   /** Where the pods run: `metadata.namespace` (the Chart's, when the workload sets none). */
   readonly metadata: { readonly namespace?: string | undefined };
-  /** Labels the workload selects its pods by. */
+  /** Labels the workload selects its pods by (a cdk8s-plus Job selects none: see `podMetadata`). */
   readonly matchLabels: Record<string, string>;
+  /**
+   * The pod template's metadata: its labels select the pods when `matchLabels` is empty, as
+   * for a cdk8s-plus Job (the API server makes a Job's selector).
+   * @default - none: `matchLabels` must hold a label
+   */
+  readonly podMetadata?: { toJson(): { readonly labels?: Record<string, string> | undefined } } | undefined;
   /**
    * Refused when not empty: a policy selects by these labels only.
    * @default none
@@ -181,7 +187,11 @@ function podsOf(field: string, group: IPodGroup | ILabelSelectedWorkload): IPodG
     checkSelector(field, group.selector);
     return group;
   }
-  const selector = (group as Partial<ILabelSelectedWorkload>).matchLabels;
+  const workload = group as Partial<ILabelSelectedWorkload>;
+  const matchLabels = workload.matchLabels;
+  // A Job selects no labels of its own: its pods are those that carry its template's labels.
+  const selector = matchLabels !== undefined && Object.keys(matchLabels).length === 0 && workload.podMetadata !== undefined
+    ? workload.podMetadata.toJson().labels ?? {} : matchLabels;
   checkSelector(field, selector);
   const expressions = group.matchExpressions ?? [];
   if (expressions.length > 0) {

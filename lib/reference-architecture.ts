@@ -16,7 +16,7 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
-import { serviceHost } from './database-connection';
+import { IDatabaseConnection, connectionSettings, serviceHost } from './database-connection';
 import { ExternalDatabase, validateExternalName } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, validateLabels, versionFromImage } from './labels';
@@ -263,20 +263,26 @@ export class ReferenceArchitecture extends Chart {
 
     this.restrictedNamespace = new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
 
+    // The app's connection settings, by type: the ExternalDatabase's own connection, or where
+    // the PostgresDatabase made below will be (which it checks: the config is shared with it,
+    // since it reads its user and database name from there).
+    const external = mode === 'external' ? new ExternalDatabase(this, 'Database', {
+      namespace, name: dbServiceName, host: externalHost!, port: dbPort, labels: shared('database'), databaseName: dbName, user: dbUser, sslMode,
+    }) : undefined;
+    const connection: IDatabaseConnection = external?.connection ?? {
+      // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
+      host: serviceHost(dbServiceName, namespace), port: dbPort, databaseName: dbName, user: dbUser, sslMode,
+      // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
+      readHost: replicated ? serviceHost(`${dbServiceName}-read`, namespace) : undefined,
+    };
+
     const config = this.config = new AppConfig(this, 'Config', {
       namespace,
       configMapName: `${APP_NAME}-config`,
       labels: shared('config'),
       settings: {
-        // Same in-cluster name in both modes: a Service, or an ExternalName alias of the external host.
-        DB_HOST: serviceHost(dbServiceName, namespace),
-        DB_PORT: String(dbPort),
-        DB_NAME: dbName,
-        DB_USER: dbUser,
-        DB_SSLMODE: sslMode,
+        ...connectionSettings(connection),
         ...(tls ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
-        // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
-        ...(replicated ? { DB_READ_HOST: serviceHost(`${dbServiceName}-read`, namespace) } : {}),
         LOG_LEVEL: logLevel ?? 'info',
         APP_TITLE: title,
         APP_ENV: environment,
@@ -345,13 +351,7 @@ export class ReferenceArchitecture extends Chart {
         throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
       }
     } else {
-      this.database = new ExternalDatabase(this, 'Database', {
-        namespace,
-        name: dbServiceName,
-        host: externalHost!,
-        port: dbPort,
-        labels: shared('database'),
-      });
+      this.database = external!;
       // Without CIDRs the web pods may open connections to any address on the database port.
       databasePeer = externalCidrs ? Peer.cidrs(externalCidrs) : Peer.anyAddress();
     }

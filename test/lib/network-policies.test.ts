@@ -160,6 +160,28 @@ describe('NetworkPolicies of many applications', () => {
     expect(find(m, 'NetworkPolicy', 'allow-web-to-worker-ingress').spec.podSelector).toEqual({ matchLabels: workerLabels });
   });
 
+  test('cdk8s-plus StatefulSets, DaemonSets and Jobs are pods to allow() too, with no cast', () => {
+    const m = synthIn((c) => {
+      const meta = (name: string) => ({ metadata: { name, namespace: 'default' } });
+      const cache = new kplus33.StatefulSet(c, 'cache', { ...meta('cache'), containers: [{ image: 'cache:1', portNumber: 6379 }] });
+      const agent = new kplus33.DaemonSet(c, 'agent', { ...meta('agent'), containers: [{ image: 'agent:1' }] });
+      const job = new kplus27.Job(c, 'migrate', { ...meta('migrate'), containers: [{ image: 'migrate:1' }] });
+      const np = new NetworkPolicies(c, 'np');
+      np.allow(web, cache, { port: 6379 });
+      np.allow(agent, web, { port: 8080 });
+      np.allow(job, db, { port: 5432 });
+    });
+    expect(all(m, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(expect.arrayContaining([
+      'allow-web-to-cache-ingress', 'allow-agent-to-web-egress', 'allow-migrate-to-database-egress',
+    ]));
+    const cacheLabels = all(m, 'StatefulSet')[0]!.spec.selector.matchLabels;
+    expect(find(m, 'NetworkPolicy', 'allow-web-to-cache-ingress').spec.podSelector).toEqual({ matchLabels: cacheLabels });
+    // A Job has no selector of its own: its pod template's labels select its pods.
+    const jobLabels = all(m, 'Job')[0]!.spec.template.metadata.labels;
+    expect(Object.keys(jobLabels)).toEqual(['cdk8s.io/metadata.addr']);
+    expect(find(m, 'NetworkPolicy', 'allow-migrate-to-database-egress').spec.podSelector).toEqual({ matchLabels: jobLabels });
+  });
+
   test.each([
     ['match expressions', (c: Chart) => {
       const w = new kplus27.Deployment(c, 'w', { metadata: { namespace: 'default' }, containers: [{ image: 'w:1' }] });

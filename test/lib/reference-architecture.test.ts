@@ -48,7 +48,7 @@ describe('ReferenceArchitecture', () => {
     const inCluster = synth();
     const external = synth({ database: { mode: 'external', externalHost: 'db.example.com', sslMode: 'disable' } });
     expect(all(external, 'StatefulSet')).toHaveLength(0);
-    expect(all(external, 'Service').map((s) => s.metadata.name)).toEqual(['guestbook', 'postgres']);
+    expect(all(external, 'Service').map((s) => s.metadata.name).sort()).toEqual(['guestbook', 'postgres']); // the database first: the app's settings come from it
     expect(find(external, 'Service', 'postgres').spec).toMatchObject({ type: 'ExternalName', externalName: 'db.example.com' });
     expect(find(external, 'ConfigMap').data).toEqual(find(inCluster, 'ConfigMap').data);
     expect(find(external, 'NetworkPolicy', names.webToDatabaseEgress).spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 5432 }] }]);
