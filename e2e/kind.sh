@@ -2,7 +2,8 @@
 # npm run e2e:kind: the multi-node kind cluster (cluster/kind/up.sh), then the dev suite and
 # the prod stage against it with the images loaded by up.sh, then cluster/kind/down.sh, also
 # when something fails. Exit status: the first failure's. E2E_KIND_STAGES="dev prod" (default)
-# chooses the stages; E2E_OUTPUT_DIR keeps the prod stage's report and screenshots.
+# chooses the stages (also many-apps: e2e/many-apps.ts, applications side by side);
+# E2E_OUTPUT_DIR keeps the prod stage's report and screenshots.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck disable=SC2034 # read by cluster/lib.sh's logging
@@ -56,7 +57,12 @@ for stage in ${E2E_KIND_STAGES:-dev prod}; do
         E2E_NODE_PARTITION="bash e2e/kind-node.sh partition" E2E_NODE_RECONNECT="bash e2e/kind-node.sh reconnect" \
         E2E_NODE_PROBE_WRITES="bash e2e/kind-node.sh probe-writes" \
         node --import tsx e2e/prod.ts || rc=1 ;;
-    *) echo "unknown stage $stage (dev, prod)"; rc=1 ;;
+    many-apps)
+      # Issue 19: examples/many-apps (two applications in one namespace, a third across two
+      # others) with the local guestbook and PostgreSQL images.
+      E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
+        E2E_REPORT=${E2E_REPORT_MANY_APPS:-${TMPDIR:-/tmp}/refarch-e2e-kind-many-apps.json} node --import tsx e2e/many-apps.ts || rc=1 ;;
+    *) echo "unknown stage $stage (dev, prod, many-apps)"; rc=1 ;;
   esac
 done
 exit $rc

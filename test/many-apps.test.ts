@@ -48,7 +48,7 @@ test('every object is named after its application; the namespace-wide policies a
 test('each application reads its own database: the connection settings come from the database construct', () => {
   const config = (name: string, namespace: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name && o.metadata.namespace === namespace).data;
   expect(config('shop-config', 'apps')).toEqual({
-    DB_HOST: 'shop-db.apps.svc.cluster.local', DB_NAME: 'shop', DB_PORT: '5432', DB_SSLMODE: 'disable', DB_USER: 'shop', LOG_LEVEL: 'info',
+    APP_TITLE: 'shop', DB_HOST: 'shop-db.apps.svc.cluster.local', DB_NAME: 'shop', DB_PORT: '5432', DB_SSLMODE: 'disable', DB_USER: 'shop', LOG_LEVEL: 'info',
   });
   expect(config('blog-config', 'apps')).toMatchObject({ DB_HOST: 'blog-db.apps.svc.cluster.local', DB_READ_HOST: 'blog-db-read.apps.svc.cluster.local', DB_NAME: 'blog' });
   expect(config('wiki-config', 'team-b')).toMatchObject({ DB_HOST: 'wiki-db.team-b-data.svc.cluster.local' });

@@ -35,6 +35,10 @@ export interface ApplicationOptions {
   readonly host: string;
   /** @default 1 */
   readonly databaseReplicas?: number;
+  /** @default - the official image (one replica), PATRONI_IMAGE (more) */
+  readonly databaseImage?: string;
+  /** Where Patroni reaches the API server (with replicas). @default - kind's control plane */
+  readonly kubernetesApi?: { readonly cidrs: string[]; readonly port: number };
 }
 
 /** One application: database, its backups, config wired to the database by type, web tier, Ingress, policies. */
@@ -47,12 +51,13 @@ export function application(scope: Construct, options: ApplicationOptions) {
   // replication and superuser passwords).
   const db = new PostgresDatabase(scope, `${name}-db`, {
     namespace: dbNamespace, name: `${name}-db`, databaseName: name, user: name, replicas,
-    ...(replicas > 1 ? { image: PATRONI_IMAGE, kubernetesApi: { cidrs: ['198.19.100.0/24'], port: 6443 } } : {}),
+    ...(options.databaseImage !== undefined ? { image: options.databaseImage } : replicas > 1 ? { image: PATRONI_IMAGE } : {}),
+    ...(replicas > 1 ? { kubernetesApi: options.kubernetesApi ?? { cidrs: ['198.19.100.0/24'], port: 6443 } } : {}),
   });
   const backup = new PostgresBackup(scope, `${name}-backup`, { database: db });
   // DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_SSLMODE from the database; the password from its
   // Secret (from a copy `<name>-credentials` when the database runs in another namespace).
-  const config = new AppConfig(scope, `${name}-config`, { namespace, name, database: db.connection, settings: { LOG_LEVEL: 'info' } });
+  const config = new AppConfig(scope, `${name}-config`, { namespace, name, database: db.connection, settings: { LOG_LEVEL: 'info', APP_TITLE: name } });
   const web = new WebTier(scope, `${name}-web`, { namespace, name, image: options.image, config, secretEnv: { DB_PASSWORD: db.passwordKey } });
   const ingress = new WebIngress(scope, `${name}-ingress`, { namespace, name, host: options.host, backend: web });
   // One NetworkPolicies per application; the namespace's default-deny and DNS egress are
@@ -64,19 +69,36 @@ export function application(scope: Construct, options: ApplicationOptions) {
   return { db, backup, config, web, ingress, policies };
 }
 
+/** The images and the cluster of {@link ManyAppsChart}: placeholders by default, local builds in the e2e stage. */
+export interface ManyAppsProps {
+  /** @default - registry.example.com/<app>:<version> */
+  readonly webImage?: string;
+  /** @default - the official image; PATRONI_IMAGE for blog's two members */
+  readonly databaseImage?: string;
+  /** @default 2 */
+  readonly blogDatabaseReplicas?: number;
+  /** @default - kind's control plane */
+  readonly kubernetesApi?: { readonly cidrs: string[]; readonly port: number };
+}
+
 /** Three applications in three namespaces: two share `apps`; `wiki` has its web tier in `team-b`, its database in `team-b-data`. */
 export class ManyAppsChart extends Chart {
   public readonly apps: ReturnType<typeof application>[];
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ManyAppsProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
+    const images = (app: string, version: string) => ({
+      image: props.webImage ?? `registry.example.com/${app}:${version}`,
+      ...(props.databaseImage !== undefined ? { databaseImage: props.databaseImage } : {}),
+      ...(props.kubernetesApi !== undefined ? { kubernetesApi: props.kubernetesApi } : {}),
+    });
     new RestrictedNamespace(this, 'apps', { name: 'apps' });
     new RestrictedNamespace(this, 'team-b', { name: 'team-b' });
     new RestrictedNamespace(this, 'team-b-data', { name: 'team-b-data' });
     this.apps = [
-      application(this, { name: 'shop', namespace: 'apps', image: 'registry.example.com/shop:1.4.2', host: 'shop.example.com' }),
-      application(this, { name: 'blog', namespace: 'apps', image: 'registry.example.com/blog:2.0.1', host: 'blog.example.com', databaseReplicas: 2 }),
-      application(this, { name: 'wiki', namespace: 'team-b', databaseNamespace: 'team-b-data', image: 'registry.example.com/wiki:0.9.0', host: 'wiki.example.com' }),
+      application(this, { name: 'shop', namespace: 'apps', ...images('shop', '1.4.2'), host: 'shop.example.com' }),
+      application(this, { name: 'blog', namespace: 'apps', ...images('blog', '2.0.1'), host: 'blog.example.com', databaseReplicas: props.blogDatabaseReplicas ?? 2 }),
+      application(this, { name: 'wiki', namespace: 'team-b', databaseNamespace: 'team-b-data', ...images('wiki', '0.9.0'), host: 'wiki.example.com' }),
     ];
   }
 }
