@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # npm run e2e:kind: the multi-node kind cluster (cluster/kind/up.sh), then the dev suite and
 # the prod stage against it with the images loaded by up.sh, then cluster/kind/down.sh, also
-# when something fails. Exit status: the first failure's. E2E_KIND_STAGES="dev prod" (default)
-# chooses the stages (also many-apps: e2e/many-apps.ts, applications side by side);
+# when something fails. Exit status: the first failure's. E2E_KIND_STAGES="dev prod many-apps"
+# (default) chooses the stages (many-apps: e2e/many-apps.ts, applications side by side);
 # E2E_OUTPUT_DIR keeps the prod stage's report and screenshots.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -16,7 +16,7 @@ SCRIPT_NAME=e2e-kind
 
 # The prod stage's browser step: Debian's Chromium (and a font for the screenshot), unless
 # E2E_CHROMIUM names another binary. Installed like the cluster's other Debian packages.
-case " ${E2E_KIND_STAGES:-dev prod} " in
+case " ${E2E_KIND_STAGES:-dev prod many-apps} " in
   *" prod "*)
     if [ -z "${E2E_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
       need_root
@@ -37,7 +37,7 @@ export PATH=$K8S_BIN:$PATH
 ver=$(guestbook_version)
 digest() { cat "$(image_tar "$1").digest"; }
 rc=0
-for stage in ${E2E_KIND_STAGES:-dev prod}; do
+for stage in ${E2E_KIND_STAGES:-dev prod many-apps}; do
   case $stage in
     dev)
       # The README walkthrough's image name, loaded with `kind load docker-image`; second
