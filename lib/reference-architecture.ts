@@ -12,6 +12,11 @@
  * for code that builds the props itself. What is checked here is what a type cannot say:
  * formats, ranges, and settings that conflict or only apply in another mode, named as the
  * user wrote them (`dev: database.externalHost`).
+ *
+ * Longer than the ~300 lines a file of this folder aims at, on purpose: the `*Settings`
+ * interfaces here are the one source of config/settings.schema.json and the settings table
+ * (scripts/settings-schema.ts reads them from this file, with their `@default`s), so they
+ * stay beside the wiring that gives each setting its meaning.
  */
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
