@@ -14,6 +14,7 @@ const INTEGRATION = [
   'test/synth-fast.test.ts',
   'test/watch.test.ts',
   'test/copy-guide.test.ts',
+  'test/package.test.ts',
   'test/restore-script.test.ts',
   'test/upstream-oracle.test.ts',
   'test/bad-input.test.ts',

@@ -54,6 +54,7 @@ oci_pack() {
 }
 
 # image_built REF TAR: reports a built image and its digest.
+# shellcheck disable=SC2034 # LAST_TAR: read by callers that source this file (test/data-scripts/run.sh)
 image_built() { LAST_TAR=$2; info "built $1 ($(cat "$2.digest"))"; } # LAST_TAR: for callers that source this file (test/data-scripts)
 
 # image_tar NAME: the cached tarball of image NAME (as cached_tar names it), or fails.

@@ -47,7 +47,7 @@ case $action in
     ;;
   probe-writes)
     pod=${3:?pod}; seconds=${4:?seconds}; tag=${5:?tag}
-    # shellcheck disable=SC2016 # expanded by the node container's shell
+    # shellcheck disable=SC2016 # the script runs inside the node: its $ are the node's
     docker_ exec "$node" bash -euc '
       pod=$1 seconds=$2 tag=$3
       cid=$(ctr -n k8s.io containers ls -q "labels.\"io.kubernetes.pod.name\"==$pod,labels.\"io.kubernetes.container.name\"==postgres" | head -1)

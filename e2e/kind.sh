@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # npm run e2e:kind: the multi-node kind cluster (cluster/kind/up.sh), then the dev suite and
-# the prod stage and the external-database stage against it with the images loaded by up.sh,
-# then cluster/kind/down.sh, also when something fails. Exit status: 1 when any stage failed.
-# E2E_KIND_STAGES="dev prod external" (default) chooses the stages; E2E_OUTPUT_DIR keeps the
-# prod stage's report and screenshots (and the external stage's, in its folder external/).
+# the prod stage, the many-apps stage (e2e/many-apps.ts, applications side by side) and the
+# external-database stage (e2e/external.ts) against it with the images loaded by up.sh, then
+# cluster/kind/down.sh, also when something fails. Exit status: 1 when any stage failed.
+# E2E_KIND_STAGES="dev prod many-apps external" (default) chooses the stages; E2E_OUTPUT_DIR keeps
+# the prod stage's report and screenshots (and the external stage's, in its folder external/).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck disable=SC2034 # read by cluster/lib.sh's logging
@@ -16,7 +17,7 @@ SCRIPT_NAME=e2e-kind
 
 # The prod stage's browser step: Debian's Chromium (and a font for the screenshot), unless
 # E2E_CHROMIUM names another binary. Installed like the cluster's other Debian packages.
-case " ${E2E_KIND_STAGES:-dev prod external} " in
+case " ${E2E_KIND_STAGES:-dev prod many-apps external} " in
   *" prod "*)
     if [ -z "${E2E_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
       need_root
@@ -37,7 +38,7 @@ export PATH=$K8S_BIN:$PATH
 ver=$(guestbook_version)
 digest() { cat "$(image_tar "$1").digest"; }
 rc=0
-for stage in ${E2E_KIND_STAGES:-dev prod external}; do
+for stage in ${E2E_KIND_STAGES:-dev prod many-apps external}; do
   case $stage in
     dev)
       # The README walkthrough's image name, loaded with `kind load docker-image`; second
@@ -57,12 +58,17 @@ for stage in ${E2E_KIND_STAGES:-dev prod external}; do
         E2E_NODE_PARTITION="bash e2e/kind-node.sh partition" E2E_NODE_RECONNECT="bash e2e/kind-node.sh reconnect" \
         E2E_NODE_PROBE_WRITES="bash e2e/kind-node.sh probe-writes" \
         node --import tsx e2e/prod.ts || rc=1 ;;
+    many-apps)
+      # Issue 19: examples/many-apps (two applications in one namespace, a third across two
+      # others) with the local guestbook and PostgreSQL images.
+      E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_DB_IMAGE=$POSTGRES_IMAGE E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
+        E2E_REPORT=${E2E_REPORT_MANY_APPS:-${TMPDIR:-/tmp}/refarch-e2e-kind-many-apps.json} node --import tsx e2e/many-apps.ts || rc=1 ;;
     external)
       # PostgreSQL outside the cluster: a container on the kind network (e2e/external-db.sh).
       E2E_EXTERNAL_DB="bash e2e/external-db.sh" E2E_WEB_IMAGE=refarch-guestbook:$ver E2E_CLIENT_IMAGE=$NETCHECK_IMAGE \
         E2E_OUTPUT_DIR=${E2E_OUTPUT_DIR:+$E2E_OUTPUT_DIR/external} \
         node --import tsx e2e/external.ts || rc=1 ;;
-    *) echo "unknown stage $stage (dev, prod, external)"; rc=1 ;;
+    *) echo "unknown stage $stage (dev, prod, many-apps, external)"; rc=1 ;;
   esac
 done
 exit $rc

@@ -2,10 +2,16 @@
  * Application configuration as a ConfigMap (non-secret settings) and a Secret
  * (credentials), with typed accessors that only hand out references to keys that
  * exist, so an env var can never point at a missing ConfigMap or Secret key.
+ *
+ * Longer than the ~300 lines a file of this folder aims at: the ConfigMap and the Secret
+ * share their name, their size limits and the typed key accessors, and the database
+ * wiring (`database` prop) writes into both; split, each half would need the other's.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
+import { compact } from './compact';
 import { configHash } from './config-hash';
+import { IDatabaseConnection, connectionSettings } from './database-connection';
 import { validateLabels } from './labels';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateEnvVarName } from './prop-checks';
 import { objectSizeProblem, utf8Bytes } from './object-size';
@@ -29,33 +35,48 @@ export const DEFAULT_PASSWORD_KEY = 'password';
 /** Props of {@link AppConfig}. */
 export interface AppConfigProps extends LabelledProps {
   /**
-   * ConfigMap name.
-   * @default 'app-config'
+   * Instance name: the ConfigMap is `<name>-config`, the Secret `<name>-credentials`
+   * (unless `configMapName` or `secretName` say otherwise). Give each application of a
+   * namespace its own.
+   * @default 'app'
    */
-  readonly configMapName?: string;
+  readonly name?: string | undefined;
+  /**
+   * ConfigMap name.
+   * @default '<name>-config'
+   */
+  readonly configMapName?: string | undefined;
   /**
    * Non-secret settings. Keys are environment variable names, because workloads load
    * the whole ConfigMap with `envFrom`.
-   * @default { DB_USER: 'app', DB_NAME: 'app' }
+   * @default { DB_USER: 'app', DB_NAME: 'app' } without `database`, none with it
    */
-  readonly settings?: Record<string, string>;
+  readonly settings?: Record<string, string> | undefined;
+  /**
+   * The database the application connects to (`db.connection` of a PostgresDatabase or an
+   * ExternalDatabase, or your own {@link IDatabaseConnection}): adds DB_HOST, DB_PORT,
+   * DB_NAME, DB_USER, DB_SSLMODE (and DB_READ_HOST) to the settings, so they follow the
+   * database when it is renamed or moved. `settings` must not set those keys as well.
+   * @default - no connection settings
+   */
+  readonly database?: IDatabaseConnection | undefined;
   /**
    * Secret name.
-   * @default 'app-credentials'
+   * @default - the database's password Secret (`database.passwordSecret`) when it names one in this namespace and no other Secret prop is set, else '<name>-credentials'
    */
-  readonly secretName?: string;
+  readonly secretName?: string | undefined;
   /**
    * Secret values to render into the Secret, e.g. `{ password: '...' }`. Only for
    * development: anything here ends up in the synthesized YAML (base64 is not encryption).
    * Leave it out to reference a Secret created out of band (`kubectl create secret`).
    * @default - no Secret is rendered; it must exist in the cluster with `existingSecretKeys`
    */
-  readonly secretStringData?: Record<string, string>;
+  readonly secretStringData?: Record<string, string> | undefined;
   /**
    * Keys the out-of-band Secret must contain. Only used without `secretStringData`.
-   * @default ['password']
+   * @default ['password'], or the database's password key with `database` (its Secret, or a copy in this namespace)
    */
-  readonly existingSecretKeys?: string[];
+  readonly existingSecretKeys?: string[] | undefined;
 }
 
 /** Options of {@link AppConfig.secretMount}. */
@@ -65,24 +86,24 @@ export interface SecretMountOptions {
    * mounted, so a workload sees just the credentials it uses.
    * @default - every key of the Secret
    */
-  readonly keys?: string[];
+  readonly keys?: string[] | undefined;
   /**
    * Directory the files appear in.
    * @default '/etc/secrets/<secretName>'
    */
-  readonly mountPath?: string;
+  readonly mountPath?: string | undefined;
   /**
    * Name of the pod volume.
    * @default 'secret-<secretName>' (truncated to 63 characters)
    */
-  readonly volumeName?: string;
+  readonly volumeName?: string | undefined;
   /**
    * File mode. The default is readable by root and the group only: the kubelet gives the
    * files the pod's `fsGroup`, so the pod must set one that its user belongs to
    * (WebTier and PostgresDatabase do).
    * @default 0o440
    */
-  readonly mode?: number;
+  readonly mode?: number | undefined;
 }
 
 /** A Secret volume and its read-only mount, from {@link AppConfig.secretMount}. */
@@ -98,6 +119,8 @@ export interface SecretMount {
 /** A ConfigMap and a Secret consumed as environment variables. */
 export class AppConfig extends Construct {
   public readonly namespace: string;
+  /** Instance name the object names derive from. */
+  public readonly name: string;
   public readonly configMapName: string;
   public readonly secretName: string;
   /** The settings as rendered into the ConfigMap. */
@@ -112,7 +135,7 @@ export class AppConfig extends Construct {
   public readonly hash: string;
   public readonly configMap: k8s.KubeConfigMap;
   /** The rendered Secret; undefined when it is created out of band. */
-  public readonly secret?: k8s.KubeSecret;
+  public readonly secret?: k8s.KubeSecret | undefined;
   private readonly secretKeys: readonly string[];
   private readonly secretData: Readonly<Record<string, string>>;
 
@@ -120,13 +143,31 @@ export class AppConfig extends Construct {
     super(scope, id);
     checkUniqueObjects(this);
     this.namespace = namespaceFor(this, fieldOf(this, 'namespace'), props.namespace);
-    this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? 'app-config');
-    this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? 'app-credentials');
+    const name = this.name = validateDnsSubdomain(fieldOf(this, 'name'), props.name ?? 'app');
+    this.configMapName = validateDnsSubdomain(fieldOf(this, 'configMapName'), props.configMapName ?? `${name}-config`);
+    // With a database that names its password Secret, the app reads the password from there;
+    // from another namespace, from a copy `<name>-credentials` with the same key (a pod reads
+    // Secrets of its own namespace only).
+    const dbSecret = props.database?.passwordSecret;
+    const ownSecretProps = props.secretName !== undefined || props.secretStringData !== undefined || props.existingSecretKeys !== undefined;
+    const useDbSecret = dbSecret !== undefined && !ownSecretProps && dbSecret.namespace === this.namespace;
+    const dbKeyOnly = dbSecret !== undefined && !ownSecretProps;
+    this.secretName = validateDnsSubdomain(fieldOf(this, 'secretName'), props.secretName ?? (useDbSecret ? dbSecret.name : `${name}-credentials`));
     if (props.secretStringData && props.existingSecretKeys) {
       throw new ValidationError(fieldOf(this, 'existingSecretKeys'), props.existingSecretKeys,
         'Conflicts with secretStringData: set secretStringData to render the Secret, or existingSecretKeys to reference one created with kubectl, not both.');
     }
-    const settings = props.settings ?? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' };
+    const fromDatabase = props.database === undefined ? {} : connectionSettings(props.database);
+    for (const key of Object.keys(fromDatabase)) {
+      if (props.settings !== undefined && key in props.settings) {
+        throw new ValidationError(fieldOf(this, `settings.${key}`), props.settings[key],
+          'Conflicts with database, which sets it from the database construct: remove it from settings (or leave database out and write all DB_ settings yourself).');
+      }
+    }
+    const settings: Record<string, string> = {
+      ...(props.settings ?? (props.database === undefined ? { [DEFAULT_USER_KEY]: 'app', [DEFAULT_DATABASE_KEY]: 'app' } : {})),
+      ...fromDatabase,
+    };
     for (const [key, value] of Object.entries(settings)) {
       validateEnvVarName(fieldOf(this, `settings key`), key);
       if (typeof value !== 'string') {
@@ -152,19 +193,19 @@ export class AppConfig extends Construct {
         throw new ValidationError(fieldOf(this, `secretStringData.${key}`), value === undefined ? undefined : '<redacted>', 'Must be a non-empty string of valid Unicode text (no lone UTF-16 surrogate).');
       }
     }
-    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [DEFAULT_PASSWORD_KEY]);
+    this.secretKeys = this.rendersSecret ? Object.keys(secretData).sort() : (props.existingSecretKeys ?? [dbKeyOnly ? dbSecret.key : DEFAULT_PASSWORD_KEY]);
     this.secretData = secretData;
     this.hash = configHash(this.settings, secretData);
 
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-      metadata: { name: this.configMapName, namespace: this.namespace, labels: validateLabels(fieldOf(this, 'labels'), props.labels) },
+      metadata: compact({ name: this.configMapName, namespace: this.namespace, labels: validateLabels(fieldOf(this, 'labels'), props.labels) }),
       data: { ...this.settings },
     });
     if (this.rendersSecret) {
       this.secret = new k8s.KubeSecret(this, 'Secret', {
-        metadata: { name: this.secretName, namespace: this.namespace, labels: props.labels },
+        metadata: compact({ name: this.secretName, namespace: this.namespace, labels: props.labels }),
         type: 'Opaque',
-        data: Object.fromEntries(Object.keys(secretData).sort().map((k) => [k, Buffer.from(secretData[k], 'utf8').toString('base64')])),
+        data: Object.fromEntries(Object.entries(secretData).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
       });
     }
     // Last, on the objects as they are written: what the API server and kubectl apply count.
@@ -184,8 +225,14 @@ export class AppConfig extends Construct {
    * those: it then restarts only when something it uses changes.
    */
   public hashOf(settingKeys: string[], secretKeys: string[]): string {
-    const pick = (data: Readonly<Record<string, string>>, keys: string[]) =>
-      Object.fromEntries(keys.filter((k) => k in data).map((k) => [k, data[k]]));
+    const pick = (data: Readonly<Record<string, string>>, keys: string[]) => {
+      const picked: Record<string, string> = {};
+      for (const key of keys) {
+        const value = data[key];
+        if (value !== undefined) picked[key] = value;
+      }
+      return picked;
+    };
     return configHash(pick(this.settings, settingKeys), pick(this.secretData, secretKeys));
   }
 
@@ -277,5 +324,5 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const NOT_READ_BACK = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
 
 function sortedCopy(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

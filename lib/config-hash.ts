@@ -14,8 +14,8 @@ export const CONFIG_HASH_ANNOTATION = 'refarch.example.com/config-hash';
 export function configHash(...dataMaps: Array<Record<string, string>>): string {
   const hash = createHash('sha256');
   for (const data of dataMaps) {
-    for (const key of Object.keys(data).sort()) {
-      hash.update(key).update('\0').update(data[key]).update('\0');
+    for (const [key, value] of Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      hash.update(key).update('\0').update(value).update('\0');
     }
     hash.update('\x01');
   }

@@ -22,7 +22,7 @@ interface CronField {
   readonly min: number;
   readonly max: number;
   /** Names allowed instead of numbers (lowercase), the first one meaning `min`. */
-  readonly names?: readonly string[];
+  readonly names?: readonly string[] | undefined;
 }
 
 const FIELDS: readonly CronField[] = [
@@ -53,8 +53,9 @@ export function cronScheduleProblem(schedule: string): string | undefined {
   const fields = goFields(schedule);
   if (fields.length !== 5) return `it has ${fields.length} field(s), not exactly 5`;
   for (const [i, text] of fields.entries()) {
-    const problem = fieldProblem(text, FIELDS[i]);
-    if (problem !== undefined) return `the ${FIELDS[i].name} field "${text}" ${problem}`;
+    const field = FIELDS[i]!; // five of each
+    const problem = fieldProblem(text, field);
+    if (problem !== undefined) return `the ${field.name} field "${text}" ${problem}`;
   }
   return undefined;
 }
@@ -79,7 +80,7 @@ function fieldProblem(text: string, f: CronField): string | undefined {
   // strings.FieldsFunc on ',': empty items are dropped, so "1,,2" and even "," are accepted.
   for (const expr of text.split(',').filter((e) => e !== '')) {
     const rangeAndStep = expr.split('/');
-    const lowAndHigh = rangeAndStep[0].split('-');
+    const lowAndHigh = rangeAndStep[0]!.split('-'); // split returns at least one item
     let start: number;
     let end: number;
     if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
@@ -87,11 +88,11 @@ function fieldProblem(text: string, f: CronField): string | undefined {
       [start, end] = [f.min, f.max];
     } else {
       if (lowAndHigh.length > 2) return `has "${expr}" with more than one "-"`;
-      const low = intOrName(lowAndHigh[0], f);
+      const low = intOrName(lowAndHigh[0]!, f);
       if (typeof low === 'string') return low;
       start = low;
       if (lowAndHigh.length === 2) {
-        const high = intOrName(lowAndHigh[1], f);
+        const high = intOrName(lowAndHigh[1]!, f);
         if (typeof high === 'string') return high;
         end = high;
       } else {
@@ -101,7 +102,7 @@ function fieldProblem(text: string, f: CronField): string | undefined {
     if (rangeAndStep.length > 2) return `has "${expr}" with more than one "/"`;
     let step = 1;
     if (rangeAndStep.length === 2) {
-      const s = goAtoi(rangeAndStep[1]);
+      const s = goAtoi(rangeAndStep[1]!);
       if (typeof s === 'string') return `has step "${rangeAndStep[1]}": ${s}`;
       step = s;
       if (lowAndHigh.length === 1) end = f.max; // "N/step" means "N-max/step"
@@ -199,7 +200,9 @@ export function goDurationProblem(s: string): string | undefined {
   let total = '0';
   while (rest !== '') {
     if (!/^[.0-9]/.test(rest)) return invalid;
-    const [, whole, fraction, unit, tail] = /^([0-9]*)(?:\.([0-9]*))?([^.0-9]*)([\s\S]*)$/.exec(rest)!;
+    const m = /^([0-9]*)(?:\.([0-9]*))?([^.0-9]*)([\s\S]*)$/.exec(rest)!;
+    // Every group but the fraction always takes part in the match.
+    const [whole, fraction, unit, tail] = [m[1]!, m[2], m[3]!, m[4]!];
     const hasDot = rest.length > whole.length && rest[whole.length] === '.';
     if (whole === '' && !(hasDot && fraction !== '')) return invalid; // no digits (".s")
     let v = '0';

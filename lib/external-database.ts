@@ -4,11 +4,15 @@
  * host, so applications keep connecting to the same in-cluster name whether the
  * database runs in the cluster or not.
  */
+import { compact } from './compact';
 import { isIP } from 'net';
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
+import { IDatabaseConnection, SslMode } from './database-connection';
 import { validateLabels } from './labels';
-import { DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validatePort } from './prop-checks';
+import {
+  DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateOneOf, validatePort, validatePostgresIdentifier,
+} from './prop-checks';
 import { DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
 
@@ -23,12 +27,27 @@ export interface ExternalDatabaseProps extends LabelledProps {
    * Service name: what applications use as their database host.
    * @default 'postgres'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Port of the external server. ExternalName does no port mapping: clients connect to this port directly.
    * @default 5432
    */
-  readonly port?: number;
+  readonly port?: number | undefined;
+  /**
+   * Name of the database on the server, for `connection`.
+   * @default 'app'
+   */
+  readonly databaseName?: string | undefined;
+  /**
+   * Role the application logs in as, for `connection`.
+   * @default 'app'
+   */
+  readonly user?: string | undefined;
+  /**
+   * libpq sslmode of the application's connection, for `connection`.
+   * @default 'require'
+   */
+  readonly sslMode?: SslMode | undefined;
 }
 
 /** An ExternalName Service standing in for a database outside the cluster. */
@@ -38,6 +57,13 @@ export class ExternalDatabase extends Construct {
   public readonly port: number;
   /** The ExternalName Service. */
   public readonly service: k8s.KubeService;
+  /**
+   * How applications connect: to the server by its own name (`host`, without a trailing
+   * dot), the name its certificate carries, so `verify-full` checks it (libpq and pgx check
+   * the name they dialled, and an external server's certificate cannot name the in-cluster
+   * alias); give it to AppConfig's `database`. The Service stays the alias for other clients.
+   */
+  public readonly connection: IDatabaseConnection;
 
   constructor(scope: Construct, id: string, props: ExternalDatabaseProps) {
     super(scope, id);
@@ -47,9 +73,16 @@ export class ExternalDatabase extends Construct {
     const namespace = namespaceFor(this, f('namespace'), props.namespace);
     this.serviceName = validateDnsLabel(f('name'), props.name ?? 'postgres');
     this.port = validatePort(f('port'), props.port ?? DEFAULT_POSTGRES_PORT);
+    this.connection = {
+      host: this.host.replace(/\.$/, ''),
+      port: this.port,
+      databaseName: validatePostgresIdentifier(f('databaseName'), props.databaseName ?? 'app', 'database'),
+      user: validatePostgresIdentifier(f('user'), props.user ?? 'app', 'role'),
+      sslMode: validateOneOf(f('sslMode'), props.sslMode ?? 'require', ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const),
+    };
 
     this.service = new k8s.KubeService(this, 'Resource', {
-      metadata: { name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) },
+      metadata: compact({ name: this.serviceName, namespace, labels: validateLabels(f('labels'), props.labels) }),
       spec: {
         type: 'ExternalName',
         externalName: this.host,

@@ -26,18 +26,18 @@ export interface FrontDoorSource {
    * Namespace of an in-cluster proxy's pods.
    * @default - none; then `cidrs` is required
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /**
    * Labels of the proxy's pods in `namespace`, when the namespace holds other pods too.
    * @default - every pod of the namespace
    */
-  readonly podLabels?: Record<string, string>;
+  readonly podLabels?: Record<string, string> | undefined;
   /**
    * Address ranges of a proxy outside the cluster (e.g. cloud-provider-kind's Envoy, a
    * container on kind's docker network).
    * @default - none; then `namespace` is required
    */
-  readonly cidrs?: string[];
+  readonly cidrs?: string[] | undefined;
 }
 
 /** Props of {@link FrontDoorController.of}. */
@@ -48,23 +48,23 @@ export interface FrontDoorControllerProps {
    * IngressClass the controller registers.
    * @default - it serves no Ingress
    */
-  readonly ingressClassName?: string;
+  readonly ingressClassName?: string | undefined;
   /**
    * GatewayClass the controller registers.
    * @default - it serves no Gateway
    */
-  readonly gatewayClassName?: string;
+  readonly gatewayClassName?: string | undefined;
   /**
    * Gateway listener port for HTTP. Traefik matches listeners to its entry points by port, so
    * there it is the entry point's port (8000 in Traefik's Helm chart).
    * @default 80
    */
-  readonly httpListenerPort?: number;
+  readonly httpListenerPort?: number | undefined;
   /**
    * Gateway listener port for HTTPS.
    * @default 443
    */
-  readonly httpsListenerPort?: number;
+  readonly httpsListenerPort?: number | undefined;
   /** Where its connections to the web pods come from. */
   readonly source: FrontDoorSource;
   /**
@@ -72,12 +72,12 @@ export interface FrontDoorControllerProps {
    * refuse to render them for it, rather than have it ignore them silently.
    * @default []
    */
-  readonly unsupportedFeatures?: readonly GatewayApiFeature[];
+  readonly unsupportedFeatures?: readonly GatewayApiFeature[] | undefined;
   /**
    * Why it should not be used any more (e.g. a retired project), for documentation and warnings.
    * @default - maintained
    */
-  readonly retired?: string;
+  readonly retired?: string | undefined;
 }
 
 /** A front-door controller: a preset or your own description. */
@@ -158,13 +158,13 @@ export class FrontDoorController {
   }
 
   public readonly name: string;
-  public readonly ingressClassName?: string;
-  public readonly gatewayClassName?: string;
+  public readonly ingressClassName?: string | undefined;
+  public readonly gatewayClassName?: string | undefined;
   public readonly httpListenerPort: number;
   public readonly httpsListenerPort: number;
   public readonly source: FrontDoorSource;
   public readonly unsupportedFeatures: readonly GatewayApiFeature[];
-  public readonly retired?: string;
+  public readonly retired?: string | undefined;
 
   private constructor(props: FrontDoorControllerProps) {
     const f = (prop: string) => `FrontDoorController ${props?.name ?? ''}: ${prop}`;

@@ -19,13 +19,13 @@ import { WebTier } from './web-tier';
 /** Settings of the Ingress: the {@link WebIngressProps} an environment may set. */
 export interface IngressSettings extends Pick<WebIngressProps, 'className' | 'host' | 'path' | 'tlsSecretName'> {
   /** Render the Ingress. @default true */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
   /**
    * Controller that serves the Ingress: the IngressClass defaults to the controller's, and the
    * web pods admit its proxy (see docs/front-door.md for each preset).
    * @default 'traefik'
    */
-  readonly controller?: FrontDoorPreset;
+  readonly controller?: FrontDoorPreset | undefined;
 }
 
 /** A shared Gateway to attach the HTTPRoute to, instead of rendering one. */
@@ -38,19 +38,19 @@ export interface ExistingGatewaySettings extends Pick<ExistingGatewayProps, 'nam
 export interface GatewaySettings extends Pick<WebGatewayProps, 'className' | 'host' | 'tlsSecretName' | 'httpPort' | 'httpsPort'>,
   Pick<WebHttpRouteProps, 'path' | 'pathMatch' | 'requestTimeout' | 'backendRequestTimeout'> {
   /** Render the Gateway API front door. @default false */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
   /**
    * Controller that serves the Gateway: the GatewayClass and listener ports default to the
    * controller's, timeouts it does not implement are refused, and the web pods admit its proxy.
    * @default 'traefik'
    */
-  readonly controller?: FrontDoorPreset;
+  readonly controller?: FrontDoorPreset | undefined;
   /**
    * Attach the HTTPRoute to this Gateway (typically the platform team's shared one) instead
    * of rendering a Gateway; className, tlsSecretName, httpPort and httpsPort then do not apply.
    * @default - a Gateway of the environment's own
    */
-  readonly existingGateway?: ExistingGatewaySettings;
+  readonly existingGateway?: ExistingGatewaySettings | undefined;
 }
 
 /** What {@link renderFrontDoor} needs besides the settings. */
@@ -60,23 +60,23 @@ export interface FrontDoorContext {
   readonly namespace: string;
   /** Name of the Ingress, Gateway and HTTPRoute. */
   readonly name: string;
-  readonly labels?: Record<string, string>;
+  readonly labels?: Record<string, string> | undefined;
   readonly web: WebTier;
   /** The web Service's type: NodePort and LoadBalancer receive their traffic from the nodes. */
   readonly serviceType: string;
   readonly ingress: IngressSettings;
   readonly gateway: GatewaySettings;
   /** `networkPolicies.webFrom`. */
-  readonly webFrom?: FrontDoorSource[];
+  readonly webFrom?: FrontDoorSource[] | undefined;
   /** `networkPolicies.ingressControllerNamespace`. */
-  readonly ingressControllerNamespace?: string;
+  readonly ingressControllerNamespace?: string | undefined;
 }
 
 /** The front door's objects and who may open the web port. */
 export interface FrontDoor {
-  readonly ingress?: WebIngress;
-  readonly gateway?: WebGateway;
-  readonly httpRoute?: WebHttpRoute;
+  readonly ingress?: WebIngress | undefined;
+  readonly gateway?: WebGateway | undefined;
+  readonly httpRoute?: WebHttpRoute | undefined;
   /** The source of the web port's NetworkPolicy rule. */
   readonly webFrom: Peer;
 }
@@ -148,7 +148,7 @@ export function renderFrontDoor(scope: Construct, ctx: FrontDoorContext): FrontD
     ...(gatewayController ? [gatewayController.source] : []),
   ];
   const unique = sources.filter((s, i) => sources.findIndex((o) => JSON.stringify(o) === JSON.stringify(s)) === i);
-  const peer = unique.length === 1 ? sourcePeer(unique[0], 'web') : Peer.of(unique.flatMap((s) => sourcePeer(s).peers!), 'web');
+  const peer = unique.length === 1 ? sourcePeer(unique[0]!, 'web') : Peer.of(unique.flatMap((s) => sourcePeer(s).peers!), 'web');
   return { ingress, gateway, httpRoute, webFrom: peer };
 }
 

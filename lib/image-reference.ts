@@ -17,9 +17,9 @@ export interface ImageReference {
   /** Everything before the tag and digest, e.g. `registry.example.com:5000/team/app`. */
   readonly name: string;
   /** The tag, if any, e.g. `1.2.3`. */
-  readonly tag?: string;
+  readonly tag?: string | undefined;
   /** The digest, if any, e.g. `sha256:<64 hex>`. */
-  readonly digest?: string;
+  readonly digest?: string | undefined;
 }
 
 /** go-digest's registered algorithms and the length of their lowercase hex encoding. */
@@ -36,7 +36,8 @@ const PATH_MAX = 255;
 function isDomainAndPort(text: string): boolean {
   const m = /^(\[[a-fA-F0-9:]+\]|[^:[\]]+)(?::([0-9]+))?$/.exec(text);
   if (!m) return false;
-  return m[1].startsWith('[') || m[1].split('.').every((c) => DOMAIN_COMPONENT.test(c));
+  const host = m[1]!; // the first group always takes part
+  return host.startsWith('[') || host.split('.').every((c) => DOMAIN_COMPONENT.test(c));
 }
 
 /** The registry host of a name, as the runtime splits it (splitDockerDomain), or undefined for Docker Hub. */
@@ -81,7 +82,7 @@ export function parseImageReference(image: string): ImageReference | string {
   if (tag !== undefined && !TAG.test(tag)) return `the tag "${tag}" is not 1-128 letters, digits, "_", "." or "-" starting with a letter, digit or "_"`;
   if (digest !== undefined) {
     if (!DIGEST.test(digest)) return `the digest "${digest}" is not <algorithm>:<hex>`;
-    const [algorithm, hex] = digest.split(':');
+    const [algorithm, hex] = digest.split(':') as [string, string]; // DIGEST has exactly one ':'
     const length = DIGEST_ALGORITHMS[algorithm];
     if (length === undefined) return `the digest algorithm "${algorithm}" is not one the runtime knows (${Object.keys(DIGEST_ALGORITHMS).join(', ')})`;
     if (hex.length !== length) return `a ${algorithm} digest has ${length} hex digits, not ${hex.length}`;

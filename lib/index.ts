@@ -1,6 +1,7 @@
 export * from './app-config';
 export * from './config-hash';
 export * from './cron-schedule';
+export * from './database-connection';
 export * from './external-database';
 export * from './external-secrets';
 export * from './front-door';
@@ -20,3 +21,5 @@ export * from './web-gateway';
 export * from './web-http-route';
 export * from './web-ingress';
 export * from './web-tier';
+/** The Kubernetes L1 classes the constructs are written against (1.27; see lib/k8s.ts), for escape hatches. */
+export * as k8s from './k8s';

@@ -14,7 +14,7 @@ export interface WorkloadProps extends NamespacedProps {
    * Recommended-label values; each construct documents how it fills the rest.
    * @default - derived from the construct's name and image
    */
-  readonly identity?: Partial<AppIdentity>;
+  readonly identity?: Partial<AppIdentity> | undefined;
 }
 
 /** The identity of one component of an application, from which its labels are derived. */
@@ -33,7 +33,7 @@ export interface AppIdentity {
    * `app.kubernetes.io/managed-by`: the tool that manages it.
    * @default 'cdk8s'
    */
-  readonly managedBy?: string;
+  readonly managedBy?: string | undefined;
 }
 
 /** All six recommended labels, in a fixed order so the YAML diff stays stable. */
@@ -109,9 +109,9 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 export function labelKeyProblem(key: string): string | undefined {
   const parts = key.split('/');
   if (parts.length > 2) return 'it has more than one "/"';
-  const name = parts[parts.length - 1];
+  const name = parts[parts.length - 1]!; // split returns at least one item
   if (parts.length === 2) {
-    const prefix = parts[0];
+    const prefix = parts[0]!;
     if (prefix === '') return 'the prefix before "/" is empty';
     if (prefix.length > 253) return `the prefix is ${prefix.length} characters, more than 253`;
     if (!DNS1123_SUBDOMAIN.test(prefix)) return `the prefix "${prefix}" is not a DNS-1123 subdomain (lowercase letters, digits, "-" and ".")`;

@@ -2,7 +2,7 @@
  * A Namespace that enforces the Pod Security Standards `restricted` profile.
  */
 import { Chart } from 'cdk8s';
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
 import { fieldOf, validateOneOf, validateOwnNamespace } from './prop-checks';
@@ -14,24 +14,24 @@ export interface RestrictedNamespaceProps {
    * Namespace name (DNS-1123 label). `default` and `kube-*` are refused: the cluster owns them.
    * @default - the Chart's namespace, else 'refarch'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Pod Security Standards level enforced by the PodSecurity admission plugin.
    * `audit` and `warn` are always `restricted`, so a relaxed enforce level still reports.
    * @default 'restricted'
    */
-  readonly enforce?: 'restricted' | 'baseline' | 'privileged';
+  readonly enforce?: 'restricted' | 'baseline' | 'privileged' | undefined;
   /**
    * Version of the standard to enforce. Pinning it keeps a cluster upgrade from
    * tightening the rules under running workloads; `latest` follows the cluster.
    * @default 'v1.27'
    */
-  readonly enforceVersion?: string;
+  readonly enforceVersion?: string | undefined;
   /**
    * Labels added to the Namespace (the recommended labels go here).
    * @default - none
    */
-  readonly labels?: Record<string, string>;
+  readonly labels?: Record<string, string> | undefined;
 }
 
 /** A Namespace labelled for PodSecurity admission. */

@@ -52,7 +52,7 @@ export function goJsonBytes(value: unknown): number {
 }
 
 /** Total bytes of an object's annotations after `kubectl apply` added its own. */
-export function annotationBytesAfterApply(object: { metadata?: { annotations?: Record<string, string> } }): number {
+export function annotationBytesAfterApply(object: { metadata?: { annotations?: Record<string, string> | undefined } | undefined }): number {
   const annotations = { ...(object.metadata?.annotations ?? {}) };
   delete annotations[LAST_APPLIED_ANNOTATION];
   const serialized = { ...object, metadata: { ...object.metadata, annotations } };
@@ -75,7 +75,7 @@ export function dataSizeProblem(values: ReadonlyArray<[string, number]>): string
  * Why the API server (or `kubectl apply`) refuses this ConfigMap or Secret for its size,
  * or undefined. `values` are the data values as the API server counts them (bytes).
  */
-export function objectSizeProblem(object: { metadata?: { annotations?: Record<string, string> } }, values: ReadonlyArray<[string, number]>): string | undefined {
+export function objectSizeProblem(object: { metadata?: { annotations?: Record<string, string> | undefined } | undefined }, values: ReadonlyArray<[string, number]>): string | undefined {
   const data = dataSizeProblem(values);
   if (data !== undefined) return data;
   const biggest = largestOf(values);

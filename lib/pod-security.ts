@@ -6,7 +6,7 @@
  * has no seccompProfile option (plus-28 adds one) and its capabilities cannot drop `ALL`
  * (its Capability values carry a `CAP_` prefix), both required by `restricted`.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 
 /** The identity a pod runs as. */
 export interface PodUser {
@@ -18,7 +18,7 @@ export interface PodUser {
    * Group that owns mounted volumes; set it when the pod writes to a persistent volume.
    * @default - no fsGroup
    */
-  readonly fsGroup?: number;
+  readonly fsGroup?: number | undefined;
 }
 
 /** Pod-level context: non-root identity, RuntimeDefault seccomp, optional fsGroup. */

@@ -17,7 +17,8 @@
  * The dumps live in the same cluster as the database: they protect against a dropped
  * table or a lost volume, not against losing the cluster. Copy them elsewhere too.
  */
-import * as k8s from '../imports/k8s';
+import { compact } from './compact';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { configHash } from './config-hash';
@@ -77,7 +78,8 @@ export class PostgresBackup extends Construct {
       throw new ValidationError(f('database'), database, 'Required: the PostgresDatabase to back up (or an object with its Services, pod labels and AppConfig).');
     }
     this.namespace = namespaceFor(this, f('namespace'), props.namespace ?? database.namespace);
-    const name = validateDnsLabel(f('name'), props.name ?? 'postgres-backup', 44);
+    // After the database, so each database of a namespace has its own ('postgres-backup' for today's 'postgres').
+    const name = validateDnsLabel(f('name'), props.name ?? `${database.name}-backup`, 44);
     this.name = name;
     this.cronJobName = name;
     this.restoreCronJobName = `${name}-restore`;
@@ -132,11 +134,11 @@ export class PostgresBackup extends Construct {
 
     this.claim = new k8s.KubePersistentVolumeClaim(this, 'Claim', {
       metadata: { name: this.claimName, namespace: this.namespace, labels },
-      spec: {
+      spec: compact({
         accessModes: ['ReadWriteOnce'],
         storageClassName: props.storageClassName,
         resources: { requests: { storage: k8s.Quantity.fromString(storage) } },
-      },
+      }),
     });
 
     this.scriptsConfigMap = new k8s.KubeConfigMap(this, 'Scripts', {
@@ -198,7 +200,7 @@ export class PostgresBackup extends Construct {
 
     // Both CronJobs share the spec: one run at a time; a run missed by more than an hour
     // (controller down, cluster off) is skipped, not run late; a few finished Jobs kept.
-    const cronJobSpec = (jobLabels: Record<string, string>, backoffLimit: number, template: k8s.PodTemplateSpec, suspend?: boolean): k8s.CronJobSpec => ({
+    const cronJobSpec = (jobLabels: Record<string, string>, backoffLimit: number, template: k8s.PodTemplateSpec, suspend?: boolean): k8s.CronJobSpec => (compact({
       suspend,
       schedule,
       timeZone,
@@ -207,10 +209,10 @@ export class PostgresBackup extends Construct {
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
       jobTemplate: { metadata: { labels: jobLabels }, spec: { backoffLimit, activeDeadlineSeconds: 3600, template } },
-    });
+    }));
 
     this.cronJob = new k8s.KubeCronJob(this, 'CronJob', {
-      metadata: { name, namespace: this.namespace, labels, annotations: workloadAnnotations },
+      metadata: compact({ name, namespace: this.namespace, labels, annotations: workloadAnnotations }),
       spec: cronJobSpec(labels, 1, jobPod(labels, 'backup.sh', host, [
         { name: 'REFARCH_KEEP', value: String(keep) },
         // Where to dump from when the standby stays away (restarting, lost node).
@@ -219,7 +221,7 @@ export class PostgresBackup extends Construct {
     });
 
     this.restoreCronJob = new k8s.KubeCronJob(this, 'RestoreCronJob', {
-      metadata: { name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels, annotations: workloadAnnotations },
+      metadata: compact({ name: this.restoreCronJobName, namespace: this.namespace, labels: restoreLabels, annotations: workloadAnnotations }),
       // Suspended: never runs on schedule, it is the template of `kubectl create job --from=cronjob/...`.
       // backoffLimit 0: a restore is never retried on its own; a person reads why it failed first.
       spec: cronJobSpec(restoreLabels, 0, jobPod(restoreLabels, 'restore.sh', primaryHost, [

@@ -19,14 +19,17 @@
  * Written with the L1 StatefulSet because cdk8s-plus-27 has no volumeClaimTemplates API
  * (see docs/decisions/0001-l1-vs-cdk8s-plus.md). The props are in postgres-database-props.ts.
  */
-import * as k8s from '../imports/k8s';
+import { compact } from './compact';
+import * as k8s from './k8s';
+import './k8s-minimum'; // fails to compile, saying why, with L1 classes older than 1.27
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_DATABASE_KEY, DEFAULT_PASSWORD_KEY, DEFAULT_USER_KEY } from './app-config';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { CONNECTION_SETTING_KEYS, IDatabaseConnection, serviceHost } from './database-connection';
 import { declareExternalSecret } from './external-secrets';
 import { claimTemplateLabels, recommendedLabels, selectorLabels, validateIdentity, versionFromImage } from './labels';
 import {
-  DEFAULT_POSTGRES_RESOURCES, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, TLS_DIR,
+  DEFAULT_POSTGRES_RESOURCES, MAX_POSTGRES_REPLICAS, PostgresDatabaseProps, PostgresSecretKeys, TLS_DIR, postgresSecretKeys,
 } from './postgres-database-props';
 import { DEFAULT_POSTGRES_IMAGE, DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { PatroniMembers, SCRIPTS_HASH_ANNOTATION } from './postgres-patroni';
@@ -84,13 +87,17 @@ export class PostgresDatabase extends Construct {
   /** Number of pods. */
   public readonly replicas: number;
   /** Patroni's objects; undefined with one replica. */
-  public readonly patroni?: PatroniMembers;
+  public readonly patroni?: PatroniMembers | undefined;
   /** Read-only Service of the streaming replicas (`<name>-read`); undefined with one replica. */
-  public readonly readServiceName?: string;
+  public readonly readServiceName?: string | undefined;
   /** ConfigMap of the scripts; undefined with one replica and no TLS. */
-  public readonly scriptsConfigMap?: k8s.KubeConfigMap;
+  public readonly scriptsConfigMap?: k8s.KubeConfigMap | undefined;
   /** The TLS Secret, when TLS is on. */
-  public readonly tlsSecretName?: string;
+  public readonly tlsSecretName?: string | undefined;
+  /** How applications connect (host, port, database, user, sslmode, password Secret): give it to AppConfig's `database`. */
+  public readonly connection: IDatabaseConnection;
+  /** The keys `config`'s Secret must hold for this database (see {@link PostgresSecretKeys}). */
+  public readonly secretKeys: PostgresSecretKeys;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps = {}) {
     super(scope, id);
@@ -116,7 +123,22 @@ export class PostgresDatabase extends Construct {
     const whenScaled = validateOneOf(f('retainOnScaleDown'), props.retainOnScaleDown ?? 'Retain', retention);
     const resources = renderResources(f('resources'), props.resources ?? DEFAULT_POSTGRES_RESOURCES);
 
-    const config = this.config = props.config ?? new AppConfig(this, 'Config', { namespace: this.namespace });
+    const requiredKeys = this.secretKeys = postgresSecretKeys(props);
+    if (props.config !== undefined) {
+      for (const prop of ['databaseName', 'user'] as const) {
+        if (props[prop] !== undefined) {
+          throw new ValidationError(f(prop), props[prop], `Conflicts with config: the database reads ${prop === 'user' ? 'its user' : 'its name'} from config's settings; set it there, or leave config out.`);
+        }
+      }
+    }
+    // Its own config is named after the database when it has a name, so two databases of a
+    // namespace get two (without a name, today's 'app-config' and 'app-credentials').
+    const config = this.config = props.config ?? new AppConfig(this, 'Config', {
+      namespace: this.namespace,
+      name: props.name === undefined ? undefined : name,
+      settings: { [DEFAULT_USER_KEY]: props.user ?? 'app', [DEFAULT_DATABASE_KEY]: props.databaseName ?? 'app' },
+      existingSecretKeys: requiredKeys.length > 1 ? [...requiredKeys] : undefined,
+    });
     if (config.namespace !== this.namespace) {
       throw new ValidationError(f('config'), config.namespace, `Must be in the same namespace as the database ("${this.namespace}"): env references cannot cross namespaces.`);
     }
@@ -127,6 +149,16 @@ export class PostgresDatabase extends Construct {
     validatePostgresIdentifier(f(`config setting ${databaseKey}`), config.setting(databaseKey), 'database');
     const replicas = this.replicas = validateInteger(f('replicas'), props.replicas ?? 1, 1, MAX_POSTGRES_REPLICAS);
     const tlsSecretName = this.tlsSecretName = this.validateTls(props);
+    this.connection = {
+      host: serviceHost(name, this.namespace),
+      port: this.port,
+      databaseName: config.setting(databaseKey),
+      user: appUser,
+      sslMode: tlsSecretName === undefined ? 'disable' : 'verify-full',
+      readHost: replicas > 1 ? serviceHost(`${name}-read`, this.namespace) : undefined,
+      passwordSecret: { namespace: this.namespace, name: config.secretName, key: passwordKey },
+    };
+    this.checkConnectionSettings(config);
     const tlsVolume: k8s.Volume[] = tlsSecretName === undefined ? [] : [
       // A Secret volume's files are owned by root with group fsGroup (999): postgres accepts
       // a root-owned key that is group-readable (0640), never one that others can read.
@@ -143,7 +175,7 @@ export class PostgresDatabase extends Construct {
     // With Patroni no selector: the leader writes the Service's Endpoints itself (postgres-patroni.ts).
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: this.namespace, labels },
-      spec: { type: 'ClusterIP', selector: replicas > 1 ? undefined : this.selector, ports: servicePorts },
+      spec: { type: 'ClusterIP', ...(replicas > 1 ? {} : { selector: this.selector }), ports: servicePorts },
     });
     // Its own identity, so RBAC for the web tier never applies here. Only Patroni's pods
     // mount its token (their pod spec says so); the account itself mounts none.
@@ -186,10 +218,10 @@ export class PostgresDatabase extends Construct {
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       // Declares the password Secret when it is created out of band (on the StatefulSet, so it rolls no pod).
-      metadata: {
+      metadata: compact({
         name, namespace: this.namespace, labels,
         annotations: replicas > 1 ? { ...config.workloadAnnotations(), [`${SKIP_ANNOTATION_PREFIX}automount-service-account-token`]: API_TOKEN_REASON } : config.workloadAnnotations(),
-      },
+      }),
       spec: {
         replicas,
         serviceName: this.headlessServiceName,
@@ -202,7 +234,7 @@ export class PostgresDatabase extends Construct {
         volumeClaimTemplates: [{
           // Immutable: only labels that stay the same across releases (no version).
           metadata: { name: 'data', labels: claimTemplateLabels(identity) },
-          spec: { accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } },
+          spec: compact({ accessModes: [accessMode], storageClassName: props.storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage) } } }),
         }],
       },
     });
@@ -217,6 +249,27 @@ export class PostgresDatabase extends Construct {
     });
   }
 
+  /**
+   * A config that holds the app's connection settings too (one ConfigMap for the app and
+   * its database) must name this database: a stale DB_HOST or DB_PORT fails synth here
+   * rather than the app at run time.
+   */
+  private checkConnectionSettings(config: AppConfig): void {
+    const expected: Record<string, string | undefined> = {
+      [CONNECTION_SETTING_KEYS.host]: this.connection.host,
+      [CONNECTION_SETTING_KEYS.port]: String(this.connection.port),
+      [CONNECTION_SETTING_KEYS.readHost]: this.connection.readHost,
+    };
+    for (const [key, value] of Object.entries(expected)) {
+      const given = config.settings[key];
+      if (given === undefined || given === value) continue;
+      throw new ValidationError(`${config.node.path}: settings.${key}`, given,
+        value === undefined
+          ? `Names no Service of the database "${this.name}" (it has no read replicas): remove it.`
+          : `Must be "${value}", where the database "${this.name}" is: better, give AppConfig \`database: db.connection\` instead of writing DB_ settings by hand.`);
+    }
+  }
+
   private validateTls(props: PostgresDatabaseProps): string | undefined {
     const f = (prop: string) => fieldOf(this, prop);
     if (props.tls === undefined) return undefined;
@@ -225,7 +278,8 @@ export class PostgresDatabase extends Construct {
         'Required with tls: a kubernetes.io/tls Secret in the namespace holding tls.crt, tls.key and ca.crt (e.g. "postgres-tls").');
     }
     const unknown = Object.keys(props.tls).filter((k) => k !== 'secretName');
-    if (unknown.length > 0) throw new ValidationError(f(`tls.${unknown[0]}`), (props.tls as unknown as Record<string, unknown>)[unknown[0]], 'Unknown setting: tls takes only secretName.');
+    const [first] = unknown;
+    if (first !== undefined) throw new ValidationError(f(`tls.${first}`), (props.tls as unknown as Record<string, unknown>)[first], 'Unknown setting: tls takes only secretName.');
     return validateDnsSubdomain(f('tls.secretName'), props.tls.secretName);
   }
 }

@@ -3,6 +3,7 @@
  * replication settings, the labels Patroni writes, and patroni.yml itself. A file of its
  * own so that the construct (postgres-patroni.ts) holds the Kubernetes objects only.
  */
+import { Complete } from './compact';
 import { PATRONI_PORT } from './postgres-image';
 import { PGDATA } from './postgres-pod';
 import { SCRIPTS_DIR } from './postgres-scripts';
@@ -22,19 +23,19 @@ export interface FailoverTiming {
    * after the last renewal of a lost leader.
    * @default 20
    */
-  readonly ttlSeconds?: number;
+  readonly ttlSeconds?: number | undefined;
   /**
    * Seconds between two runs of each member's HA loop (the leader renews the lock each time).
    * @default 5
    */
-  readonly loopWaitSeconds?: number;
+  readonly loopWaitSeconds?: number | undefined;
   /**
    * Seconds a member retries the Kubernetes API (and PostgreSQL) before it gives up;
    * a leader that cannot renew the lock in time demotes itself.
    * Must satisfy `loopWaitSeconds + 2 * retryTimeoutSeconds <= ttlSeconds`.
    * @default 7
    */
-  readonly retryTimeoutSeconds?: number;
+  readonly retryTimeoutSeconds?: number | undefined;
 }
 
 /** Where the members reach the Kubernetes API server, as NetworkPolicies see it. */
@@ -49,10 +50,10 @@ export interface KubernetesApiAccess {
    * The API server's port on those addresses.
    * @default 6443
    */
-  readonly port?: number;
+  readonly port?: number | undefined;
 }
 
-export const DEFAULT_FAILOVER_TIMING: Required<FailoverTiming> = { ttlSeconds: 20, loopWaitSeconds: 5, retryTimeoutSeconds: 7 };
+export const DEFAULT_FAILOVER_TIMING: Complete<FailoverTiming> = { ttlSeconds: 20, loopWaitSeconds: 5, retryTimeoutSeconds: 7 };
 
 /** What patroni.yml is rendered from (validated by PostgresDatabase). */
 export interface PatroniConfigInput {
@@ -63,13 +64,13 @@ export interface PatroniConfigInput {
   /** Labels selecting every member (the StatefulSet's selector). */
   readonly selector: Record<string, string>;
   readonly replicationUser: string;
-  readonly timing: Required<FailoverTiming>;
+  readonly timing: Complete<FailoverTiming>;
   readonly synchronous: SynchronousReplication;
   /**
    * TLS directory in the pods, when TLS is on.
    * @default - no TLS
    */
-  readonly tlsDir?: string;
+  readonly tlsDir?: string | undefined;
 }
 
 /** Patroni's configuration (JSON, which YAML reads): everything but what patroni.sh sets per pod. */

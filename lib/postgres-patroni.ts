@@ -14,7 +14,7 @@
  * until the node controller marks it NotReady (about 40-50 s). docs/data-tier.md has the
  * measurements and the deprecation note (Endpoints are deprecated but served).
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { configHash } from './config-hash';

@@ -4,7 +4,8 @@
  * here once (identity 999, Pod Security `restricted`, the data volume and the emptyDirs a
  * read-only root filesystem needs, pull policy, grace period); what differs is passed in.
  */
-import * as k8s from '../imports/k8s';
+import { compact } from './compact';
+import * as k8s from './k8s';
 import { PATRONI_PORT, POSTGRES_UID } from './postgres-image';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
@@ -34,12 +35,12 @@ export interface PostgresPodOptions {
    * Container command.
    * @default - the image's entrypoint
    */
-  readonly command?: string[];
+  readonly command?: string[] | undefined;
   /**
    * Container arguments.
    * @default - the image's command (`postgres`)
    */
-  readonly args?: string[];
+  readonly args?: string[] | undefined;
   readonly env: k8s.EnvVar[];
   readonly startupProbe: k8s.Probe;
   readonly livenessProbe: k8s.Probe;
@@ -52,12 +53,12 @@ export interface PostgresPodOptions {
    * Scheduling: spread the members over nodes.
    * @default - none (one pod)
    */
-  readonly affinity?: k8s.Affinity;
+  readonly affinity?: k8s.Affinity | undefined;
   /**
    * Scheduling: spread the members over nodes.
    * @default - none (one pod)
    */
-  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[] | undefined;
 }
 
 /** The pod template of a database pod. */
@@ -66,7 +67,7 @@ export function postgresPodTemplate(o: PostgresPodOptions): k8s.PodTemplateSpec 
   if (o.patroniPort) ports.push({ name: 'patroni', containerPort: PATRONI_PORT, protocol: 'TCP' });
   return {
     metadata: { labels: o.labels, annotations: o.annotations },
-    spec: {
+    spec: compact({
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: o.apiToken,
       enableServiceLinks: false,
@@ -75,7 +76,7 @@ export function postgresPodTemplate(o: PostgresPodOptions): k8s.PodTemplateSpec 
       securityContext: restrictedPodSecurityContext(POSTGRES_USER_IDS),
       affinity: o.affinity,
       topologySpreadConstraints: o.topologySpreadConstraints,
-      containers: [{
+      containers: [compact({
         name: 'postgres',
         image: o.image,
         imagePullPolicy: 'IfNotPresent',
@@ -95,13 +96,13 @@ export function postgresPodTemplate(o: PostgresPodOptions): k8s.PodTemplateSpec 
           { name: 'tmp', mountPath: '/tmp' },
           ...o.volumeMounts,
         ],
-      }],
+      })],
       volumes: [
         { name: 'run', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
         ...o.volumes,
       ],
-    },
+    }),
   };
 }
 

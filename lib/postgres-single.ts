@@ -4,7 +4,7 @@
  * PGDATA, uid/gid 999); with TLS, the scripts that require it (single.sh and the image's
  * initdb hook). The pod spec itself comes from postgres-pod.ts, as for Patroni's members.
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { AppConfig } from './app-config';
 import { configHash } from './config-hash';
 import { PostgresDatabaseProps, TLS_DIR } from './postgres-database-props';
@@ -30,7 +30,7 @@ export interface SingleInstanceInput {
    * The TLS scripts (TLS is on), by file name.
    * @default - no TLS: the image as it is
    */
-  readonly scripts?: Record<string, string>;
+  readonly scripts?: Record<string, string> | undefined;
 }
 
 /** The official image as is: pg_isready probes; with TLS, the scripts that require it. `f` names a prop for errors. */

@@ -12,10 +12,16 @@
  * for code that builds the props itself. What is checked here is what a type cannot say:
  * formats, ranges, and settings that conflict or only apply in another mode, named as the
  * user wrote them (`dev: database.externalHost`).
+ *
+ * Longer than the ~300 lines a file of this folder aims at, on purpose: the `*Settings`
+ * interfaces here are the one source of config/settings.schema.json and the settings table
+ * (scripts/settings-schema.ts reads them from this file, with their `@default`s), so they
+ * stay beside the wiring that gives each setting its meaning.
  */
 import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppConfig, DEFAULT_PASSWORD_KEY } from './app-config';
+import { IDatabaseConnection, connectionSettings, serviceHost } from './database-connection';
 import { ExternalDatabase, validateExternalName } from './external-database';
 import { declareExternalSecret } from './external-secrets';
 import { recommendedLabels, validateLabels, versionFromImage } from './labels';
@@ -48,9 +54,9 @@ import { DEFAULT_WEB_IMAGE, WebTier, WebTierProps } from './web-tier';
 export interface WebSettings extends Pick<WebTierProps,
 'image' | 'replicas' | 'autoscaling' | 'containerPort' | 'servicePort' | 'serviceType' | 'nodePort' | 'resources' | 'maxUnavailable'> {
   /** LOG_LEVEL of the app. @default 'info' */
-  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error' | undefined;
   /** APP_TITLE of the app. @default 'Guestbook' */
-  readonly title?: string;
+  readonly title?: string | undefined;
 }
 
 export type { ExistingGatewaySettings, GatewaySettings, IngressSettings } from './front-door';
@@ -66,45 +72,45 @@ export interface DatabaseSettings extends Pick<PostgresDatabaseProps,
    * With `replicas` above 1: where Patroni reaches the Kubernetes API server (its egress policy).
    * @default - kind's: the `kind` Docker network on port 6443 (172.18.0.0/16, Docker's usual pick, and 198.19.100.0/24, cluster/kind's); required with `production`
    */
-  readonly kubernetesApi?: KubernetesApiAccess;
+  readonly kubernetesApi?: KubernetesApiAccess | undefined;
   /**
    * Scheduled pg_dump backups and the restore job ({@link PostgresBackup}); in-cluster only.
    * @default - no backups
    */
-  readonly backup?: BackupSettings;
+  readonly backup?: BackupSettings | undefined;
   /** `in-cluster` runs PostgreSQL as a StatefulSet; `external` points at `externalHost`. @default 'in-cluster' */
-  readonly mode?: 'in-cluster' | 'external';
+  readonly mode?: 'in-cluster' | 'external' | undefined;
   /** Database name (DB_NAME, POSTGRES_DB). @default 'guestbook' */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Database user (DB_USER, POSTGRES_USER). @default 'guestbook' */
-  readonly user?: string;
+  readonly user?: string | undefined;
   /**
    * DB_SSLMODE of the app.
    * @default 'disable' in-cluster without TLS, 'verify-full' in-cluster with TLS and external with `externalCaSecretName`, 'require' external without it
    */
-  readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full' | undefined;
   /**
    * External only, required there: DNS name of the server. The app connects by this name
    * (DB_HOST), the name the server's certificate carries, so `verify-full` checks it; the
    * ExternalName Service `postgres` aliases it for other in-cluster clients.
    * @default - none (required with mode `external`)
    */
-  readonly externalHost?: string;
+  readonly externalHost?: string | undefined;
   /**
    * External only: a Secret in the namespace with key `ca.crt`, the CA that signed the
    * external server's certificate. Mounted read-only in the web pods (DB_SSLROOTCERT);
    * `sslMode` then defaults to `verify-full`. Not rendered here: create it out of band.
    * @default - no CA mounted (a `verify-*` mode then trusts the image's system CAs)
    */
-  readonly externalCaSecretName?: string;
+  readonly externalCaSecretName?: string | undefined;
   /** External only: CIDRs the web pods may reach on `port`. @default - any address */
-  readonly externalCidrs?: string[];
+  readonly externalCidrs?: string[] | undefined;
 }
 
 /** Settings of the backups: the {@link PostgresBackupProps} an environment may set. */
 export interface BackupSettings extends Pick<PostgresBackupProps, 'schedule' | 'timeZone' | 'keep' | 'storage' | 'storageClassName' | 'resources'> {
   /** @default true */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
 }
 
 /** The demo app (app/): names its objects, and its database and user unless the settings say otherwise. */
@@ -122,27 +128,27 @@ export const DB_CA_DIR = '/etc/refarch-db-ca';
 /** Where the database password comes from. */
 export interface CredentialsSettings {
   /** Name of the Secret with key `password`. @default 'guestbook-db-credentials' */
-  readonly secretName?: string;
+  readonly secretName?: string | undefined;
   /**
    * Render the Secret with this password (development only: it lands in dist/).
    * Without it the Secret must be created with `kubectl create secret generic`.
    * @default - not rendered
    */
-  readonly password?: string;
+  readonly password?: string | undefined;
   /**
    * With `password` and `database.replicas` above 1: the replication role's password,
    * rendered as key `replication-password` (development only). An out-of-band Secret
    * needs that key instead.
    * @default - not rendered
    */
-  readonly replicationPassword?: string;
+  readonly replicationPassword?: string | undefined;
   /**
    * With `password` and `database.replicas` above 1: the password of Patroni's superuser
    * `postgres`, rendered as key `superuser-password` (development only). An out-of-band
    * Secret needs that key instead.
    * @default - not rendered
    */
-  readonly superuserPassword?: string;
+  readonly superuserPassword?: string | undefined;
 }
 
 /** Who may talk to the pods, beyond web -> database (see {@link NetworkPolicies}). */
@@ -154,7 +160,7 @@ export interface NetworkPolicySettings {
    * open to any source.
    * @default - the namespace and pod labels of the ingress.controller preset (for Traefik: namespace traefik, pods app.kubernetes.io/name=traefik)
    */
-  readonly ingressControllerNamespace?: string;
+  readonly ingressControllerNamespace?: string | undefined;
   /**
    * Every source that may open the web port, in place of the front-door controllers' presets:
    * `{ "namespace": ..., "podLabels": {...} }` for a proxy in the cluster, `{ "cidrs": [...] }`
@@ -162,45 +168,45 @@ export interface NetworkPolicySettings {
    * `web.serviceType: 'ClusterIP'`.
    * @default - the proxies of ingress.controller and gateway.controller, for the front doors enabled
    */
-  readonly webFrom?: FrontDoorSource[];
+  readonly webFrom?: FrontDoorSource[] | undefined;
   /** Namespace of the cluster DNS pods. @default 'kube-system' */
-  readonly dnsNamespace?: string;
+  readonly dnsNamespace?: string | undefined;
   /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
-  readonly dnsPodLabels?: Record<string, string>;
+  readonly dnsPodLabels?: Record<string, string> | undefined;
   /**
    * Allow DNS (port 53) to any address instead of the DNS pods, for a resolver that is
    * not a pod (NodeLocal DNSCache, a host process).
    * @default false
    */
-  readonly dnsToAnyAddress?: boolean;
+  readonly dnsToAnyAddress?: boolean | undefined;
 }
 
 /** Props of {@link ReferenceArchitecture}: one environment. */
 export interface ReferenceArchitectureProps {
   /** Namespace of everything. @default 'refarch' */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /** APP_ENV of the app and the `instance` label suffix. @default the chart id */
-  readonly environment?: string;
+  readonly environment?: string | undefined;
   /** `app.kubernetes.io/part-of` label, and the prefix of the `instance` label. @default 'refarch' */
-  readonly partOf?: string;
+  readonly partOf?: string | undefined;
   /** @default - defaults of WebSettings */
-  readonly web?: WebSettings;
+  readonly web?: WebSettings | undefined;
   /** @default - defaults of IngressSettings */
-  readonly ingress?: IngressSettings;
+  readonly ingress?: IngressSettings | undefined;
   /** @default - defaults of GatewaySettings (no Gateway API front door) */
-  readonly gateway?: GatewaySettings;
+  readonly gateway?: GatewaySettings | undefined;
   /** @default - defaults of DatabaseSettings */
-  readonly database?: DatabaseSettings;
+  readonly database?: DatabaseSettings | undefined;
   /** @default - out-of-band Secret 'guestbook-db-credentials' */
-  readonly credentials?: CredentialsSettings;
+  readonly credentials?: CredentialsSettings | undefined;
   /** @default - defaults of NetworkPolicySettings */
-  readonly networkPolicies?: NetworkPolicySettings;
+  readonly networkPolicies?: NetworkPolicySettings | undefined;
   /**
    * Marks a production environment, which refuses what is fine on a laptop: a rendered
    * password (`credentials.password`), and images without a registry host or a digest.
    * @default false
    */
-  readonly production?: boolean;
+  readonly production?: boolean | undefined;
 }
 
 /** One environment of the reference architecture, synthesized to `<id>.k8s.yaml`. */
@@ -209,15 +215,15 @@ export class ReferenceArchitecture extends Chart {
   public readonly config: AppConfig;
   public readonly web: WebTier;
   /** Undefined with `ingress.enabled: false`. */
-  public readonly ingress?: WebIngress;
+  public readonly ingress?: WebIngress | undefined;
   /** The Gateway of the environment's own; undefined without `gateway.enabled` or with `gateway.existingGateway`. */
-  public readonly gateway?: WebGateway;
+  public readonly gateway?: WebGateway | undefined;
   /** The HTTPRoute (and its HTTPS redirect); undefined without `gateway.enabled`. */
-  public readonly httpRoute?: WebHttpRoute;
+  public readonly httpRoute?: WebHttpRoute | undefined;
   /** A PostgresDatabase in-cluster, an ExternalDatabase with `database.mode: external`. */
   public readonly database: PostgresDatabase | ExternalDatabase;
   /** Undefined without `database.backup` (or with an external database). */
-  public readonly backup?: PostgresBackup;
+  public readonly backup?: PostgresBackup | undefined;
   /**
    * Default-deny, DNS, the web port from the ingress controller and web -> database. The
    * data tier's own connections (replication, backups) are in `database.standbys` and
@@ -280,22 +286,26 @@ export class ReferenceArchitecture extends Chart {
 
     this.restrictedNamespace = new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: shared('namespace') });
 
+    // The app's connection settings, by type: the ExternalDatabase's own connection, or where
+    // the PostgresDatabase made below will be (which it checks: the config is shared with it,
+    // since it reads its user and database name from there).
+    const external = mode === 'external' ? new ExternalDatabase(this, 'Database', {
+      namespace, name: dbServiceName, host: externalHost!, port: dbPort, labels: shared('database'), databaseName: dbName, user: dbUser, sslMode,
+    }) : undefined;
+    const connection: IDatabaseConnection = external?.connection ?? {
+      // In-cluster: the client Service (external: the server's own name, the ExternalDatabase's).
+      host: serviceHost(dbServiceName, namespace), port: dbPort, databaseName: dbName, user: dbUser, sslMode,
+      // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
+      readHost: replicated ? serviceHost(`${dbServiceName}-read`, namespace) : undefined,
+    };
+
     const config = this.config = new AppConfig(this, 'Config', {
       namespace,
       configMapName: `${APP_NAME}-config`,
       labels: shared('config'),
       settings: {
-        // In-cluster the client Service; external the server's own name, which its
-        // certificate carries (verify-full checks the name the client dialled, and an
-        // external server's certificate cannot name the in-cluster alias).
-        DB_HOST: mode === 'external' ? externalHost!.replace(/\.$/, '') : `${dbServiceName}.${namespace}.svc.cluster.local`,
-        DB_PORT: String(dbPort),
-        DB_NAME: dbName,
-        DB_USER: dbUser,
-        DB_SSLMODE: sslMode,
+        ...connectionSettings(connection),
         ...(caSecretName !== undefined ? { DB_SSLROOTCERT: `${DB_CA_DIR}/ca.crt` } : {}),
-        // With replicas, the Service of the streaming replicas: the app reads there while the primary is away.
-        ...(replicated ? { DB_READ_HOST: `${dbServiceName}-read.${namespace}.svc.cluster.local` } : {}),
         LOG_LEVEL: logLevel ?? 'info',
         APP_TITLE: title,
         APP_ENV: environment,
@@ -364,13 +374,7 @@ export class ReferenceArchitecture extends Chart {
         throw new ValidationError(`${id}: database.backup.enabled`, false, 'Conflicts with the other database.backup settings: enable backups or remove them.');
       }
     } else {
-      this.database = new ExternalDatabase(this, 'Database', {
-        namespace,
-        name: dbServiceName,
-        host: externalHost!,
-        port: dbPort,
-        labels: shared('database'),
-      });
+      this.database = external!;
       // Without CIDRs the web pods may open connections to any address on the database port.
       databasePeer = externalCidrs ? Peer.cidrs(externalCidrs) : Peer.anyAddress();
     }

@@ -3,7 +3,7 @@
  * quantity and no request may exceed its limit (the API server rejects that too, but
  * only at apply time).
  */
-import * as k8s from '../imports/k8s';
+import * as k8s from './k8s';
 import { ValidationError, quantityValue, validateQuantity } from './prop-checks';
 
 /** CPU, memory and ephemeral-storage requests and limits of one container. */

@@ -24,7 +24,7 @@ const CLUSTER_SCOPED = new Set([
 
 /** Registers the duplicate-object check on the root of `scope`'s construct tree (once). */
 export function checkUniqueObjects(scope: IConstruct): void {
-  const root = scope.node.root as Construct & { [REGISTERED]?: true };
+  const root = scope.node.root as Construct & { [REGISTERED]?: true | undefined };
   if (root[REGISTERED]) return;
   root[REGISTERED] = true;
   root.node.addValidation({ validate: () => duplicateObjects(root) });

@@ -7,8 +7,9 @@
  * A cluster with a shared Gateway owned by the platform team needs none of this: attach
  * a {@link WebHttpRoute} to it with `GatewayParent.existing(...)`.
  */
+import { compact } from './compact';
 import { Construct } from 'constructs';
-import * as gw from '../imports/gateway.networking.k8s.io';
+import * as gw from './gateway-api';
 import { FrontDoorController } from './front-door-controller';
 import { LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateInteger } from './prop-checks';
 import { checkUniqueObjects } from './unique-objects';
@@ -23,22 +24,22 @@ export interface IGatewayParent {
    * Listener that routes serving the app attach to.
    * @default - every listener of the Gateway that admits the route
    */
-  readonly servingSection?: string;
+  readonly servingSection?: string | undefined;
   /**
    * Listener on which routes only redirect to HTTPS.
    * @default - none: the Gateway's owner handles plain HTTP
    */
-  readonly redirectSection?: string;
+  readonly redirectSection?: string | undefined;
   /**
    * Hostname of the listeners, which a route's hostname must match.
    * @default - any
    */
-  readonly listenerHostname?: string;
+  readonly listenerHostname?: string | undefined;
   /**
    * Controller that serves the Gateway, for the features it implements.
    * @default - unknown: nothing is refused on its account
    */
-  readonly controller?: FrontDoorController;
+  readonly controller?: FrontDoorController | undefined;
 }
 
 /** Props of {@link GatewayParent.existing}. */
@@ -51,12 +52,12 @@ export interface ExistingGatewayProps {
    * Listener to attach to.
    * @default - every listener of the Gateway that admits the route
    */
-  readonly sectionName?: string;
+  readonly sectionName?: string | undefined;
   /**
    * Controller that serves it.
    * @default - unknown: nothing is refused on its account
    */
-  readonly controller?: FrontDoorController;
+  readonly controller?: FrontDoorController | undefined;
 }
 
 /** Gateways that are not a WebGateway. */
@@ -83,38 +84,38 @@ export interface WebGatewayProps extends LabelledProps {
    * Gateway name.
    * @default 'web'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Controller that serves it: its GatewayClass and listener ports are the defaults.
    * @default FrontDoorController.traefik()
    */
-  readonly controller?: FrontDoorController;
+  readonly controller?: FrontDoorController | undefined;
   /**
    * GatewayClass.
    * @default - the GatewayClass of the controller (traefik for Traefik)
    */
-  readonly className?: string;
+  readonly className?: string | undefined;
   /**
    * Hostname both listeners serve (a name; IP addresses are refused).
    * @default 'refarch.localtest.me'
    */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /**
    * Name of a `kubernetes.io/tls` Secret (in the Gateway's namespace) with the certificate for
    * `host`: adds the HTTPS listener, which terminates TLS with it. Not rendered here.
    * @default - HTTP only
    */
-  readonly tlsSecretName?: string;
+  readonly tlsSecretName?: string | undefined;
   /**
    * Port of the HTTP listener.
    * @default - the controller's (Traefik: 8000, its entry point `web`; others 80)
    */
-  readonly httpPort?: number;
+  readonly httpPort?: number | undefined;
   /**
    * Port of the HTTPS listener.
    * @default - the controller's (Traefik: 8443, its entry point `websecure`; others 443)
    */
-  readonly httpsPort?: number;
+  readonly httpsPort?: number | undefined;
 }
 
 /** A Gateway with an HTTP and an optional HTTPS listener for one host. */
@@ -127,9 +128,9 @@ export class WebGateway extends Construct implements IGatewayParent {
   /** `https` with a certificate, else `http`. */
   public readonly servingSection: string;
   /** `http` with a certificate (plain HTTP then only redirects), else undefined. */
-  public readonly redirectSection?: string;
+  public readonly redirectSection?: string | undefined;
   /** Name of the certificate Secret, when there is an HTTPS listener. */
-  public readonly tlsSecretName?: string;
+  public readonly tlsSecretName?: string | undefined;
 
   constructor(scope: Construct, id: string, props: WebGatewayProps = {}) {
     super(scope, id);
@@ -169,7 +170,7 @@ export class WebGateway extends Construct implements IGatewayParent {
       });
     }
     this.gateway = new gw.Gateway(this, 'Resource', {
-      metadata: { name: this.gatewayName, namespace: this.gatewayNamespace, labels: props.labels },
+      metadata: compact({ name: this.gatewayName, namespace: this.gatewayNamespace, labels: props.labels }),
       spec: { gatewayClassName: className, listeners },
     });
   }

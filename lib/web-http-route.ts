@@ -6,8 +6,9 @@
  *
  * The Gateway API counterpart of {@link WebIngress}; docs/front-door.md maps one onto the other.
  */
+import { Complete, compact } from './compact';
 import { Construct } from 'constructs';
-import * as gw from '../imports/gateway.networking.k8s.io';
+import * as gw from './gateway-api';
 import { GatewayApiFeature } from './front-door-controller';
 import {
   LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateDnsSubdomain, validateHostname, validateHttpPath, validateOneOf, validatePort,
@@ -21,7 +22,7 @@ export interface IHttpBackend {
    * Namespace of the Service: the route routes only within its own (no ReferenceGrant).
    * @default - the route's
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   readonly serviceName: string;
   /** Number of the Service port. */
   readonly servicePort: number;
@@ -46,48 +47,48 @@ export interface WebHttpRouteProps extends LabelledProps {
    * Route name; the redirect route is `<name>-https-redirect`.
    * @default 'web'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** The Gateway to attach to: a WebGateway, or `GatewayParent.existing({ namespace, name, sectionName })`. */
   readonly parent: IGatewayParent;
   /**
    * Where the route sends requests: a WebTier, or `HttpBackend.fromService(...)`.
    * @default - the Service `web`, port 80 (what `new WebTier(this, 'web')` makes)
    */
-  readonly backend?: IHttpBackend;
+  readonly backend?: IHttpBackend | undefined;
   /**
    * Hostname the route matches (a name; IP addresses are refused).
    * @default - the parent's listener hostname, else 'refarch.localtest.me'
    */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /**
    * Path the rule matches.
    * @default '/'
    */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /**
    * How `path` matches (`PathPrefix` matches whole segments, as Ingress's `Prefix`).
    * @default 'PathPrefix'
    */
-  readonly pathMatch?: 'PathPrefix' | 'Exact';
+  readonly pathMatch?: 'PathPrefix' | 'Exact' | undefined;
   /**
    * Most time from the request's start to the end of the response, as a Gateway API
    * duration ("30s", "1m", "500ms"); "0s" turns the controller's own default off.
    * (Gateway API feature HTTPRouteRequestTimeout: refused for a controller that does not implement it.)
    * @default - the controller's default
    */
-  readonly requestTimeout?: string;
+  readonly requestTimeout?: string | undefined;
   /**
    * Most time for one request to a backend pod (retries may make several), at most `requestTimeout`.
    * (Gateway API feature HTTPRouteBackendTimeout.)
    * @default - the controller's default
    */
-  readonly backendRequestTimeout?: string;
+  readonly backendRequestTimeout?: string | undefined;
   /**
    * Answer plain HTTP with a 301 redirect to HTTPS (a second route on the parent's redirect
    * listener). Only with a parent that has one (a WebGateway with a certificate).
    * @default - true when the parent has a redirect listener
    */
-  readonly httpsRedirect?: boolean;
+  readonly httpsRedirect?: boolean | undefined;
 }
 
 // Gateway API Duration (GEP-2257), as the CRD's pattern has it.
@@ -97,9 +98,9 @@ const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 export class WebHttpRoute extends Construct {
   public readonly route: gw.HttpRoute;
   /** The redirect route, when plain HTTP redirects to HTTPS. */
-  public readonly redirectRoute?: gw.HttpRoute;
+  public readonly redirectRoute?: gw.HttpRoute | undefined;
   public readonly host: string;
-  public readonly backend: Required<IHttpBackend>;
+  public readonly backend: Complete<IHttpBackend>;
   public readonly parent: IGatewayParent;
 
   constructor(scope: Construct, id: string, props: WebHttpRouteProps) {
@@ -145,23 +146,23 @@ export class WebHttpRoute extends Construct {
       throw new ValidationError(f('httpsRedirect'), redirect, 'Needs a parent with a plain-HTTP listener next to an HTTPS one (a WebGateway with tlsSecretName); a shared Gateway\'s owner handles its plain HTTP.');
     }
 
-    const parentRef = (sectionName?: string): gw.HttpRouteSpecParentRefs => ({
+    const parentRef = (sectionName?: string): gw.HttpRouteSpecParentRefs => compact({
       group: 'gateway.networking.k8s.io', kind: 'Gateway', name: parent.gatewayName,
       // The namespace only when it differs: the route's own is the default.
       namespace: parent.gatewayNamespace === namespace ? undefined : parent.gatewayNamespace,
       sectionName,
     });
-    const metadata = (n: string) => ({ name: n, namespace, labels: props.labels });
+    const metadata = (n: string) => compact({ name: n, namespace, labels: props.labels });
     this.route = new gw.HttpRoute(this, 'Resource', {
       metadata: metadata(name),
       spec: {
         parentRefs: [parentRef(parent.servingSection)],
         hostnames: [this.host],
-        rules: [{
+        rules: [compact({
           matches: [{ path: { type: pathMatch === 'Exact' ? gw.HttpRouteSpecRulesMatchesPathType.EXACT : gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: path } }],
           backendRefs: [{ kind: 'Service', name: this.backend.serviceName, port: this.backend.servicePort }],
           timeouts,
-        }],
+        })],
       },
     });
     if (redirect) {
@@ -203,7 +204,7 @@ export class WebHttpRoute extends Construct {
     if (request !== undefined && backendRequest !== undefined && durationMs(request) !== 0 && durationMs(backendRequest) > durationMs(request)) {
       throw new ValidationError(f('backendRequestTimeout'), backendRequest, `Must be at most requestTimeout ("${request}"): one backend request cannot outlast the whole request.`);
     }
-    return request === undefined && backendRequest === undefined ? undefined : { request, backendRequest };
+    return request === undefined && backendRequest === undefined ? undefined : compact({ request, backendRequest });
   }
 }
 
@@ -211,7 +212,7 @@ export class WebHttpRoute extends Construct {
 export function durationMs(duration: string): number {
   const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
   let total = 0;
-  for (const [, n, u] of duration.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(n) * unit[u];
+  for (const [, n, u] of duration.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(n) * unit[u!]!; // both groups always take part
   return total;
 }
 

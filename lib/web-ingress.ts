@@ -1,7 +1,8 @@
 /**
  * An Ingress that routes one host (and path) to a web tier's Service port, with optional TLS.
  */
-import * as k8s from '../imports/k8s';
+import { compact } from './compact';
+import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { validateLabels } from './labels';
 import {
@@ -15,7 +16,7 @@ export interface IWebBackend {
    * Namespace of the Service: an Ingress routes only within its own.
    * @default - the Ingress's
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   readonly serviceName: string;
   /** Name of the Service port. */
   readonly servicePortName: string;
@@ -40,17 +41,17 @@ export interface WebIngressProps extends LabelledProps {
    * Namespace of the Ingress; an Ingress routes only to Services of its own.
    * @default - the backend's namespace, else the Chart's, else 'default'
    */
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
   /**
    * Ingress name.
    * @default 'web'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Where the Ingress routes: a WebTier, or `WebBackend.fromServiceName(...)`.
    * @default - the Service `web`, port `http` (what `new WebTier(this, 'web')` makes)
    */
-  readonly backend?: IWebBackend;
+  readonly backend?: IWebBackend | undefined;
   /**
    * IngressClass that serves it. `traefik` is what Traefik's Helm chart registers, the
    * controller this project defaults to and proves on its clusters (ingress-nginx, whose class
@@ -58,30 +59,30 @@ export interface WebIngressProps extends LabelledProps {
    * `cloud-provider-kind`. See docs/front-door.md.
    * @default 'traefik'
    */
-  readonly className?: string;
+  readonly className?: string | undefined;
   /**
    * Host the rule matches (a name; IP addresses are refused). `*.localtest.me` resolves to 127.0.0.1 everywhere, which suits kind and minikube tunnels.
    * @default 'refarch.localtest.me'
    */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /**
    * Path the rule matches: absolute; with pathType Prefix or Exact also without `//`,
    * `/./`, `/../` or an encoded slash (`%2f`), and not ending in `/.` or `/..` (the API
    * server's rules).
    * @default '/'
    */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /**
    * How `path` matches.
    * @default 'Prefix'
    */
-  readonly pathType?: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+  readonly pathType?: 'Prefix' | 'Exact' | 'ImplementationSpecific' | undefined;
   /**
    * Name of a `kubernetes.io/tls` Secret (in the same namespace) holding the certificate for `host`.
    * The Secret is not rendered here: create it with `kubectl create secret tls` or cert-manager.
    * @default - no TLS, plain HTTP
    */
-  readonly tlsSecretName?: string;
+  readonly tlsSecretName?: string | undefined;
 }
 
 /** A single-host Ingress in front of one Service port. */
@@ -114,10 +115,10 @@ export class WebIngress extends Construct {
     if (props.tlsSecretName !== undefined) validateDnsSubdomain(f('tlsSecretName'), props.tlsSecretName);
 
     this.ingress = new k8s.KubeIngress(this, 'Resource', {
-      metadata: { name, namespace, labels: validateLabels(f('labels'), props.labels) },
+      metadata: compact({ name, namespace, labels: validateLabels(f('labels'), props.labels) }),
       spec: {
         ingressClassName: className,
-        tls: props.tlsSecretName ? [{ hosts: [this.host], secretName: props.tlsSecretName }] : undefined,
+        ...(props.tlsSecretName ? { tls: [{ hosts: [this.host], secretName: props.tlsSecretName }] } : {}),
         rules: [{
           host: this.host,
           http: {

@@ -7,8 +7,14 @@
  * ephemeral storage under 1 GiB, ...), its Service selects on a generated construct-path
  * label, and plus has no PodDisruptionBudget. Measured in
  * docs/decisions/0001-l1-vs-cdk8s-plus.md.
+ *
+ * Longer than the ~300 lines a file of this folder aims at: the L1 classes have no
+ * defaults, so the hardened pod spec is written out field by field, and the Service, PDB
+ * and HPA share its selector and props; split, they would hand the same props around.
  */
-import * as k8s from '../imports/k8s';
+import { compact } from './compact';
+import * as k8s from './k8s';
+import './k8s-minimum'; // fails to compile, saying why, with L1 classes older than 1.27
 import { Construct } from 'constructs';
 import { AppConfig } from './app-config';
 import { CONFIG_HASH_ANNOTATION, configHash } from './config-hash';
@@ -35,7 +41,7 @@ export interface WebAutoscaling {
    * whole number from 1 (above 100 when pods may burst past their request up to the limit).
    * @default 70
    */
-  readonly targetCpuUtilization?: number;
+  readonly targetCpuUtilization?: number | undefined;
 }
 
 /** Props of {@link WebTier}. */
@@ -44,73 +50,73 @@ export interface WebTierProps extends WorkloadProps {
    * Name of the Deployment, Service, PDB and HPA.
    * @default 'web'
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /**
    * Container image, pinned to a tag or digest.
    * @default 'refarch-guestbook:0.1.0' (the demo app in app/)
    */
-  readonly image?: string;
+  readonly image?: string | undefined;
   /**
    * Recommended-label values. `name` defaults to the `name` prop, `version` to the image tag.
    * @default - name, instance and part-of from `name`, component 'web'
    */
-  readonly identity?: Partial<AppIdentity>;
+  readonly identity?: Partial<AppIdentity> | undefined;
   /**
    * Pod replicas. Leave unset with `autoscaling`: the HPA owns the count then.
    * @default 2 (or unset with autoscaling)
    */
-  readonly replicas?: number;
+  readonly replicas?: number | undefined;
   /**
    * Scale on CPU with an autoscaling/v2 HorizontalPodAutoscaler.
    * @default - no autoscaler
    */
-  readonly autoscaling?: WebAutoscaling;
+  readonly autoscaling?: WebAutoscaling | undefined;
   /**
    * Port the container listens on (non-root, so above 1023).
    * @default 8080
    */
-  readonly containerPort?: number;
+  readonly containerPort?: number | undefined;
   /**
    * Port of the Service, named `http`.
    * @default 80
    */
-  readonly servicePort?: number;
+  readonly servicePort?: number | undefined;
   /**
    * Service type. `NodePort` and `LoadBalancer` are for clusters without an ingress controller.
    * @default 'ClusterIP'
    */
-  readonly serviceType?: WebServiceType;
+  readonly serviceType?: WebServiceType | undefined;
   /**
    * Fixed node port (30000-32767), only with `serviceType: 'NodePort'`.
    * @default - allocated by the cluster
    */
-  readonly nodePort?: number;
+  readonly nodePort?: number | undefined;
   /**
    * Container resources.
    * @default - laptop-sized: 50m/250m CPU, 64Mi/128Mi memory, 64Mi/256Mi ephemeral storage
    */
-  readonly resources?: ResourceRequirements;
+  readonly resources?: ResourceRequirements | undefined;
   /**
    * Path of the liveness and startup probes.
    * @default '/healthz'
    */
-  readonly livenessPath?: string;
+  readonly livenessPath?: string | undefined;
   /**
    * Path of the readiness probe.
    * @default '/readyz'
    */
-  readonly readinessPath?: string;
+  readonly readinessPath?: string | undefined;
   /**
    * ConfigMap loaded with `envFrom` and Secret keys exposed through `secretEnv`; their
    * digest goes into the pod-template annotation so a change rolls the pods.
    * @default - no configuration
    */
-  readonly config?: AppConfig;
+  readonly config?: AppConfig | undefined;
   /**
    * Environment variables read from Secret keys of `config`: env name to Secret key.
    * @default {}
    */
-  readonly secretEnv?: Record<string, string>;
+  readonly secretEnv?: Record<string, string> | undefined;
   /**
    * Secret keys of `config` mounted as read-only files: env name to Secret key. The env
    * var holds the file's path (e.g. `DB_PASSWORD_FILE: 'password'`), so the value never
@@ -118,29 +124,29 @@ export interface WebTierProps extends WorkloadProps {
    * Prefer it to `secretEnv` when the app can read a file.
    * @default {}
    */
-  readonly secretFiles?: Record<string, string>;
+  readonly secretFiles?: Record<string, string> | undefined;
   /**
    * Most pods that a voluntary disruption (drain, eviction) may take down at once.
    * @default 1
    */
-  readonly maxUnavailable?: number;
+  readonly maxUnavailable?: number | undefined;
   /**
    * Seconds a pod gets to finish in-flight requests after SIGTERM.
    * @default 30
    */
-  readonly terminationGracePeriodSeconds?: number;
+  readonly terminationGracePeriodSeconds?: number | undefined;
   /**
    * Seconds a pod stays bound to a node that stopped answering (NotReady or unreachable)
    * before it is evicted and replaced on another node. Kubernetes' default is 300 s; a
    * stateless replica gains nothing by waiting that long for a node that may never return.
    * @default 30
    */
-  readonly nodeLossTolerationSeconds?: number;
+  readonly nodeLossTolerationSeconds?: number | undefined;
   /**
    * Non-root identity of the pod.
    * @default { uid: 65532, gid: 65532 } (distroless `nonroot`)
    */
-  readonly user?: PodUser;
+  readonly user?: PodUser | undefined;
 }
 
 /** The demo app in app/, the web image unless one is given. */
@@ -171,7 +177,7 @@ export class WebTier extends Construct {
   public readonly service: k8s.KubeService;
   public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
   /** Present with the `autoscaling` prop. */
-  public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  public readonly horizontalPodAutoscaler?: k8s.KubeHorizontalPodAutoscalerV2 | undefined;
   /** The pods' own ServiceAccount (same name, no API token), to bind RBAC to if the app ever needs it. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
 
@@ -248,8 +254,8 @@ export class WebTier extends Construct {
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       // On the Deployment, not the pod template: declaring an out-of-band Secret must not roll the pods.
-      metadata: { name: this.name, namespace: this.namespace, labels, annotations: env.length > 0 ? config!.workloadAnnotations() : undefined },
-      spec: {
+      metadata: compact({ name: this.name, namespace: this.namespace, labels, annotations: env.length > 0 ? config!.workloadAnnotations() : undefined }),
+      spec: compact({
         replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.selector },
@@ -277,7 +283,7 @@ export class WebTier extends Construct {
             tolerations: ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].map((key) => ({
               key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: nodeLossSeconds,
             })),
-            containers: [{
+            containers: [compact({
               name: 'web',
               image,
               imagePullPolicy: 'IfNotPresent',
@@ -290,11 +296,11 @@ export class WebTier extends Construct {
               livenessProbe: httpProbe(livenessPath, { periodSeconds: 10, failureThreshold: 3 }),
               readinessProbe: httpProbe(readinessPath, { periodSeconds: 5, failureThreshold: 2 }),
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(mount ? [mount.volumeMount] : [])],
-            }],
+            })],
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }, ...(mount ? [mount.volume] : [])],
           },
         },
-      },
+      }),
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
@@ -302,13 +308,13 @@ export class WebTier extends Construct {
       spec: {
         type: serviceType,
         selector: this.selector,
-        ports: [{
+        ports: [compact({
           name: this.servicePortName,
           port: this.servicePort,
           targetPort: k8s.IntOrString.fromString('http'),
           protocol: 'TCP',
           nodePort: props.nodePort,
-        }],
+        })],
       },
     });
 

@@ -32,7 +32,7 @@ check() { # MINOR
   local installed
   installed=$(install_vendored_crds "1.$minor" "${k[@]}") || die "installing the Gateway API CRDs into 1.$minor failed"
   log "$installed"
-  for ns in $(cat dist/*.k8s.yaml schema-check/fixtures/*.yaml | sed -n 's/^  namespace: //p' | sort -u); do "${k[@]}" create namespace "$ns" >/dev/null; done
+  sed -n 's/^  namespace: //p' dist/*.k8s.yaml schema-check/fixtures/*.yaml | sort -u | while read -r ns; do "${k[@]}" create namespace "$ns" >/dev/null; done
   printf '%-48s %-7s %-10s %-8s %s\n' FILE EXPECT VALIDATOR SERVER "SERVER SAYS (refusals)"
   for f in "${files[@]}"; do
     case $(basename "$f") in bad-*) expect=refuse ;; *) expect=accept ;; esac

@@ -2,7 +2,8 @@
 // @ts-check
 'use strict';
 /**
- * `npm test [-- jest arguments]`: the full type check (`tsc --noEmit`) and the unit tests
+ * `npm test [-- jest arguments]`: the full type check (`tsc --noEmit`, then lib/ under
+ * tsconfig.strict-lib.json's exactOptionalPropertyTypes and noUncheckedIndexedAccess) and the unit tests
  * (jest project "unit", see jest.config.js), run at the same time instead of one after the
  * other. jest's output streams as it runs; tsc's is printed when it ends. Fails (exit 1) when
  * either fails; both always run to the end, so one run reports every problem.
@@ -56,8 +57,11 @@ function plan(args) {
 
 async function main() {
   const { jestArgs, typeCheck } = plan(process.argv.slice(2));
+  // The project, then lib/ under the strictest settings a user's project may have (tsconfig.strict-lib.json).
   const tsc = typeCheck
     ? run(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(ROOT, '.cache', 'tsc', 'tsbuildinfo')], true)
+      .then((first) => (first.status !== 0 ? first
+        : run(bin('tsc'), ['-p', 'tsconfig.strict-lib.json', '--incremental', '--tsBuildInfoFile', path.join(ROOT, '.cache', 'tsc', 'strict-lib.tsbuildinfo')], true)))
     : Promise.resolve({ status: 0, output: '', skipped: true });
   const jest = run(bin('jest'), jestArgs, false);
   const [t, j] = await Promise.all([tsc, jest]);

@@ -95,3 +95,14 @@ export function allVariants(): Array<[string, Manifest[]]> {
     ...VARIANTS.map(([name, env, change]): [string, Manifest[]] => [name, synthEnvironment(env, change)]),
   ];
 }
+
+/**
+ * A successful synth's stderr without the policy plugin's report of the rules prod switches
+ * off by annotation (Patroni's documented exceptions: its API token and postgres-read's
+ * run-time label; plugins/refarch-policy/test/wiring.test.ts pins exactly which). What is
+ * left must be empty: anything else a successful synth prints is a finding.
+ */
+export function withoutSkipReport(stderr: string): string {
+  return stderr.split('\n').filter((l) => !/: [A-Za-z]+ [a-z0-9.-]+\/[a-z0-9.-]+: [a-z0-9-]+ switched off \(suppresses \d+ violations?\): /.test(l)
+    && !/^refarch-policy: 0 violations, \d+ rules? switched off by annotation\.$/.test(l)).join('\n');
+}

@@ -42,6 +42,7 @@ capture() { # MINOR
 }
 
 command -v jq >/dev/null || die "jq is required"
+# shellcheck disable=SC2046 # default_minors prints words (27 35), one argument each
 if [ $# -eq 0 ]; then set -- $(default_minors); fi
 for m in "$@"; do capture "$(minor_arg "$m")"; done
 # Merge into the committed file: minors captured now replace their earlier entries.

@@ -29,4 +29,4 @@ cp "$dir"/config/crd/standard/*.yaml "$dest/crds/"
 cp "$dir/LICENSE" "$dest/LICENSE"
 chmod 0644 "$dest"/crds/*.yaml "$dest/LICENSE"
 (cd "$dest" && sha256sum LICENSE crds/*.yaml > SHA256SUMS)
-echo "vendor.sh: $(ls "$dest/crds" | wc -l) files of sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION in $dest"
+echo "vendor.sh: $(find "$dest/crds" -mindepth 1 -maxdepth 1 | wc -l) files of sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION in $dest"

@@ -159,9 +159,12 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     const { outArg, cwd, staging } = targetOf(values, io);
     // Settings, constructs and quality gates first, so a bad setting is reported as such.
     const rendered = render({ only: values.env, sets: values.set, env: io.env, displayDir: values.stdout ? '<stdout>' : outArg });
-    if (rendered.skipReport) io.stderr(`${rendered.skipReport}\n`);
+    // The rules switched off by annotation (each with its reason) are reported once the output
+    // is out: a run that fails says only why it failed.
+    const reportSkips = () => { if (rendered.skipReport) io.stderr(`${rendered.skipReport}\n`); };
     if (values.stdout) {
       io.stdout([...rendered.files.values()][0]);
+      reportSkips();
       return 0;
     }
     const folder = timed('write', () => checkOutputFolder(outArg, { cwd, projectRoot: io.project }));
@@ -189,6 +192,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     for (const note of result.notes) io.stderr(`synth: ${note}\n`);
     for (const file of result.written) list(`  - ${path.join(outArg, file)}\n`);
     for (const file of result.removed) list(`  removed ${path.join(outArg, file)} (no environment produces it any more)\n`);
+    reportSkips();
     if (stagingFolder === undefined) return 0;
     // Only after the real output is in place: the CLI's copies are for its list of files.
     try {

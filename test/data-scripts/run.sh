@@ -27,7 +27,6 @@ if [ -z "${REFARCH_DATA_SCRIPTS_NETNS:-}" ]; then
   tars=$( (
     # shellcheck source=../../cluster/images.sh
     . cluster/images.sh
-    BUILD_ONLY=1
     mkdir -p "$IMG_CACHE"
     img_postgresql >&2; echo "$LAST_TAR"
     img_postgresql_patroni >&2; echo "$LAST_TAR"

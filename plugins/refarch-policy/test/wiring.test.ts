@@ -31,9 +31,16 @@ const devObjects = () => readManifestFolder(path.join(root, 'dist')).find((f) =>
 const byKindName = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('the reference architecture', () => {
-  test('every environment in dist/ reports zero violations and switches no rule off', () => {
+  test('every environment in dist/ reports zero violations and switches off exactly the two documented exceptions of Patroni', () => {
     const result = checkPolicyFolder(path.join(root, 'dist'), 'dist');
-    expect(formatResult(result)).toBe('refarch-policy: 0 violations, 0 rules switched off by annotation.');
+    expect(result.violations).toEqual([]);
+    // docs/data-tier.md, "Least privilege": Patroni's members are the only pods with an API
+    // token, and postgres-read selects the role label Patroni sets at run time. Nothing else.
+    expect(result.skipped.map((k: any) => `${k.file} ${k.kind}/${k.name} ${k.rule}`).sort()).toEqual([
+      'dist/prod.k8s.yaml Service/postgres-read service-selector',
+      'dist/prod.k8s.yaml StatefulSet/postgres automount-service-account-token',
+    ]);
+    expect(formatResult(result)).toMatch(/refarch-policy: 0 violations, 2 rules switched off by annotation\.$/);
     expect(fs.readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.k8s.yaml')).sort()).toEqual(Object.keys(environments({})).map((e) => `${e}.k8s.yaml`).sort());
   });
 
@@ -110,7 +117,7 @@ describe('the cdk8s CLI plugin', () => {
     const report = await runPlugin([path.join(root, 'dist', 'dev.k8s.yaml'), path.join(root, 'dist', 'prod.k8s.yaml')]);
     expect(report.summary.status).toBe('success');
     expect(report.violations).toEqual([]);
-    expect(report.summary.metadata).toMatchObject({ 'Violations': '0', 'Switched off': '0' });
+    expect(report.summary.metadata).toMatchObject({ 'Violations': '0', 'Switched off': '2' }); // Patroni's two documented exceptions (above)
   });
 
   test('fails with file, object, field path and fix, and lists switched-off rules in the summary', async () => {
