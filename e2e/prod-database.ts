@@ -206,6 +206,8 @@ function judge(ctx: DatabaseStepsContext, key: string, d: Disruption): string {
   t[`${key}FailedWrites`] = d.failedWrites;
   t[`${key}WebReadyMin`] = d.webReadyMin;
   if (d.lost > 0) throw new Error(`${d.lost} acknowledged writes are missing: ${summary(d)}`);
+  // Reads never stop: a replica answers while the leader is away (the app's DB_READ_HOST).
+  if (d.failedReads > 0) throw new Error(`${d.failedReads} reads failed: ${summary(d)}`);
   if (d.outageSeconds > WRITE_OUTAGE_GOAL_SECONDS) throw new Error(`write outage over ${WRITE_OUTAGE_GOAL_SECONDS} s: ${summary(d)}`);
   return summary(d);
 }
