@@ -7,6 +7,7 @@
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as ts from 'typescript';
 import { environments } from '../config/environments';
 import { SETTINGS_SCHEMA, SettingsError, applySets, checkEnvironments, parseSetArgument, parseSetValue } from '../config/settings';
 import { ReferenceArchitectureProps } from '../lib/reference-architecture';
@@ -195,6 +196,15 @@ describe('one source of truth', () => {
     expect(fs.readFileSync(VALIDATOR_FILE, 'utf8')).not.toMatch(/require\(/);
     expect(fs.readFileSync(path.join(root, 'config', 'settings.ts'), 'utf8')).not.toMatch(/^import (?!type )[^;]*from 'ajv'/m);
   });
+
+  test('the generated validator type-checks under the project\'s tsconfig (checkJs), as ts-node checks it for the stock `npx ts-node main.ts`', () => {
+    const configFile = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
+    const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
+    const program = ts.createProgram([VALIDATOR_FILE], { ...options, noEmit: true, types: [] });
+    const file = program.getSourceFile(VALIDATOR_FILE)!;
+    const diagnostics = [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
+    expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
+  }, 60_000);
 
   test('the settings table of docs/configuration.md is generated from the schema (if this fails: `npm run generate`, commit)', () => {
     const doc = fs.readFileSync(CONFIGURATION_DOC, 'utf8');
