@@ -493,15 +493,19 @@ async function main(): Promise<void> {
     const podLabels = cron.spec.jobTemplate.spec.template.metadata.labels;
     const dbImage = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'postgres').spec.template.spec.containers[0].image;
     startPsqlClient({ 'app.kubernetes.io/name': podLabels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': podLabels['app.kubernetes.io/instance'] }, dbImage);
-    // A write, so "caught up" means the standby replayed something after the restart.
-    psqlValue('postgres', 'SELECT txid_current()');
+    // A write, so "caught up" means the standby replayed something after the restart. Retried
+    // (bounded): a fresh connection to the `postgres` Service was once refused right after the
+    // previous step's pod deletion, while the Service's endpoints followed the leader lock
+    // (a CI run of 2026-12-07); how long the first write took is reported.
+    const leaderWrite = await retry('the leader behind `postgres` to take a write', 30, 1, () => psqlValue('postgres', 'SELECT txid_current()'));
+    const firstWriteSeconds = (Date.now() - t0) / 1000;
     await retry('the standby to stream with zero lag', 90, 1, () => {
       const v = psqlValue('postgres', REPLICATION_STATE);
       if (v !== '1 true') throw new Error(`pg_stat_replication: ${v} (want "1 true")`);
       return v;
     });
     timings.standbyResumeSeconds = (Date.now() - t0) / 1000;
-    return `pg_stat_replication: 1 standby streaming, replay = current WAL position (${timings.standbyResumeSeconds.toFixed(1)}s)`;
+    return `first write (txid ${leaderWrite}) through postgres after ${firstWriteSeconds.toFixed(1)}s; pg_stat_replication: 1 standby streaming, replay = current WAL position (${timings.standbyResumeSeconds.toFixed(1)}s)`;
   }, { skip: SKIP_DATA_TIER });
 
   step('deleting a web pod while a bounded request loop runs through the Service: zero failed requests', async () => {
