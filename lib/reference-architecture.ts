@@ -431,6 +431,11 @@ function checkModeSpecificSettings(id: string, mode: 'in-cluster' | 'external', 
   if (mode === 'external') {
     // Checked here too, so the error names the setting as written, not ExternalDatabase's `host`.
     validateExternalName(`${id}: database.externalHost`, externalHost!);
+    if (externalCidrs?.length === 0) {
+      // Peer.cidrs refuses it too, but would name its own argument instead of the setting.
+      throw new ValidationError(`${id}: database.externalCidrs`, externalCidrs,
+        'Must list at least one CIDR the web pods may reach the database at (an empty list would admit every address); leave the setting out for any address.');
+    }
     externalCidrs?.forEach((cidr, i) => validateCidr(`${id}: database.externalCidrs[${i}]`, cidr));
   }
 }

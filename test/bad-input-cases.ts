@@ -169,6 +169,7 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   { group: 'Valid input, accepted', what: 'an ExternalName host with a trailing dot', example: 'database.mode: external, externalHost: db.example.com.', run: () => dev('dev.database={"mode":"external","externalHost":"db.example.com."}') },
   { group: 'Valid input, accepted', what: 'an @every schedule', example: "database.backup.schedule: '@every 12h'", run: () => dev('dev.database.backup={"schedule":"@every 12h"}') },
   { group: 'Clear messages', what: 'an image error names the setting', example: '--set dev.web.image=app:latest', run: () => dev('dev.web.image=app:latest') },
+  { group: 'Clear messages', what: 'an empty list of external database CIDRs names the setting', example: 'database.mode: external, externalCidrs: []', run: () => dev('dev.database={"mode":"external","externalHost":"db.example.com","externalCidrs":[]}') },
 ];
 
 /** A message as the table shows it: long runs of one character shortened. */
