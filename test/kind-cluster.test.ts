@@ -3,7 +3,7 @@
  * the shipped kind config, docker's confinement settings, the node image's manifests, and
  * the runc wrapper run for real on an OCI spec.
  */
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -155,5 +155,75 @@ const haveJq = spawnSync('jq', ['--version']).status === 0;
     const r = runWrapper(['state', 'c']);
     expect(r.status).toBe(0);
     expect(r.argv.trim().split('\n')).toEqual(['state', 'c']);
+  });
+});
+
+describe('cluster/kind/lock.sh (one cluster at a time; a lock whose holder is gone is taken over)', () => {
+  let dir: string;
+  const children: ChildProcess[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-lock-'));
+    fs.mkdirSync(path.join(dir, 'state', 'run'), { recursive: true });
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) c.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const lock = () => path.join(dir, 'lock');
+  /** A lock as up.sh writes it, held by another checkout's up.sh of this PID. */
+  const plant = (pid: number) => {
+    fs.mkdirSync(lock());
+    fs.writeFileSync(path.join(lock(), 'kind'), `kind cluster refarch, cluster/kind/up.sh pid ${pid}, 2026-12-07T14:21:00+00:00\ncheckout /elsewhere/ci-clone\n`);
+  };
+  /** A live process that stands for something (sleep 30), its PID. */
+  const live = (args: string[]) => {
+    const c = spawn(args[0], args.slice(1), { stdio: 'ignore' });
+    children.push(c);
+    return c.pid as number;
+  };
+  const takeLock = () => spawnSync('bash', ['-c', '. cluster/kind/common.sh && . cluster/kind/lock.sh && take_lock && echo "fresh=${LOCK_FRESH:-0}"'], {
+    cwd: ROOT, encoding: 'utf8', timeout: 30_000,
+    env: { ...process.env, REFARCH_KIND_STATE_DIR: path.join(dir, 'state'), REFARCH_CLUSTER_LOCK: lock(), REFARCH_LOCK_WAIT: '4', REFARCH_LOCK_POLL: '1' },
+  });
+  const holder = () => fs.readFileSync(path.join(lock(), 'kind'), 'utf8');
+
+  test('a free lock is taken and names this checkout', () => {
+    const r = takeLock();
+    expect(r.stdout).toContain('lock taken');
+    expect(r.stdout).toContain('fresh=1');
+    expect(holder()).toContain(`checkout ${ROOT}\n`);
+  });
+
+  test("a dead holder (its up.sh PID gone, no dockerd running) loses the lock after two looks", () => {
+    const dead = live(['true']);
+    spawnSync('sleep', ['0.2']);
+    plant(dead);
+    const r = takeLock();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/the lock's holder is gone .*checkout \/elsewhere\/ci-clone/);
+    expect(r.stdout).toContain('fresh=1');
+    expect(holder()).toContain(`checkout ${ROOT}\n`);
+  });
+
+  test("a holder whose up.sh still runs keeps it: the waiter gives up naming the lock", () => {
+    const script = path.join(dir, 'cluster', 'kind', 'up.sh');
+    fs.mkdirSync(path.dirname(script), { recursive: true });
+    fs.writeFileSync(script, 'sleep 30\n');
+    plant(live(['bash', script]));
+    const r = takeLock();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`the cluster lock ${lock()} stayed busy for 4s`);
+    expect(holder()).toContain('checkout /elsewhere/ci-clone');
+  });
+
+  test("a holder whose up.sh has exited but whose dockerd (recorded PID and binary) runs keeps it", () => {
+    plant(999_999_999);
+    const pid = live(['sleep', '30']);
+    fs.writeFileSync(path.join(dir, 'state', 'run', 'dockerd.pid'), `${pid}\n`);
+    fs.writeFileSync(path.join(dir, 'state', 'run', 'dockerd.exe'), `${fs.realpathSync(`/proc/${pid}/exe`)}\n`);
+    const r = takeLock();
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toContain('holder is gone');
+    expect(holder()).toContain('checkout /elsewhere/ci-clone');
   });
 });

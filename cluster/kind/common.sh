@@ -36,7 +36,7 @@ DOCKER_STATE=$STATE/docker
 # Any accidental pull goes to this closed loopback port and fails at once.
 LOOPBACK_PROXY=http://127.0.0.1:9
 
-CLUSTER_LOCK=/tmp/refarch-cluster.lock
+CLUSTER_LOCK=${REFARCH_CLUSTER_LOCK:-/tmp/refarch-cluster.lock}
 
 docker_() { docker --host "unix:///var/run/docker.sock" "$@"; }
 # kind itself only talks to dockerd's socket. No proxy variables are passed: kind would

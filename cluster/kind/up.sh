@@ -7,7 +7,8 @@
 # kind network) and metrics-server. The app images are loaded with `kind load` like the
 # README's walkthrough. Secrets are encrypted at rest in etcd (an EncryptionConfiguration with
 # a key made here).
-# Idempotent: on a running cluster it only checks it. Env: REFARCH_KEEP_ON_FAILURE=1,
+# Idempotent: on a running cluster it only checks it; a lock or cluster left by a run that
+# ended without down.sh is taken over and remade. Env: REFARCH_KEEP_ON_FAILURE=1,
 # REFARCH_LOCK_WAIT (seconds to wait for the cluster lock, default 600).
 set -euo pipefail
 SCRIPT_NAME=kind-up
@@ -41,31 +42,9 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# One cluster at a time on this machine (ports 80/443, CPU): the lock is a directory
-# holding the owner's description; it stays while the cluster runs and down.sh removes it.
-# It also waits while a process runs under /var/lib/refarch-cluster* (the API servers of
-# apiserver-only.sh, or the single-node cluster an older checkout still has).
-# The lock names the checkout that holds it: up.sh in that checkout finds its own running
-# cluster (idempotent); from any other checkout it waits, since the cluster (one name, one
-# dockerd, one state dir) is then someone else's, and its down.sh would delete it.
-take_lock() {
-  step "cluster lock $CLUSTER_LOCK"
-  local i wait=${REFARCH_LOCK_WAIT:-600}
-  for ((i = 0; i < wait; i += 10)); do
-    if [ -f "$CLUSTER_LOCK/kind" ] && grep -qxF "checkout $REPO_DIR" "$CLUSTER_LOCK/kind"; then
-      info "lock already held by this checkout's kind cluster: $(head -1 "$CLUSTER_LOCK/kind")"; LOCK_TAKEN=1; return 0
-    fi
-    if ! pgrep -f /var/lib/refarch-cluster >/dev/null && mkdir "$CLUSTER_LOCK" 2>/dev/null; then
-      printf 'kind cluster %s, cluster/kind/up.sh pid %s, %s\ncheckout %s\n' "$KIND_CLUSTER" "$$" "$(date -Is)" "$REPO_DIR" >"$CLUSTER_LOCK/kind"
-      LOCK_TAKEN=1
-      info "lock taken"
-      return 0
-    fi
-    [ $((i % 60)) = 0 ] && info "waiting for the lock (held: $(cat "$CLUSTER_LOCK"/* 2>/dev/null | head -1); or a process under /var/lib/refarch-cluster runs)"
-    sleep 10
-  done
-  die "the cluster lock $CLUSTER_LOCK stayed busy for ${wait}s"
-}
+# take_lock (one cluster at a time on this machine)
+# shellcheck source=lock.sh
+. "$KIND_DIR/lock.sh"
 
 packages() {
   step "Debian packages of the host side (debootstrap for the node and PostgreSQL images, busybox and gcc for small images, curl, openssl, jq)"
@@ -137,6 +116,13 @@ cluster_exists() { kind_ get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; }
 create_cluster() {
   step "kind create cluster --name $KIND_CLUSTER --image $KIND_NODE_IMAGE (1 control plane, 2 workers)"
   write_config
+  # A cluster found by a run that took a free lock was left by one that ended without down.sh
+  # (its node containers stopped with their dockerd): nobody can use it, so it is remade.
+  if [ "${LOCK_FRESH:-0}" = 1 ] && cluster_exists; then
+    info "cluster $KIND_CLUSTER is left from a run that ended without cluster/kind/down.sh: deleting it"
+    kind_ delete cluster --name "$KIND_CLUSTER" --kubeconfig "$KUBECONFIG_FILE" 2>&1 | sed -u 's/^/    /'
+    [ "${PIPESTATUS[0]}" = 0 ] || die "kind delete cluster (of the leftover cluster) failed"
+  fi
   if cluster_exists; then
     info "cluster $KIND_CLUSTER exists"
     local n
