@@ -77,6 +77,17 @@ function diagnose(): void {
   console.log(kubectlRaw(['get', 'nodes', '-o', 'wide']).stdout);
   console.log(kubectlRaw(['-n', NS, 'get', 'pods,hpa,pdb', '-o', 'wide']).stdout);
   console.log(kubectlRaw(['-n', NS, 'get', 'events', '--sort-by=.lastTimestamp']).stdout.split('\n').slice(-25).join('\n'));
+  // Where a failed or slow request went: Traefik's access log (common format, ending with
+  // the router, the pod it was sent to and the duration) names the pod and the time it took,
+  // and the web pods' warnings say what the database answered them.
+  const slow = kubectlRaw(['-n', 'traefik', 'logs', 'deployment/traefik', '--since=5m']).stdout.split('\n')
+    .filter((l) => { const m = / (\d{3}) \d+ .* (\d+)ms$/.exec(l); return m !== null && (m[1] !== '200' || Number(m[2]) >= 1000); });
+  console.log(`Traefik: ${slow.length} request(s) of the last 5 min not answered 200 or slower than 1 s${slow.length > 20 ? ' (the last 20)' : ''}`);
+  for (const l of slow.slice(-20)) console.log(`  ${l}`);
+  const warnings = kubectlRaw(['-n', NS, 'logs', '-l', WEB_SELECTOR, '--since=5m', '--prefix', '--tail=-1', '--max-log-requests=20']).stdout.split('\n')
+    .filter((l) => /"level":"(WARN|ERROR)"/.test(l));
+  console.log(`web pods: ${warnings.length} warning(s) of the last 5 min${warnings.length > 20 ? ' (the last 20)' : ''}`);
+  for (const l of warnings.slice(-20)) console.log(`  ${l}`);
   console.log('---- end of diagnostics ----');
 }
 
