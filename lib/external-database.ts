@@ -5,13 +5,12 @@
  * database runs in the cluster or not.
  */
 import { compact } from './compact';
-import { isIP } from 'net';
 import * as k8s from './k8s';
 import { Construct } from 'constructs';
 import { IDatabaseConnection, SslMode } from './database-connection';
 import { validateLabels } from './labels';
 import {
-  DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, namespaceFor, validateDnsLabel, validateOneOf, validatePort, validatePostgresIdentifier,
+  DNS1123_SUBDOMAIN, LabelledProps, ValidationError, fieldOf, ipFamily, namespaceFor, validateDnsLabel, validateOneOf, validatePort, validatePostgresIdentifier,
 } from './prop-checks';
 import { DEFAULT_POSTGRES_PORT } from './postgres-image';
 import { checkUniqueObjects } from './unique-objects';
@@ -100,7 +99,7 @@ export class ExternalDatabase extends Construct {
  */
 export function validateExternalName(field: string, value: string): string {
   const bare = typeof value === 'string' && value.endsWith('.') ? value.slice(0, -1) : value;
-  if (typeof bare === 'string' && isIP(bare) !== 0) {
+  if (typeof bare === 'string' && ipFamily(bare) !== 0) {
     throw new ValidationError(field, value,
       'Must be a DNS name: an ExternalName Service cannot point at an IP address. Give the server a DNS name, or use a selector-less Service with an EndpointSlice.');
   }

@@ -96,11 +96,21 @@ export function validateDnsSubdomain(field: string, value: string): string {
   return value;
 }
 
+/**
+ * `net.isIP(value)`, asked only of a string that could be an address: an IPv4 address is
+ * digits and dots, an IPv6 address has a ':'. Same answers (test/prop-checks.test.ts
+ * compares the two); the filter spares host names the first IPv6 test, which compiles a
+ * large regular expression (about 4 ms of a synth).
+ */
+export function ipFamily(value: string): number {
+  return /^[\d.]+$/.test(value) || value.includes(':') ? isIP(value) : 0;
+}
+
 /** An Ingress host: a DNS-1123 subdomain, optionally with a leading `*.` wildcard; never an IP address. */
 export function validateHostname(field: string, value: string): string {
   const bare = typeof value === 'string' && value.startsWith('*.') ? value.slice(2) : value;
   // The API server refuses an IP as an Ingress host; `*.10.0.0.1` it would take, but it matches nothing.
-  if (typeof bare === 'string' && (isIP(bare) !== 0 || isIP(bare.replace(/^\[(.*)\]$/, '$1')) !== 0)) {
+  if (typeof bare === 'string' && (ipFamily(bare) !== 0 || ipFamily(bare.replace(/^\[(.*)\]$/, '$1')) !== 0)) {
     throw new ValidationError(field, value,
       'Must be a hostname, not an IP address (IPv4 or IPv6, with or without "*."): an Ingress rule matches the HTTP Host header by name. Use a DNS name that resolves to the address, e.g. "app.example.com".');
   }
@@ -248,7 +258,7 @@ export function reservedRoleProblem(name: string): string | undefined {
 /** A CIDR such as `10.20.0.0/16` or `2001:db8::/32`: a real address and a prefix length that fits it. */
 export function validateCidr(field: string, value: string): string {
   const [address, prefix, ...rest] = typeof value === 'string' ? value.split('/') : [];
-  const family = isIP(address ?? '');
+  const family = ipFamily(address ?? '');
   if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefix ?? '') || Number(prefix) > (family === 4 ? 32 : 128)) {
     throw new ValidationError(field, value, 'Must be a CIDR: an IPv4 or IPv6 address and a prefix length (0-32 or 0-128), e.g. "10.20.0.0/16" or "2001:db8::/32".');
   }

@@ -13,6 +13,7 @@ module.exports = {
   ...require('./src/registry'),
   ...require('./src/engine'),
   ...require('./src/files'),
+  ...require('./src/report'),
   ...require('./src/plugin'),
   ...require('./src/readme-tables'),
 };

@@ -9,7 +9,10 @@ import { DEV_ONLY_DEFAULT_PASSWORD, environments } from '../../config/environmen
 import { SettingsError, applySets, checkEnvironments, parseSetArgument } from '../../config/settings';
 import type { ReferenceArchitectureProps } from '../../lib/reference-architecture';
 import { compose, newApp } from '../../main';
-import { checkPolicy, formatResult } from '../../plugins/refarch-policy';
+// The engine and the report, not the package's index: it also loads a YAML parser (files.js)
+// that a synth, which checks the objects it writes, never needs.
+import { checkPolicy } from '../../plugins/refarch-policy/src/engine';
+import { formatResult } from '../../plugins/refarch-policy/src/report';
 import { timed } from './timing';
 import { manifestYaml } from './yaml';
 

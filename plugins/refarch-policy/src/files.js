@@ -1,8 +1,8 @@
 // @ts-check
 'use strict';
 /**
- * Parsing manifests, reading a folder of them, and plain-text reports: used by the CLI
- * plugin, by `npm run synth` and by the tests.
+ * Parsing manifests and reading a folder of them: used by the CLI plugin and by the tests
+ * (`npm run synth` checks the objects it writes, never the files: scripts/synth/render.ts).
  */
 const fs = require('fs');
 const path = require('path');
@@ -10,8 +10,6 @@ const { checkPolicy } = require('./engine');
 
 /** @typedef {import('./engine').ManifestFile} ManifestFile */
 /** @typedef {import('./engine').PolicyResult} PolicyResult */
-/** @typedef {import('./engine').Violation} Violation */
-/** @typedef {import('./engine').Skip} Skip */
 
 /** @type {((text: string, file: string) => unknown[]) | undefined} */
 let parser;
@@ -103,31 +101,4 @@ function checkPolicyFolder(dir, displayDir = dir) {
   return checkPolicy(readManifestFolder(dir, displayDir));
 }
 
-/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. @param {{ kind: string, namespace: string, name: string }} o */
-function objectName(o) {
-  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-}
-
-/** One violation, as one line plus its fix. @param {Violation} v */
-function formatViolation(v) {
-  return `${v.file}: ${objectName(v)}: ${v.path}: ${v.message} [${v.rule}]\n    fix: ${v.fix}`;
-}
-
-/** One switched-off rule, as one line. @param {Skip} s */
-function formatSkip(s) {
-  const effect = s.suppressed > 0 ? `suppresses ${s.suppressed} violation${s.suppressed === 1 ? '' : 's'}` : 'suppresses nothing';
-  return `${s.file}: ${objectName(s)}: ${s.rule} switched off (${effect}): ${s.reason}`;
-}
-
-/** Violations, then switched-off rules, then a summary line. @param {PolicyResult} result */
-function formatResult(result) {
-  const n = result.violations.length;
-  const k = result.skipped.length;
-  return [
-    ...result.violations.map(formatViolation),
-    ...result.skipped.map(formatSkip),
-    `refarch-policy: ${n} violation${n === 1 ? '' : 's'}, ${k} rule${k === 1 ? '' : 's'} switched off by annotation.`,
-  ].join('\n');
-}
-
-module.exports = { objectName, parseManifestText, readManifestFolder, checkPolicyFolder, formatViolation, formatSkip, formatResult };
+module.exports = { parseManifestText, readManifestFolder, checkPolicyFolder };

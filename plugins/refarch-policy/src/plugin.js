@@ -11,7 +11,8 @@
 const fs = require('fs');
 const { RULE_BY_ID } = require('./registry');
 const { checkPolicy } = require('./engine');
-const { objectName, parseManifestText } = require('./files');
+const { parseManifestText } = require('./files');
+const { objectName } = require('./report');
 
 /**
  * What the plugin uses of cdk8s-cli's `ValidationContext`.
