@@ -9,6 +9,7 @@
  *   guide). `npm run test:integration` runs them; CI runs both groups.
  */
 const INTEGRATION = [
+  'test/synth-snapshot.test.ts',
   'test/synth.test.ts',
   'test/entry-points.test.ts',
   'test/synth-fast.test.ts',

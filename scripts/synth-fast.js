@@ -26,8 +26,12 @@
  * read-only checkout) falls back to running scripts/synth.ts through tsx in this process,
  * so the errors are exactly the TypeScript entry's.
  */
-// performance.now() counts from the process's start: this is how long Node.js took to get here.
-const NODE_START_MS = performance.now();
+// How long Node.js took to get here: process.uptime() counts from the process's start. Not
+// performance.now(): the `performance` global loads perf_hooks (about 1 ms; see now()).
+let NODE_START_MS = process.uptime() * 1000;
+/** Milliseconds on a monotonic clock (scripts/synth/timing.ts's now()). */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+let NOW_AT_START = now();
 const fs = require('fs');
 const path = require('path');
 
@@ -148,9 +152,14 @@ function syncAssets(root) {
   }
 }
 
-/** The inputs of a bundle: what esbuild read, the assets it reads and this launcher (it loads the bundle). @param {string[]} files project-relative */
+/**
+ * The inputs of a bundle: what esbuild read, the assets it reads, this launcher (it loads the
+ * bundle) and the startup snapshot's builder (it wraps both).
+ * @param {string[]} files project-relative
+ */
 function withLauncher(files) {
-  return [...new Set([...files, ...assetFiles(ROOT), path.relative(ROOT, __filename)])].sort();
+  const launchers = [__filename, path.join(__dirname, 'synth-snapshot.js')].filter((f) => fs.existsSync(f)).map((f) => path.relative(ROOT, f));
+  return [...new Set([...files, ...assetFiles(ROOT), ...launchers])].sort();
 }
 
 /** @param {string} base @param {Array<{ file: string, sha256: string }>} inputs */
@@ -255,7 +264,9 @@ function load(bundle) {
   } catch { /* first run */ }
   const script = launcherStep('compile', () => new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, cachedData }));
   trace(`code cache ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'used') : 'absent'}`);
-  if (!cachedData || script.cachedDataRejected) {
+  // A run from the startup snapshot has its V8 flags (scripts/synth-snapshot.js): a code cache
+  // written with them would be rejected, and rewritten, by the next launcher run.
+  if ((!cachedData || script.cachedDataRejected) && !fromSnapshot) {
     process.once('exit', () => {
       try {
         writeAtomic(codeCache, script.createCachedData());
@@ -304,9 +315,9 @@ function loadTypeScript() {
 
 /** @typedef {{ runCli: typeof import('./synth').runCli, phaseTimings?: typeof import('./synth').phaseTimings }} Synth */
 
-/** @param {Synth} synth */
-function run(synth) {
-  process.exitCode = synth.runCli(process.argv.slice(2), {
+/** @param {Synth} synth @param {string[]} args the command line's arguments */
+function run(synth, args) {
+  process.exitCode = synth.runCli(args, {
     project: ROOT,
     env: process.env,
     cwd: process.cwd(),
@@ -316,21 +327,23 @@ function run(synth) {
   if (!process.env.REFARCH_SYNTH_FAST_DEBUG) return;
   // Where this run's time went: the launcher's steps, then the pipeline's phases (scripts/synth/timing.ts).
   const phases = [...LAUNCHER_STEPS, ...(synth.phaseTimings?.() ?? [])];
-  trace(`ms: node start ${NODE_START_MS.toFixed(1)}, ${phases.map(([p, ms]) => `${p} ${ms.toFixed(1)}`).join(', ')}, total ${performance.now().toFixed(1)}`);
+  trace(`ms: node start ${NODE_START_MS.toFixed(1)}, ${phases.map(([p, ms]) => `${p} ${ms.toFixed(1)}`).join(', ')}, total ${(NODE_START_MS + now() - NOW_AT_START).toFixed(1)}`);
 }
 
 /** @type {Array<[string, number]>} */
 const LAUNCHER_STEPS = [];
+/** Whether this process started from the startup snapshot (set by snapshotMain). */
+let fromSnapshot = false;
 /**
  * Runs one step of the launcher, timed for the debug trace.
  * @template T @param {string} step @param {() => T} fn @returns {T}
  */
 function launcherStep(step, fn) {
-  const start = performance.now();
+  const start = now();
   try {
     return fn();
   } finally {
-    LAUNCHER_STEPS.push([step, performance.now() - start]);
+    LAUNCHER_STEPS.push([step, now() - start]);
   }
 }
 
@@ -339,25 +352,88 @@ function trace(step) {
   if (process.env.REFARCH_SYNTH_FAST_DEBUG) process.stderr.write(`synth-fast: ${step}\n`);
 }
 
-async function main() {
+/**
+ * The launcher's path: the cached bundle (built first if the sources changed), else the
+ * TypeScript entry. Then, for scripts/synth.sh (which sets REFARCH_SYNTH_SNAPSHOT=1) and
+ * after a synth that succeeded, the startup snapshot of the bundle that ran, if it has
+ * none yet (scripts/synth-snapshot.js).
+ * @param {string[]} args the command line's arguments
+ * @param {boolean} snapshot whether to make the startup snapshot
+ */
+async function main(args, snapshot = process.env.REFARCH_SYNTH_SNAPSHOT === '1') {
   let synth;
+  let bundle;
   try {
     const base = baseKey();
-    let bundle = launcherStep('cache check', () => cachedBundle(base));
+    bundle = launcherStep('cache check', () => cachedBundle(base));
     trace(bundle ? `bundle cached: ${path.relative(ROOT, bundle)}` : 'bundle stale or absent: building it');
     if (!bundle) {
-      const start = performance.now();
+      const start = now();
       bundle = await build(base);
-      LAUNCHER_STEPS.push(['bundle build', performance.now() - start]);
+      LAUNCHER_STEPS.push(['bundle build', now() - start]);
     }
     synth = load(bundle);
   } catch (err) {
     trace(`falling back to tsx: ${/** @type {Error} */ (err).message}`);
     synth = loadTypeScript();
+    bundle = undefined;
   }
-  run(synth);
+  run(synth, args);
+  if (snapshot && process.exitCode === 0 && bundle) {
+    const key = path.basename(bundle).replace(/^bundle-(.*)\.js$/, '$1');
+    try {
+      trace(require('./synth-snapshot').ensureSnapshot(bundle, key));
+    } catch (err) {
+      trace(`snapshot not built: ${/** @type {Error} */ (err).message}`); // a cache, not a result
+    }
+  }
 }
 
-module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, ROOT, CACHE, MANIFEST };
+/**
+ * The main function of the startup snapshot (scripts/synth-snapshot.js), whose heap holds
+ * this launcher and the bundle with cache key `key`, already evaluated. Runs it if the
+ * sources are still the ones it was built from (the same check as every launcher run);
+ * otherwise takes the launcher's path, in this process.
+ * @param {Synth & { resetPhaseTimings?: () => void }} synth the bundle's exports
+ * @param {string} key
+ */
+function snapshotMain(synth, key) {
+  fromSnapshot = true;
+  NODE_START_MS = process.uptime() * 1000;
+  NOW_AT_START = now();
+  // The heap holds the project's path from when it was made. A copy of the project made
+  // with its .cache/ (cp -r) must not run, and write, the original: 14, as when Node.js
+  // refuses a snapshot before anything ran, makes scripts/synth.sh run the copy's launcher.
+  if (!isThisProjectsSnapshot()) {
+    trace(`startup snapshot of another folder (${ROOT}): leaving the run to the launcher`);
+    process.exit(14);
+  }
+  // `node --snapshot-blob F -- ARGS`: no script in argv.
+  const args = process.argv.slice(1);
+  const bundle = launcherStep('cache check', () => cachedBundle(baseKey()));
+  if (bundle !== undefined && path.basename(bundle) === `bundle-${key}.js`) {
+    trace(`startup snapshot used: bundle-${key}.js`);
+    synth.resetPhaseTimings?.();
+    run(synth, args);
+    return;
+  }
+  trace('startup snapshot stale: taking the launcher\'s path');
+  LAUNCHER_STEPS.length = 0;
+  main(args, true);
+}
 
-if (require.main === module) main();
+/** Whether this process was started from a snapshot file in ROOT's own cache folder (`--snapshot-blob F`). */
+function isThisProjectsSnapshot() {
+  const args = process.execArgv;
+  const at = args.indexOf('--snapshot-blob');
+  const blob = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith('--snapshot-blob='))?.slice('--snapshot-blob='.length);
+  try {
+    return blob !== undefined && path.dirname(fs.realpathSync(blob)) === fs.realpathSync(CACHE);
+  } catch {
+    return false; // either file gone: not provably this project's
+  }
+}
+
+module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, snapshotMain, ROOT, CACHE, MANIFEST };
+
+if (require.main === module) main(process.argv.slice(2));

@@ -10,7 +10,7 @@ import { runCli } from './synth/cli';
 
 export { render } from './synth/render';
 export { runCli, USAGE } from './synth/cli';
-export { phaseTimings } from './synth/timing';
+export { phaseTimings, resetPhaseTimings } from './synth/timing';
 
 if (require.main === module) {
   process.exitCode = runCli(process.argv.slice(2), {

@@ -1,6 +1,6 @@
 /**
  * One synth pipeline behind every entry point (issue 18, item 1): `cdk8s synth` with the
- * project's cdk8s.yaml, `npm run synth`, the fast entry (scripts/synth-fast.js), the
+ * project's cdk8s.yaml, `npm run synth` (also from its startup snapshot), the fast entry (scripts/synth-fast.js), the
  * TypeScript entries (scripts/synth.ts, main.ts run directly) and `npm run watch` run the
  * same settings check, construct checks, policy rules, secret refusal and safe writer.
  *
@@ -14,6 +14,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { makeSnapshot } from './support';
 
 const root = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'refarch-entry-points-'));
@@ -32,6 +33,15 @@ interface EntryPoint { name: string; run: (out: string | undefined, env: NodeJS.
 function runProcess(argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
   const r = spawnSync(argv[0], argv.slice(1), { cwd: proj, env: { ...baseEnv, ...env }, encoding: 'utf8', timeout: 120_000 });
   return Promise.resolve({ status: r.status, stdout: r.stdout, stderr: r.stderr });
+}
+
+/** A run of the synth command that must start from its startup snapshot (test/synth-snapshot.test.ts tests the snapshot itself). */
+function snapshotRun(argv: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+  makeSnapshot(proj, { ...baseEnv, ...env });
+  return runProcess(argv, { ...env, REFARCH_SYNTH_FAST_DEBUG: '1' }).then((o) => {
+    if (!o.stderr.includes('synth-fast: startup snapshot used')) throw new Error(`the synth command did not start from its snapshot:\n${o.stderr}`);
+    return { ...o, stderr: o.stderr.split('\n').filter((l) => !l.startsWith('synth-fast: ')).join('\n') };
+  });
 }
 
 /**
@@ -60,6 +70,8 @@ const cdk8s = path.join(root, 'node_modules', '.bin', 'cdk8s');
 const ENTRY_POINTS: readonly EntryPoint[] = [
   { name: 'cdk8s synth', run: (out, env) => runProcess([cdk8s, 'synth', '--check-upgrade=false', ...(out ? ['-o', out] : [])], env) },
   { name: 'npm run synth', run: (out, env) => runProcess(['npm', 'run', '--silent', 'synth', '--', ...(out ? ['--out', out] : [])], env) },
+  // The synth command from its startup snapshot, made first for the sources as they are (bad ones included).
+  { name: 'synth command from its startup snapshot', run: (out, env) => snapshotRun(['sh', 'scripts/synth.sh', ...(out ? ['--out', out] : [])], env) },
   { name: 'fast entry: node scripts/synth-fast.js', run: (out, env) => runProcess([process.execPath, 'scripts/synth-fast.js', ...(out ? ['--out', out] : [])], env) },
   { name: 'TypeScript entry: node --import tsx scripts/synth.ts', run: (out, env) => runProcess([process.execPath, '--import', 'tsx', 'scripts/synth.ts', ...(out ? ['--out', out] : [])], env) },
   // As a cdk8s app of someone's own cdk8s.yaml would run it: the output folder is CDK8S_OUTDIR.

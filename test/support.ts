@@ -1,6 +1,7 @@
 /**
  * Helpers for tests: synthesize charts to plain manifest objects and look them up.
  */
+import { spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
@@ -105,4 +106,25 @@ export function allVariants(): Array<[string, Manifest[]]> {
 export function withoutSkipReport(stderr: string): string {
   return stderr.split('\n').filter((l) => !/: [A-Za-z]+ [a-z0-9.-]+\/[a-z0-9.-]+: [a-z0-9-]+ switched off \(suppresses \d+ violations?\): /.test(l)
     && !/^refarch-policy: 0 violations, \d+ rules? switched off by annotation\.$/.test(l)).join('\n');
+}
+
+/**
+ * Makes the synth command's startup snapshot (scripts/synth-snapshot.js) for the sources of
+ * the project at `root` as they are now, whether or not they synthesize, as a run of the
+ * synth command does after a synth that succeeded. Throws with the builder's report if it
+ * could not.
+ */
+export function makeSnapshot(root: string, env: NodeJS.ProcessEnv): void {
+  const script = `
+    const path = require('path');
+    const fast = require(path.resolve('scripts/synth-fast.js'));
+    let bundle = fast.cachedBundle(fast.baseKey());
+    if (!bundle) {
+      require('child_process').execFileSync(process.execPath, ['scripts/synth-fast.js', '--help'], { stdio: 'ignore' });
+      bundle = fast.cachedBundle(fast.baseKey());
+    }
+    const said = require(path.resolve('scripts/synth-snapshot.js')).ensureSnapshot(bundle, path.basename(bundle).slice('bundle-'.length, -'.js'.length));
+    if (!/^snapshot (built|current)$/.test(said)) { console.error(said); process.exit(1); }`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: root, env, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`no startup snapshot for ${root}: ${r.stderr}`);
 }

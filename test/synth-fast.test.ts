@@ -106,7 +106,7 @@ describe('the bundle cache', () => {
   const webTier = path.join(proj, 'lib', 'web-tier.ts');
   const manifestKey = () => (JSON.parse(fs.readFileSync(path.join(proj, '.cache', 'synth', 'manifest.json'), 'utf8')) as { key: string }).key;
   beforeAll(() => {
-    for (const p of ['main.ts', 'package.json', 'lib', 'config', 'imports', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'scripts/safe-write.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/write-rule-index.js', 'plugins/refarch-policy/src']) {
+    for (const p of ['main.ts', 'package.json', 'lib', 'config', 'imports', 'scripts/synth.ts', 'scripts/synth', 'scripts/synth-fast.js', 'scripts/synth-snapshot.js', 'scripts/safe-write.js', 'plugins/refarch-policy/index.js', 'plugins/refarch-policy/package.json', 'plugins/refarch-policy/write-rule-index.js', 'plugins/refarch-policy/src']) {
       fs.cpSync(path.join(root, p), path.join(proj, p), { recursive: true });
     }
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(proj, 'node_modules'));
