@@ -132,6 +132,11 @@ function baseKey() {
  */
 const ASSETS = [{ from: path.join('lib', 'scripts'), to: 'scripts' }];
 
+/** Whether a project-relative path (with / or the platform's separator) is an asset file. @param {string} rel */
+function isAsset(rel) {
+  return ASSETS.some((a) => path.normalize(rel).startsWith(a.from + path.sep));
+}
+
 /** The asset files, project-relative. @param {string} root */
 function assetFiles(root) {
   return ASSETS.flatMap((a) => fs.readdirSync(path.join(root, a.from)).sort().map((f) => path.join(a.from, f)));
@@ -434,6 +439,6 @@ function isThisProjectsSnapshot() {
   }
 }
 
-module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, snapshotMain, ROOT, CACHE, MANIFEST };
+module.exports = { bundleOptions, evaluate, nodeModule, baseKey, cachedBundle, syncAssets, isAsset, snapshotMain, ROOT, CACHE, MANIFEST };
 
 if (require.main === module) main(process.argv.slice(2));

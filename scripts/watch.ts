@@ -5,8 +5,9 @@
  * On a change under lib/, config/, imports/, plugins/refarch-policy/, scripts/synth/ or in
  * scripts/safe-write.js or main.ts, an esbuild context rebuilds the bundle of scripts/synth.ts incrementally (only
  * the changed files are parsed again; the bundle options are npm run synth's, from
- * scripts/synth-fast.js), the new bundle is evaluated in this process (packages stay
- * loaded), and its runCli() runs with the given options: the same settings schema,
+ * scripts/synth-fast.js), the new bundle is evaluated in this process (packages, and the
+ * project's plain JavaScript: the policy plugin, settings validator and safe writer, stay
+ * loaded until a save there), and its runCli() runs with the given options: the same settings schema,
  * construct checks, policy plugin, secret refusal and atomic replacement of dist/ as
  * `npm run synth`. A failing edit prints the error; dist/ keeps its previous files and the
  * loop keeps watching. The semantic diff of each updated file is printed
@@ -21,14 +22,15 @@ import * as vm from 'vm';
 import * as esbuild from 'esbuild';
 import { parseManifests } from './review/manifests';
 import { FileDiff, diffManifests, formatText } from './review/semantic-diff';
-import { bundleOptions, evaluate, nodeModule, syncAssets } from './synth-fast';
+import { bundleOptions, evaluate, isAsset, nodeModule, syncAssets } from './synth-fast';
 
 const PROJECT = path.resolve(__dirname, '..');
 // CommonJS's function wrapper (exports, require, module, __filename, __dirname) around the bundle.
 const wrap = (code: string) => (nodeModule() as unknown as { wrap(code: string): string }).wrap(code);
 /** What a save there can change in the output: the sources the synth is built from. */
 export const WATCHED = ['lib', 'config', 'imports', 'plugins/refarch-policy', 'scripts/synth', 'scripts/safe-write.js', 'main.ts', 'scripts/synth.ts'];
-const SOURCE_FILE = /\.(ts|js|json)$/;
+// The shell scripts under lib/scripts/ too: the synth reads them (scripts/synth-fast.js's assets).
+export const SOURCE_FILE = /\.(ts|js|json|sh)$/;
 
 /** Where the watch loop reads and writes; tests pass their own. */
 export interface WatchIo {
@@ -36,6 +38,32 @@ export interface WatchIo {
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+}
+
+/**
+ * Plain JavaScript of the project that the synth loads (the policy plugin, the generated
+ * settings validator, the safe writer): left out of the watch bundle and required by Node.js,
+ * so it is loaded once and stays warm instead of being printed, parsed and evaluated again on
+ * every save (a third of the bundle); a save under one of these paths drops it from
+ * require's cache ({@link Rebuilder}). The TypeScript is bundled as before.
+ */
+const LOADED_ONCE = ['plugins/refarch-policy', 'config/settings-validator.js', 'scripts/safe-write.js'];
+
+/** The esbuild plugin that leaves {@link LOADED_ONCE} files out of the bundle, by absolute path. */
+function loadedOnce(root: string): esbuild.Plugin {
+  const roots = LOADED_ONCE.map((p) => path.join(root, p));
+  return {
+    name: 'watch-loaded-once',
+    setup(build) {
+      // Only specifiers that can name them: a callback per import on every rebuild costs more
+      // than it saves. Inside them, Node.js resolves their own requires.
+      build.onResolve({ filter: /^\..*(refarch-policy|settings-validator|safe-write)/ }, (args) => {
+        const base = path.resolve(args.resolveDir, args.path);
+        const file = [base, `${base}.js`, path.join(base, 'index.js')].find((f) => f.endsWith('.js') && fs.existsSync(f));
+        return file && roots.some((p) => file === p || file.startsWith(p + path.sep)) ? { path: file, external: true } : undefined;
+      });
+    },
+  };
 }
 
 /** What one rebuild did. */
@@ -56,6 +84,7 @@ export interface RebuildResult {
  */
 export class Rebuilder {
   private context?: esbuild.BuildContext<ReturnType<typeof bundleOptions>>;
+  private assetsCopied = false;
   private readonly outDir: string;
 
   /**
@@ -84,7 +113,11 @@ export class Rebuilder {
 
     let code: string;
     try {
-      this.context ??= await esbuild.context(bundleOptions({ bundlePackages: false, root: this.root }));
+      // Whitespace out: esbuild prints a quarter less and V8 parses less on every save
+      // (rebuild 48 -> 36 ms); nothing else changes, names included.
+      const options = bundleOptions({ bundlePackages: false, root: this.root });
+      this.context ??= await esbuild.context({ ...options, minifyWhitespace: true, plugins: [...(options.plugins ?? []), loadedOnce(this.root)] });
+      this.forgetLoadedOnce(changed);
       const result = await this.context.rebuild();
       code = result.outputFiles[0].text;
     } catch (err) {
@@ -101,7 +134,10 @@ export class Rebuilder {
     let stderr = '';
     try {
       const filename = path.join(this.root, '.cache', 'synth', 'watch-bundle.js');
-      syncAssets(this.root); // the files the bundle reads beside itself (lib/scripts/), as saved now
+      // The files the bundle reads beside itself (lib/scripts/), as saved now: copied at the
+      // first run and after a save there, not on every save (10-20 ms of one).
+      if (!this.assetsCopied || changed.some(isAsset)) syncAssets(this.root);
+      this.assetsCopied = true;
       const synth = evaluate(new vm.Script(wrap(code), { filename }), filename, this.root);
       status = synth.runCli(this.args, {
         project: this.root,
@@ -131,6 +167,16 @@ export class Rebuilder {
     const where = path.relative(this.io.cwd, this.outDir) || '.';
     this.io.stdout(`watch: ${where} updated in ${Math.round(ms)} ms${changed.length ? ` (${changed.join(', ')})` : ''}\n${diff}`);
     return { ok: true, ms, at, diff };
+  }
+
+  /** Drops the {@link LOADED_ONCE} modules under a saved path from require's cache, so the next bundle loads them anew. */
+  private forgetLoadedOnce(changed: readonly string[]): void {
+    const cache = nodeModule().createRequire(path.join(this.root, 'package.json')).cache;
+    for (const entry of LOADED_ONCE) {
+      if (!changed.some((f) => f === entry || f.startsWith(`${entry}/`))) continue;
+      const under = path.join(this.root, entry);
+      for (const file of Object.keys(cache)) if (file === under || file.startsWith(under + path.sep)) delete cache[file];
+    }
   }
 
   private readOutput(): Map<string, string> {

@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Rebuilder } from '../scripts/watch';
+import { Rebuilder, SOURCE_FILE } from '../scripts/watch';
 import { withoutSkipReport } from './support';
 
 const root = path.resolve(__dirname, '..');
@@ -120,6 +120,23 @@ test('after the errors are fixed the loop carries on from the last good dist/', 
   const r = await rebuild(['plugins/refarch-policy/src/rules/image-tag.js', 'config/environments.ts', 'lib/web-tier.ts']);
   expect([r.ok, withoutSkipReport(err)]).toEqual([true, '']);
   expect(r.diff).toBe('No changes in the manifests.\n');
+});
+
+test('a saved shell script under lib/scripts/ (which the synth reads) is in dist/ after its rebuild', async () => {
+  edit('lib/scripts/ready.sh', '# Readiness of a Patroni member', '# Readiness (watch test) of a Patroni member');
+  try {
+    const r = await rebuild(['lib/scripts/ready.sh']);
+    expect([r.ok, withoutSkipReport(err)]).toEqual([true, '']);
+    expect(readDist()['prod.k8s.yaml']).toContain('# Readiness (watch test) of a Patroni member');
+  } finally {
+    edit('lib/scripts/ready.sh', '# Readiness (watch test) of a Patroni member', '# Readiness of a Patroni member');
+  }
+  expect((await rebuild(['lib/scripts/ready.sh'])).ok).toBe(true);
+  expect(readDist()['prod.k8s.yaml']).not.toContain('(watch test)');
+});
+
+test('the watcher reports saves of shell scripts too', () => {
+  expect(['lib/scripts/ready.sh', 'lib/web-tier.ts', 'config/settings-validator.js'].every((f) => SOURCE_FILE.test(f))).toBe(true);
 });
 
 test('--out=DIR: the diff is of that folder', async () => {
