@@ -4,10 +4,10 @@
  * The V8 startup snapshot behind `npm run synth` (scripts/synth.sh): a heap in which the
  * bundle of scripts/synth.ts is already loaded and has synthesized the committed
  * environments once, so a run starts with every module evaluated and every function it
- * needs compiled. On this project's machines that is about 40 ms of a 190 ms synth: Node.js
- * itself starts in about 80 ms, and loading the bundle (compiling it from V8's code cache,
- * evaluating it, the built-in modules it needs, crypto among them) and running it cold cost
- * the rest (docs/synth.md, docs/benchmarks.md).
+ * needs compiled. On the 2026-12-07 benchmark machine that saved about 40 ms of a 190 ms
+ * synth: loading the bundle (compiling it from V8's code cache, evaluating it, the built-in
+ * modules it needs, crypto among them) and running its functions for the first time; what
+ * is left is mostly Node.js's own start (docs/synth.md, docs/benchmarks.md).
  *
  * Node.js 20's user-land snapshot (`node --snapshot-blob F --build-snapshot entry.js`, then
  * `node --snapshot-blob F`): the entry is one script, generated here from the launcher
