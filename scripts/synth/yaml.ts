@@ -206,24 +206,23 @@ export function blockDocument(d: unknown): string | undefined {
     return lines.join(`\n${indent}`);
   };
 
-  /** A node printed where its first line continues a line already begun (after `- `). */
-  const nodeText = (value: unknown, indent: string): string => {
-    const s = scalar(value, contexts(indent, false));
-    if (s !== undefined) return s;
+  /** A collection: `[]`/`{}` when empty (flow), else its block lines starting at `indent`. */
+  const collection = (value: unknown, indent: string): string => {
     if (value === null || typeof value !== 'object') throw new NotPlain();
-    const kind = visitObject(value);
-    if (kind === 'seq') return (value as unknown[]).length === 0 ? '[]' : seq(value as unknown[], indent);
+    if (visitObject(value) === 'seq') return (value as unknown[]).length === 0 ? '[]' : seq(value as unknown[], indent);
     return Object.keys(value).length === 0 ? '{}' : map(value as Record<string, unknown>, indent);
   };
+
+  /** A node printed where its first line continues a line already begun (after `- `). */
+  const nodeText = (value: unknown, indent: string): string => scalar(value, contexts(indent, false)) ?? collection(value, indent);
 
   /** What follows `key:`: ` scalar`, ` {}`/` []`, or a block collection on the next lines at `indent`. */
   const valueText = (value: unknown, indent: string): string => {
     const s = scalar(value, contexts(indent, false));
     if (s !== undefined) return s === '' || s[0] === '\n' ? s : ` ${s}`;
-    if (value === null || typeof value !== 'object') throw new NotPlain();
-    const kind = visitObject(value);
-    if (kind === 'seq') return (value as unknown[]).length === 0 ? ' []' : `\n${indent}${seq(value as unknown[], indent)}`;
-    return Object.keys(value).length === 0 ? ' {}' : `\n${indent}${map(value as Record<string, unknown>, indent)}`;
+    // A block body never reads `[]` or `{}`: it holds `- ` or `: `.
+    const c = collection(value, indent);
+    return c === '[]' || c === '{}' ? ` ${c}` : `\n${indent}${c}`;
   };
 
   try {
